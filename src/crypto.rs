@@ -1,0 +1,340 @@
+//! Cryptography: the passphrase KDF, the key hierarchy, and sealing/opening with AES-256-GCM.
+//!
+//! Key hierarchy (FORMAT.md §Keys):
+//! ```text
+//! passphrase ──Argon2id(salt, params)──▶ KEK ──unwraps──▶ master key (random, 256 bits)
+//! master key ──BLAKE2b-MAC(label)──▶ record key, header-MAC key, one key per blind index
+//! ```
+//! Every key lives in a `Zeroizing` buffer and is wiped when dropped.
+
+use aes_gcm::aead::{Aead, KeyInit, Payload};
+use aes_gcm::{Aes256Gcm, Nonce};
+use blake2::Blake2bMac;
+use blake2::digest::Mac;
+use blake2::digest::consts::{U16, U32};
+use zeroize::Zeroizing;
+
+use crate::error::Error;
+
+/// Length of every symmetric key (AES-256, BLAKE2b-MAC keys).
+pub(crate) const KEY_LEN: usize = 32;
+/// AES-GCM nonce length. Nonces are random, so a key is good for [`SEAL_BUDGET`] seals.
+pub(crate) const NONCE_LEN: usize = 12;
+/// AES-GCM tag length.
+pub(crate) const TAG_LEN: usize = 16;
+/// Argon2 salt length.
+pub(crate) const SALT_LEN: usize = 16;
+
+/// How many records one data key may seal. NIST SP 800-38D §8.3 limits random-nonce GCM to
+/// 2^32 invocations per key; we stop at half of that so the collision probability stays far
+/// below 2^-32. Enforced in `store` against the header's seal counter.
+pub(crate) const SEAL_BUDGET: u64 = 1 << 31;
+
+/// A 256-bit key, wiped on drop.
+pub(crate) type Key = Zeroizing<[u8; KEY_LEN]>;
+
+/// Argon2id cost parameters, stored in the vault header.
+///
+/// The default is RFC 9106's second recommended option (64 MiB, 3 passes, 4 lanes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KdfParams {
+    /// Memory in KiB (Argon2's `m`).
+    pub memory_kib: u32,
+    /// Number of passes (Argon2's `t`).
+    pub iterations: u32,
+    /// Number of lanes (Argon2's `p`).
+    pub parallelism: u32,
+}
+
+impl Default for KdfParams {
+    fn default() -> Self {
+        KdfParams {
+            memory_kib: 64 * 1024,
+            iterations: 3,
+            parallelism: 4,
+        }
+    }
+}
+
+impl KdfParams {
+    /// The most memory a vault may ask for: 1 GiB. Checked before Argon2 runs (FORMAT.md §Header),
+    /// so a tampered header cannot make `open` allocate gigabytes.
+    pub const MAX_MEMORY_KIB: u32 = 1024 * 1024;
+    /// The most passes a vault may ask for.
+    pub const MAX_ITERATIONS: u32 = 16;
+    /// The most lanes a vault may ask for.
+    pub const MAX_PARALLELISM: u32 = 16;
+    /// The most total work (`memory_kib × iterations`) a vault may ask for: 1 GiB × 4 passes.
+    /// Bounds the time a tampered header can make `open` take to seconds, not minutes.
+    pub const MAX_WORK: u64 = 4 * 1024 * 1024;
+
+    /// Tiny parameters for tests and fuzzing (8 KiB, 1 pass, 1 lane). Never protect real secrets with them.
+    pub const fn insecure_for_tests() -> Self {
+        KdfParams {
+            memory_kib: 8,
+            iterations: 1,
+            parallelism: 1,
+        }
+    }
+
+    /// Checks the parameters against Argon2's minimums and tokenvault's caps.
+    pub fn validate(&self) -> Result<(), Error> {
+        let too_small = |reason: &str| {
+            Err(Error::InvalidKdfParams {
+                reason: reason.to_string(),
+            })
+        };
+        if self.iterations < 1 {
+            return too_small("iterations must be at least 1");
+        }
+        if self.parallelism < 1 {
+            return too_small("parallelism must be at least 1");
+        }
+        if u64::from(self.memory_kib) < 8 * u64::from(self.parallelism) {
+            return too_small("memory must be at least 8 KiB per lane");
+        }
+        let work = u64::from(self.memory_kib) * u64::from(self.iterations);
+        if self.memory_kib > Self::MAX_MEMORY_KIB
+            || self.iterations > Self::MAX_ITERATIONS
+            || self.parallelism > Self::MAX_PARALLELISM
+            || work > Self::MAX_WORK
+        {
+            return Err(Error::KdfCostTooHigh {
+                memory_kib: self.memory_kib,
+                iterations: self.iterations,
+                parallelism: self.parallelism,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Fills a fresh array from the OS's CSPRNG.
+pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N], Error> {
+    let mut out = [0u8; N];
+    getrandom::fill(&mut out).map_err(|e| Error::Io(std::io::Error::other(e.to_string())))?;
+    Ok(out)
+}
+
+/// A fresh random 256-bit key.
+pub(crate) fn random_key() -> Result<Key, Error> {
+    let mut key = Key::default();
+    getrandom::fill(key.as_mut()).map_err(|e| Error::Io(std::io::Error::other(e.to_string())))?;
+    Ok(key)
+}
+
+/// Derives the key-encryption key from the passphrase.
+///
+/// Invariant: `params` were validated (caps included) before this runs; `validate` is called
+/// here again so no caller can skip it.
+pub(crate) fn derive_kek(
+    passphrase: &[u8],
+    salt: &[u8; SALT_LEN],
+    params: &KdfParams,
+) -> Result<Key, Error> {
+    params.validate()?;
+    let argon_params = argon2::Params::new(
+        params.memory_kib,
+        params.iterations,
+        params.parallelism,
+        Some(KEY_LEN),
+    )
+    .map_err(|e| Error::InvalidKdfParams {
+        reason: e.to_string(),
+    })?;
+    let argon = argon2::Argon2::new(
+        argon2::Algorithm::Argon2id,
+        argon2::Version::V0x13,
+        argon_params,
+    );
+    let mut kek = Key::default();
+    argon
+        .hash_password_into(passphrase, salt, kek.as_mut())
+        .map_err(|e| Error::InvalidKdfParams {
+            reason: e.to_string(),
+        })?;
+    Ok(kek)
+}
+
+/// Derives a subkey of `master` for one purpose. Distinct labels give independent keys:
+/// keyed BLAKE2b is a PRF (RFC 7693 §2.5 keyed mode).
+pub(crate) fn derive_subkey(master: &Key, label: &[u8]) -> Key {
+    let mut mac = <Blake2bMac<U32> as KeyInit>::new_from_slice(master.as_ref())
+        .expect("a 32-byte key is a valid BLAKE2b key");
+    Mac::update(&mut mac, label);
+    let mut out = Key::default();
+    out.copy_from_slice(&mac.finalize().into_bytes());
+    out
+}
+
+/// A 256-bit MAC of `parts` (concatenated) under `key`.
+pub(crate) fn mac256(key: &Key, parts: &[&[u8]]) -> [u8; 32] {
+    let mut mac = <Blake2bMac<U32> as KeyInit>::new_from_slice(key.as_ref())
+        .expect("a 32-byte key is a valid BLAKE2b key");
+    for part in parts {
+        Mac::update(&mut mac, part);
+    }
+    mac.finalize().into_bytes().into()
+}
+
+/// A 128-bit keyed hash: the blind-index tag of a value.
+pub(crate) fn mac128(key: &Key, value: &[u8]) -> [u8; 16] {
+    let mut mac = <Blake2bMac<U16> as KeyInit>::new_from_slice(key.as_ref())
+        .expect("a 32-byte key is a valid BLAKE2b key");
+    Mac::update(&mut mac, value);
+    mac.finalize().into_bytes().into()
+}
+
+/// An unkeyed BLAKE2b-256 digest (the header checksum, which catches damage before unlock).
+pub(crate) fn checksum(data: &[u8]) -> [u8; 32] {
+    use blake2::Digest;
+    blake2::Blake2b256::digest(data).into()
+}
+
+/// Authentication failed: wrong key, or the data or its associated data changed.
+#[derive(Debug)]
+pub(crate) struct OpenFailed;
+
+/// Seals `plaintext` under `key` with a fresh random nonce. Output: `nonce ‖ ciphertext ‖ tag`.
+pub(crate) fn seal(key: &Key, aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, Error> {
+    let cipher = Aes256Gcm::new(&(**key).into());
+    let nonce_bytes: [u8; NONCE_LEN] = random_bytes()?;
+    let nonce = Nonce::from(nonce_bytes);
+    let ciphertext = cipher
+        .encrypt(
+            &nonce,
+            Payload {
+                msg: plaintext,
+                aad,
+            },
+        )
+        .map_err(|_| Error::Io(std::io::Error::other("AES-GCM refused to seal")))?;
+    let mut out = Vec::with_capacity(NONCE_LEN + ciphertext.len());
+    out.extend_from_slice(&nonce_bytes);
+    out.extend_from_slice(&ciphertext);
+    Ok(out)
+}
+
+/// Opens `nonce ‖ ciphertext ‖ tag` sealed by [`seal`]. The plaintext is returned only when the
+/// tag verifies, in a buffer wiped on drop.
+pub(crate) fn open(key: &Key, aad: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, OpenFailed> {
+    if sealed.len() < NONCE_LEN + TAG_LEN {
+        return Err(OpenFailed);
+    }
+    let (nonce_bytes, ciphertext) = sealed.split_at(NONCE_LEN);
+    let nonce_array: [u8; NONCE_LEN] = nonce_bytes.try_into().map_err(|_| OpenFailed)?;
+    let cipher = Aes256Gcm::new(&(**key).into());
+    cipher
+        .decrypt(
+            &Nonce::from(nonce_array),
+            Payload {
+                msg: ciphertext,
+                aad,
+            },
+        )
+        .map(Zeroizing::new)
+        .map_err(|_| OpenFailed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sealed_data_opens_only_with_the_same_key_and_aad() {
+        let key = random_key().unwrap();
+        let other = random_key().unwrap();
+        let sealed = seal(&key, b"ad", b"hello").unwrap();
+        assert_eq!(open(&key, b"ad", &sealed).unwrap().as_slice(), b"hello");
+        assert!(open(&key, b"ad2", &sealed).is_err());
+        assert!(open(&other, b"ad", &sealed).is_err());
+    }
+
+    #[test]
+    fn every_flipped_bit_of_a_sealed_value_is_rejected() {
+        let key = random_key().unwrap();
+        let sealed = seal(&key, b"ad", b"payload").unwrap();
+        for i in 0..sealed.len() * 8 {
+            let mut damaged = sealed.clone();
+            damaged[i / 8] ^= 1 << (i % 8);
+            assert!(open(&key, b"ad", &damaged).is_err(), "bit {i}");
+        }
+    }
+
+    #[test]
+    fn two_seals_of_the_same_plaintext_differ() {
+        let key = random_key().unwrap();
+        assert_ne!(
+            seal(&key, b"", b"x").unwrap(),
+            seal(&key, b"", b"x").unwrap()
+        );
+    }
+
+    #[test]
+    fn subkeys_with_distinct_labels_differ() {
+        let master = random_key().unwrap();
+        assert_ne!(*derive_subkey(&master, b"a"), *derive_subkey(&master, b"b"));
+        assert_eq!(*derive_subkey(&master, b"a"), *derive_subkey(&master, b"a"));
+    }
+
+    #[test]
+    fn kdf_params_over_the_caps_are_refused() {
+        let over = [
+            KdfParams {
+                memory_kib: KdfParams::MAX_MEMORY_KIB + 1,
+                iterations: 1,
+                parallelism: 1,
+            },
+            KdfParams {
+                memory_kib: 64,
+                iterations: KdfParams::MAX_ITERATIONS + 1,
+                parallelism: 1,
+            },
+            KdfParams {
+                memory_kib: 1024,
+                iterations: 1,
+                parallelism: KdfParams::MAX_PARALLELISM + 1,
+            },
+            KdfParams {
+                memory_kib: KdfParams::MAX_MEMORY_KIB,
+                iterations: 8,
+                parallelism: 1,
+            },
+        ];
+        for p in over {
+            assert!(
+                matches!(p.validate(), Err(Error::KdfCostTooHigh { .. })),
+                "{p:?}"
+            );
+        }
+        assert!(KdfParams::default().validate().is_ok());
+        assert!(KdfParams::insecure_for_tests().validate().is_ok());
+    }
+
+    #[test]
+    fn kdf_params_under_argon2_minimums_are_refused() {
+        let bad = [
+            KdfParams {
+                memory_kib: 8,
+                iterations: 0,
+                parallelism: 1,
+            },
+            KdfParams {
+                memory_kib: 8,
+                iterations: 1,
+                parallelism: 0,
+            },
+            KdfParams {
+                memory_kib: 8,
+                iterations: 1,
+                parallelism: 2,
+            },
+        ];
+        for p in bad {
+            assert!(
+                matches!(p.validate(), Err(Error::InvalidKdfParams { .. })),
+                "{p:?}"
+            );
+        }
+    }
+}

@@ -1,0 +1,157 @@
+//! Errors. Each variant says what happened and what to do; none carries a secret or a user name.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Everything that can go wrong in a vault operation.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The passphrase does not unlock this vault.
+    #[error(
+        "wrong passphrase: it does not unlock this vault (check TOKENVAULT_PASSPHRASE or the passphrase file)"
+    )]
+    WrongPassphrase,
+
+    /// The file's contents failed a check: damaged, or changed by someone without the key.
+    #[error("the vault is corrupted or was tampered with: {what}; restore it from a backup")]
+    Corrupted {
+        /// What was found, e.g. "record 7 failed authentication".
+        what: String,
+    },
+
+    /// The file was written by a newer (or unknown) version of tokenvault.
+    #[error(
+        "unsupported vault format version {found} (this build reads version {supported}); upgrade tokenvault"
+    )]
+    UnsupportedVersion {
+        /// The version in the file.
+        found: u16,
+        /// The version this build reads and writes.
+        supported: u16,
+    },
+
+    /// The file is not a tokenvault vault (no tokenvault header).
+    #[error("{path} is not a tokenvault vault")]
+    NotAVault {
+        /// The path that was opened.
+        path: PathBuf,
+    },
+
+    /// No file at the path.
+    #[error("no vault at {path} (create one with `tokenvault init`, or Vault::create)")]
+    VaultNotFound {
+        /// The path that was opened.
+        path: PathBuf,
+    },
+
+    /// `create` found a file already there.
+    #[error("{path} already exists; refusing to overwrite it (open it, or choose another path)")]
+    AlreadyExists {
+        /// The path that was given.
+        path: PathBuf,
+    },
+
+    /// The KDF parameters ask for more memory or time than tokenvault allows.
+    #[error(
+        "KDF cost over the cap (memory {memory_kib} KiB, {iterations} passes, {parallelism} lanes); the header may have been tampered with, or the parameters are too large"
+    )]
+    KdfCostTooHigh {
+        /// Argon2 memory in KiB.
+        memory_kib: u32,
+        /// Argon2 passes.
+        iterations: u32,
+        /// Argon2 lanes.
+        parallelism: u32,
+    },
+
+    /// The KDF parameters are below Argon2's minimums.
+    #[error("invalid KDF parameters: {reason}")]
+    InvalidKdfParams {
+        /// Which minimum was not met.
+        reason: String,
+    },
+
+    /// No token has this id (`find_token_by_id`, `delete_token`).
+    #[error("no token with id {id}")]
+    TokenNotFound {
+        /// The id that was asked for.
+        id: String,
+    },
+
+    /// `save_token` of a token with an id or a user name but no access, refresh or grant token,
+    /// which matched no stored token (the SDK's "user authentication details not found").
+    #[error(
+        "user authentication details not found: the token has no access, refresh or grant token"
+    )]
+    MissingAuthDetails,
+
+    /// A token id that is not a canonical decimal number (`0`, or digits not starting with `0`).
+    #[error("invalid token id {id:?}: ids are decimal numbers such as \"7\"")]
+    InvalidId {
+        /// The id that was given (ids are not secret).
+        id: String,
+    },
+
+    /// A token too large to store.
+    #[error("token too large: {size} bytes encoded, the limit is {limit}")]
+    TokenTooLarge {
+        /// Encoded size.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
+
+    /// The data key has sealed as many records as it safely may.
+    #[error(
+        "the data key has reached its encryption budget; run `tokenvault rotate-key` (Vault::rotate_data_key)"
+    )]
+    SealBudgetExhausted,
+
+    /// Another process held the vault's write lock for longer than the wait allows.
+    #[error(
+        "the vault is busy: another process held it for {waited:?}; retry, or raise the busy timeout"
+    )]
+    Busy {
+        /// How long this call waited.
+        waited: Duration,
+    },
+
+    /// Another process changed the passphrase while this handle was open.
+    #[error(
+        "the vault's passphrase was changed by another process; open the vault again with the new passphrase"
+    )]
+    KeyChanged,
+
+    /// The vault file is already open in this process through another handle.
+    #[error(
+        "the vault is already open in this process; share one Vault handle (it is Send + Sync)"
+    )]
+    AlreadyOpen,
+
+    /// An I/O error from the operating system.
+    #[error("I/O error: {0}")]
+    Io(#[from] std::io::Error),
+
+    /// An error from the storage engine (redb) that is none of the above.
+    #[error("storage error: {0}")]
+    Storage(#[source] Box<redb::Error>),
+}
+
+impl Error {
+    pub(crate) fn corrupted(what: impl Into<String>) -> Self {
+        Error::Corrupted { what: what.into() }
+    }
+}
+
+/// Maps redb's errors onto ours: I/O and corruption keep their meaning, the rest is `Storage`.
+pub(crate) fn storage(e: impl Into<redb::Error>) -> Error {
+    match e.into() {
+        redb::Error::Io(io) => Error::Io(io),
+        redb::Error::Corrupted(what) => Error::Corrupted {
+            what: format!("storage engine: {what}"),
+        },
+        redb::Error::DatabaseAlreadyOpen => Error::AlreadyOpen,
+        other => Error::Storage(Box::new(other)),
+    }
+}

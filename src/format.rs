@@ -1,0 +1,468 @@
+//! The byte layouts of the vault file (docs/FORMAT.md is the prose spec; section names are cited
+//! where each rule is enforced). All integers are little-endian.
+//!
+//! This module only encodes and decodes; it never touches redb or decides anything.
+
+use serde::{Deserialize, Serialize};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+
+use crate::crypto::{self, KEY_LEN, KdfParams, NONCE_LEN, SALT_LEN, TAG_LEN};
+use crate::error::Error;
+use crate::token::{Secret, Token};
+
+/// The format version this build reads and writes.
+pub(crate) const FORMAT_VERSION: u16 = 1;
+/// First bytes of the header: identifies a tokenvault file.
+pub(crate) const MAGIC: [u8; 8] = *b"TKNVAULT";
+/// Argon2id, version 0x13. The only KDF of format version 1.
+pub(crate) const KDF_ARGON2ID_13: u8 = 1;
+
+/// Identifies one vault; bound into every record's associated data.
+pub(crate) type StoreId = [u8; 16];
+
+// FORMAT.md §Header: offsets of the static header.
+const OFF_VERSION: usize = 8;
+const OFF_STORE_ID: usize = 10;
+const OFF_CREATED: usize = 26;
+const OFF_KDF_ALG: usize = 34;
+const OFF_KDF_M: usize = 35;
+const OFF_KDF_T: usize = 39;
+const OFF_KDF_P: usize = 43;
+const OFF_SALT: usize = 47;
+/// Everything before this offset is the associated data of the wrapped master key.
+const OFF_WRAP: usize = OFF_SALT + SALT_LEN; // 63
+const WRAP_LEN: usize = NONCE_LEN + KEY_LEN + TAG_LEN; // 60
+const OFF_CHECKSUM: usize = OFF_WRAP + WRAP_LEN; // 123
+/// Length of a version-1 static header.
+pub(crate) const HEADER_LEN: usize = OFF_CHECKSUM + 32; // 155
+
+/// The static header: written at creation, rewritten by a passphrase change or key rotation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Header {
+    pub(crate) store_id: StoreId,
+    pub(crate) created_unix: u64,
+    pub(crate) kdf: KdfParams,
+    pub(crate) salt: [u8; SALT_LEN],
+    /// `nonce ‖ AES-256-GCM(KEK, master key) ‖ tag`, associated data = [`Header::wrap_aad`].
+    pub(crate) wrapped_master_key: [u8; WRAP_LEN],
+}
+
+impl Header {
+    /// The bytes the wrapped master key is bound to: every field before it.
+    pub(crate) fn wrap_aad(&self) -> [u8; OFF_WRAP] {
+        let mut out = [0u8; OFF_WRAP];
+        out[..OFF_VERSION].copy_from_slice(&MAGIC);
+        out[OFF_VERSION..OFF_STORE_ID].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
+        out[OFF_STORE_ID..OFF_CREATED].copy_from_slice(&self.store_id);
+        out[OFF_CREATED..OFF_KDF_ALG].copy_from_slice(&self.created_unix.to_le_bytes());
+        out[OFF_KDF_ALG] = KDF_ARGON2ID_13;
+        out[OFF_KDF_M..OFF_KDF_T].copy_from_slice(&self.kdf.memory_kib.to_le_bytes());
+        out[OFF_KDF_T..OFF_KDF_P].copy_from_slice(&self.kdf.iterations.to_le_bytes());
+        out[OFF_KDF_P..OFF_SALT].copy_from_slice(&self.kdf.parallelism.to_le_bytes());
+        out[OFF_SALT..OFF_WRAP].copy_from_slice(&self.salt);
+        out
+    }
+
+    pub(crate) fn encode(&self) -> [u8; HEADER_LEN] {
+        let mut out = [0u8; HEADER_LEN];
+        out[..OFF_WRAP].copy_from_slice(&self.wrap_aad());
+        out[OFF_WRAP..OFF_CHECKSUM].copy_from_slice(&self.wrapped_master_key);
+        let sum = crypto::checksum(&out[..OFF_CHECKSUM]);
+        out[OFF_CHECKSUM..].copy_from_slice(&sum);
+        out
+    }
+
+    /// Parses a static header. Checks run in the order FORMAT.md §Header gives: magic, version,
+    /// length, checksum, KDF algorithm, KDF caps — all before any key derivation is attempted.
+    pub(crate) fn decode(bytes: &[u8]) -> Result<Header, Error> {
+        if bytes.len() < OFF_STORE_ID || bytes[..OFF_VERSION] != MAGIC {
+            return Err(Error::corrupted("header: bad magic"));
+        }
+        let version = u16::from_le_bytes([bytes[OFF_VERSION], bytes[OFF_VERSION + 1]]);
+        if version != FORMAT_VERSION {
+            return Err(Error::UnsupportedVersion {
+                found: version,
+                supported: FORMAT_VERSION,
+            });
+        }
+        if bytes.len() != HEADER_LEN {
+            return Err(Error::corrupted(format!(
+                "header: {} bytes, expected {HEADER_LEN}",
+                bytes.len()
+            )));
+        }
+        if crypto::checksum(&bytes[..OFF_CHECKSUM]) != bytes[OFF_CHECKSUM..] {
+            return Err(Error::corrupted("header: checksum mismatch"));
+        }
+        if bytes[OFF_KDF_ALG] != KDF_ARGON2ID_13 {
+            return Err(Error::corrupted(format!(
+                "header: unknown KDF algorithm {}",
+                bytes[OFF_KDF_ALG]
+            )));
+        }
+        let kdf = KdfParams {
+            memory_kib: read_u32(bytes, OFF_KDF_M),
+            iterations: read_u32(bytes, OFF_KDF_T),
+            parallelism: read_u32(bytes, OFF_KDF_P),
+        };
+        // FORMAT.md §Header: KDF caps checked before Argon2 runs.
+        kdf.validate()?;
+        Ok(Header {
+            store_id: read_array(bytes, OFF_STORE_ID),
+            created_unix: u64::from_le_bytes(read_array(bytes, OFF_CREATED)),
+            kdf,
+            salt: read_array(bytes, OFF_SALT),
+            wrapped_master_key: read_array(bytes, OFF_WRAP),
+        })
+    }
+}
+
+fn read_u32(bytes: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(read_array(bytes, at))
+}
+
+/// Copies `N` bytes at `at`. Callers have checked the length (HEADER_LEN / STATE_LEN).
+fn read_array<const N: usize>(bytes: &[u8], at: usize) -> [u8; N] {
+    let mut out = [0u8; N];
+    out.copy_from_slice(&bytes[at..at + N]);
+    out
+}
+
+/// Length of the state entry: generation, seal count, MAC.
+pub(crate) const STATE_LEN: usize = 8 + 8 + 32;
+
+/// The mutable part of the header, authenticated with the header-MAC key (FORMAT.md §State).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub(crate) struct State {
+    /// Incremented by every committed write transaction.
+    pub(crate) generation: u64,
+    /// Records sealed under the current data key (see `crypto::SEAL_BUDGET`).
+    pub(crate) seal_count: u64,
+}
+
+impl State {
+    fn mac(&self, mac_key: &crypto::Key, header: &[u8; HEADER_LEN]) -> [u8; 32] {
+        crypto::mac256(
+            mac_key,
+            &[
+                b"tokenvault/state",
+                header,
+                &self.generation.to_le_bytes(),
+                &self.seal_count.to_le_bytes(),
+            ],
+        )
+    }
+
+    pub(crate) fn encode(
+        &self,
+        mac_key: &crypto::Key,
+        header: &[u8; HEADER_LEN],
+    ) -> [u8; STATE_LEN] {
+        let mut out = [0u8; STATE_LEN];
+        out[..8].copy_from_slice(&self.generation.to_le_bytes());
+        out[8..16].copy_from_slice(&self.seal_count.to_le_bytes());
+        out[16..].copy_from_slice(&self.mac(mac_key, header));
+        out
+    }
+
+    /// Parses the counters without checking the MAC (for `info` without a passphrase).
+    pub(crate) fn decode_unverified(bytes: &[u8]) -> Result<State, Error> {
+        if bytes.len() != STATE_LEN {
+            return Err(Error::corrupted(format!(
+                "state: {} bytes, expected {STATE_LEN}",
+                bytes.len()
+            )));
+        }
+        Ok(State {
+            generation: u64::from_le_bytes(read_array(bytes, 0)),
+            seal_count: u64::from_le_bytes(read_array(bytes, 8)),
+        })
+    }
+
+    /// Parses and authenticates the counters, bound to the static header they belong to.
+    pub(crate) fn decode(
+        bytes: &[u8],
+        mac_key: &crypto::Key,
+        header: &[u8; HEADER_LEN],
+    ) -> Result<State, Error> {
+        let state = State::decode_unverified(bytes)?;
+        let expected = state.mac(mac_key, header);
+        if bytes[16..] != expected {
+            return Err(Error::corrupted("header state failed authentication"));
+        }
+        Ok(state)
+    }
+}
+
+/// The envelope version byte at the start of every sealed record.
+pub(crate) const RECORD_VERSION: u8 = 1;
+/// Padding granularity of a record's plaintext: exact secret lengths are hidden within this.
+pub(crate) const PAD_TO: usize = 64;
+/// The largest record plaintext accepted (before sealing) or decoded (after opening).
+pub(crate) const MAX_PLAINTEXT: usize = 64 * 1024;
+/// Largest sealed record: envelope version, nonce, padded plaintext, tag.
+pub(crate) const MAX_SEALED: usize = 1 + NONCE_LEN + MAX_PLAINTEXT + TAG_LEN;
+
+/// The associated data of record `id` in store `store_id` (FORMAT.md §Records): moving a sealed
+/// record to another id or into another vault makes it fail authentication.
+pub(crate) fn record_aad(store_id: &StoreId, id: u64) -> [u8; 17 + 2 + 16 + 8] {
+    let mut out = [0u8; 43];
+    out[..17].copy_from_slice(b"tokenvault/record");
+    out[17..19].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
+    out[19..35].copy_from_slice(store_id);
+    out[35..].copy_from_slice(&id.to_le_bytes());
+    out
+}
+
+/// A decoded record: the token (its id comes from the table key) and its insertion position.
+#[derive(Debug)]
+pub(crate) struct Record {
+    /// Position in insertion order; the `order` table's key for this record.
+    pub(crate) seq: u64,
+    /// The stored token, id included.
+    pub(crate) token: Token,
+}
+
+/// The serialized form of a record (bincode 2, standard config). Field order is part of the
+/// format: FORMAT.md §Record payload.
+#[derive(Serialize)]
+struct PayloadRef<'a> {
+    seq: u64,
+    fields: [Option<&'a str>; 9],
+}
+
+#[derive(Deserialize, Zeroize, ZeroizeOnDrop)]
+struct PayloadOwned {
+    seq: u64,
+    fields: [Option<String>; 9],
+}
+
+fn bincode_config() -> impl bincode::config::Config {
+    bincode::config::standard().with_limit::<MAX_PLAINTEXT>()
+}
+
+/// Encodes `token` (normalized: no empty strings) at position `seq` into a padded plaintext.
+pub(crate) fn encode_record(seq: u64, token: &Token) -> Result<Zeroizing<Vec<u8>>, Error> {
+    let fields = [
+        token.user_name.as_deref(),
+        token.client_id.as_deref(),
+        token.client_secret.as_ref().map(Secret::expose),
+        token.refresh_token.as_ref().map(Secret::expose),
+        token.access_token.as_ref().map(Secret::expose),
+        token.grant_token.as_ref().map(Secret::expose),
+        token.expiry_time.as_deref(),
+        token.redirect_url.as_deref(),
+        token.api_domain.as_deref(),
+    ];
+    // Reserve the worst case up front so the buffer never reallocates, which would leave an
+    // unwiped copy of the secrets in freed memory.
+    let bound = 4
+        + 10
+        + fields
+            .iter()
+            .map(|f| 1 + 10 + f.map_or(0, str::len))
+            .sum::<usize>();
+    let size = bound.div_ceil(PAD_TO) * PAD_TO;
+    if bound > MAX_PLAINTEXT {
+        return Err(Error::TokenTooLarge {
+            size: bound,
+            limit: MAX_PLAINTEXT,
+        });
+    }
+    let mut buf = Zeroizing::new(vec![0u8; size]);
+    let payload = PayloadRef { seq, fields };
+    let written = bincode::serde::encode_into_slice(&payload, &mut buf[4..], bincode_config())
+        .map_err(|e| Error::corrupted(format!("record encoding failed: {e}")))?;
+    let len = u32::try_from(written).map_err(|_| Error::TokenTooLarge {
+        size: written,
+        limit: MAX_PLAINTEXT,
+    })?;
+    buf[..4].copy_from_slice(&len.to_le_bytes());
+    // Shrink to the bucket of the real length (the tail is already zero).
+    let padded = (4 + written).div_ceil(PAD_TO) * PAD_TO;
+    buf.truncate(padded);
+    Ok(buf)
+}
+
+/// Decodes a padded plaintext. Only ever called on authenticated plaintext.
+pub(crate) fn decode_record(id: u64, plaintext: &[u8]) -> Result<Record, Error> {
+    let bad = |what: &str| Error::corrupted(format!("record {id}: {what}"));
+    if plaintext.len() < 4 || plaintext.len() % PAD_TO != 0 || plaintext.len() > MAX_PLAINTEXT {
+        return Err(bad("bad padded length"));
+    }
+    let len = u32::from_le_bytes(read_array(plaintext, 0)) as usize;
+    let body = plaintext
+        .get(4..4usize.saturating_add(len))
+        .ok_or_else(|| bad("payload length past the end"))?;
+    if plaintext[4 + len..].iter().any(|&b| b != 0) {
+        return Err(bad("non-zero padding"));
+    }
+    let (mut payload, used): (PayloadOwned, usize) =
+        bincode::serde::decode_from_slice(body, bincode_config())
+            .map_err(|_| bad("undecodable payload"))?;
+    if used != body.len() {
+        return Err(bad("trailing bytes in payload"));
+    }
+    let mut take = |i: usize| payload.fields[i].take().filter(|s| !s.is_empty());
+    let token = Token {
+        id: Some(id.to_string()),
+        user_name: take(0),
+        client_id: take(1),
+        client_secret: take(2).map(Secret::new),
+        refresh_token: take(3).map(Secret::new),
+        access_token: take(4).map(Secret::new),
+        grant_token: take(5).map(Secret::new),
+        expiry_time: take(6),
+        redirect_url: take(7),
+        api_domain: take(8),
+    };
+    Ok(Record {
+        seq: payload.seq,
+        token,
+    })
+}
+
+/// Seals a padded plaintext into a record envelope: `version ‖ nonce ‖ ciphertext ‖ tag`.
+pub(crate) fn seal_record(
+    key: &crypto::Key,
+    store_id: &StoreId,
+    id: u64,
+    plaintext: &[u8],
+) -> Result<Vec<u8>, Error> {
+    let sealed = crypto::seal(key, &record_aad(store_id, id), plaintext)?;
+    let mut out = Vec::with_capacity(1 + sealed.len());
+    out.push(RECORD_VERSION);
+    out.extend_from_slice(&sealed);
+    Ok(out)
+}
+
+/// Opens a record envelope and decodes it. Authentication comes first; nothing of the plaintext
+/// is looked at before the tag verifies.
+pub(crate) fn open_record(
+    key: &crypto::Key,
+    store_id: &StoreId,
+    id: u64,
+    envelope: &[u8],
+) -> Result<Record, Error> {
+    if envelope.len() > MAX_SEALED {
+        return Err(Error::corrupted(format!("record {id}: oversized")));
+    }
+    match envelope.split_first() {
+        Some((&RECORD_VERSION, sealed)) => {
+            let plaintext = crypto::open(key, &record_aad(store_id, id), sealed)
+                .map_err(|_| Error::corrupted(format!("record {id} failed authentication")))?;
+            decode_record(id, &plaintext)
+        }
+        Some((&v, _)) => Err(Error::corrupted(format!(
+            "record {id}: unknown envelope version {v}"
+        ))),
+        None => Err(Error::corrupted(format!("record {id}: empty"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample_header() -> Header {
+        Header {
+            store_id: [7; 16],
+            created_unix: 1_764_000_000,
+            kdf: KdfParams::insecure_for_tests(),
+            salt: [3; SALT_LEN],
+            wrapped_master_key: [9; WRAP_LEN],
+        }
+    }
+
+    #[test]
+    fn header_round_trips() {
+        let h = sample_header();
+        assert_eq!(Header::decode(&h.encode()).unwrap(), h);
+    }
+
+    #[test]
+    fn header_with_any_flipped_byte_is_rejected() {
+        let bytes = sample_header().encode();
+        for i in 0..bytes.len() {
+            let mut damaged = bytes;
+            damaged[i] ^= 0x01;
+            assert!(Header::decode(&damaged).is_err(), "byte {i}");
+        }
+    }
+
+    #[test]
+    fn header_of_a_future_version_is_reported_as_unsupported() {
+        let mut bytes = sample_header().encode();
+        bytes[OFF_VERSION] = 2;
+        assert!(matches!(
+            Header::decode(&bytes),
+            Err(Error::UnsupportedVersion {
+                found: 2,
+                supported: 1
+            })
+        ));
+    }
+
+    #[test]
+    fn header_asking_for_huge_kdf_cost_is_refused_before_derivation() {
+        let mut h = sample_header();
+        h.kdf = KdfParams {
+            memory_kib: u32::MAX,
+            iterations: u32::MAX,
+            parallelism: 1,
+        };
+        assert!(matches!(
+            Header::decode(&h.encode()),
+            Err(Error::KdfCostTooHigh { .. })
+        ));
+    }
+
+    #[test]
+    fn record_payload_round_trips_and_is_padded() {
+        let t = Token {
+            user_name: Some("ann@zylker.com".into()),
+            access_token: Some(Secret::new("1000.at")),
+            expiry_time: Some("1764340000000".into()),
+            ..Token::default()
+        };
+        let plain = encode_record(42, &t).unwrap();
+        assert_eq!(plain.len() % PAD_TO, 0);
+        let r = decode_record(5, &plain).unwrap();
+        assert_eq!(r.seq, 42);
+        assert_eq!(
+            r.token,
+            Token {
+                id: Some("5".into()),
+                ..t
+            }
+        );
+    }
+
+    #[test]
+    fn secrets_of_similar_length_give_the_same_record_size() {
+        let a = Token {
+            access_token: Some(Secret::new("x".repeat(60))),
+            ..Token::default()
+        };
+        let b = Token {
+            access_token: Some(Secret::new("x".repeat(70))),
+            ..Token::default()
+        };
+        assert_eq!(
+            encode_record(1, &a).unwrap().len(),
+            encode_record(1, &b).unwrap().len()
+        );
+    }
+
+    #[test]
+    fn oversized_token_is_refused_before_sealing() {
+        let t = Token {
+            access_token: Some(Secret::new("x".repeat(MAX_PLAINTEXT))),
+            ..Token::default()
+        };
+        assert!(matches!(
+            encode_record(1, &t),
+            Err(Error::TokenTooLarge { .. })
+        ));
+    }
+}

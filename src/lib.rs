@@ -1,0 +1,57 @@
+//! # tokenvault
+//!
+//! An encrypted, multi-process-safe replacement for the Zoho CRM SDK's plain-text token
+//! `FileStore`: one redb file, every record sealed with AES-256-GCM under keys derived from a
+//! passphrase with Argon2id, blind indexes on user name and tokens, and the SDK's six
+//! `TokenStore` methods with the FileStore's exact semantics.
+//!
+//! ```
+//! use tokenvault::{KdfParams, Secret, Token, Vault};
+//!
+//! # fn main() -> Result<(), tokenvault::Error> {
+//! # let dir = tempfile::tempdir().unwrap();
+//! # let path = dir.path().join("tokens.vault");
+//! // Tests use tiny KDF parameters; production code uses KdfParams::default().
+//! let vault = Vault::create(&path, "correct horse battery staple", KdfParams::insecure_for_tests())?;
+//!
+//! let mut token = Token {
+//!     user_name: Some("ann@zylker.com".into()),
+//!     client_id: Some("1000.CLIENT".into()),
+//!     client_secret: Some(Secret::new("client-secret")),
+//!     refresh_token: Some(Secret::new("1000.refresh")),
+//!     ..Token::default()
+//! };
+//! vault.save_token(&mut token)?;
+//! assert_eq!(token.id.as_deref(), Some("1"));
+//!
+//! let query = Token { user_name: Some("ann@zylker.com".into()), ..Token::default() };
+//! let found = vault.find_token(&query)?.expect("saved above");
+//! assert_eq!(found.refresh_token.as_ref().map(Secret::expose), Some("1000.refresh"));
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The file format is specified in `docs/FORMAT.md`; the divergences from the FileStore are
+//! listed in `docs/COMPAT.md`.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![warn(unreachable_pub)]
+
+mod crypto;
+mod error;
+mod format;
+mod index;
+mod rules;
+mod store;
+mod token;
+
+pub use crypto::KdfParams;
+pub use error::Error;
+pub use store::{
+    DEFAULT_BUSY_TIMEOUT, ImportSummary, OpenOptions, SaveOutcome, Vault, VaultInfo, VerifyReport,
+};
+pub use token::{Secret, Token};
+
+/// The vault format version this build reads and writes.
+pub const FORMAT_VERSION: u16 = format::FORMAT_VERSION;

@@ -1,0 +1,273 @@
+//! Operations on the vault as a whole: inspection, verification, passphrase change, data-key
+//! rotation, compaction and bulk import.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::Arc;
+
+use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata};
+
+use crate::crypto::KdfParams;
+use crate::error::{Error, storage};
+use crate::format::{FORMAT_VERSION, Header, State};
+use crate::index::IndexKind;
+use crate::store::keys::{self, Unlocked};
+use crate::store::tables::{self, HEADER, HEADER_KEY, RECORDS, STATE_KEY};
+use crate::store::write::SaveOutcome;
+use crate::store::{Vault, open_database, read_header_bytes, table_error};
+use crate::token::Token;
+
+/// What can be read from a vault without its passphrase.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct VaultInfo {
+    /// Format version of the file.
+    pub format_version: u16,
+    /// Random identifier of this vault, hex-encoded.
+    pub store_id: String,
+    /// Argon2id parameters.
+    pub kdf: KdfParams,
+    /// Creation time, seconds since the Unix epoch.
+    pub created_unix: u64,
+    /// Committed write transactions (not authenticated without the passphrase).
+    pub generation: u64,
+    /// Records sealed under the current data key (not authenticated without the passphrase).
+    pub seal_count: u64,
+    /// Stored tokens.
+    pub token_count: u64,
+    /// File size in bytes.
+    pub file_size: u64,
+}
+
+/// The result of [`Vault::verify`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct VerifyReport {
+    /// Records that decrypted and decoded.
+    pub records_ok: u64,
+    /// Index entries checked.
+    pub index_entries: u64,
+    /// Every problem found, one sentence each (ids and positions only, never a value).
+    pub problems: Vec<String>,
+}
+
+impl VerifyReport {
+    /// Whether nothing is wrong.
+    pub fn is_ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// What [`Vault::import`] did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ImportSummary {
+    /// Tokens stored under a new id.
+    pub inserted: u64,
+    /// Tokens that replaced a stored one with the same id (or the same user, token…).
+    pub updated: u64,
+    /// `(position in the input, reason)` of each token the FileStore would refuse to save.
+    pub skipped: Vec<(usize, String)>,
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Vault {
+    /// Reads what needs no passphrase: header fields, counters, token count, file size.
+    /// The counters are shown as stored; only an unlocked vault authenticates them.
+    pub fn inspect(path: impl AsRef<Path>) -> Result<VaultInfo, Error> {
+        let path = path.as_ref();
+        let file_size = std::fs::metadata(path).map_err(Error::Io)?.len();
+        let db = open_database(path)?;
+        let header = Header::decode(&read_header_bytes(&db, path)?)?;
+        let txn = db.begin_read().map_err(storage)?;
+        let header_table = txn.open_table(HEADER).map_err(|e| table_error(e, path))?;
+        let state = header_table
+            .get(STATE_KEY)
+            .map_err(storage)?
+            .ok_or_else(|| Error::corrupted("header state missing"))?;
+        let state = State::decode_unverified(state.value())?;
+        let token_count = txn
+            .open_table(RECORDS)
+            .map_err(|e| table_error(e, path))?
+            .len()
+            .map_err(storage)?;
+        Ok(VaultInfo {
+            format_version: FORMAT_VERSION,
+            store_id: hex(&header.store_id),
+            kdf: header.kdf,
+            created_unix: header.created_unix,
+            generation: state.generation,
+            seal_count: state.seal_count,
+            token_count,
+            file_size,
+        })
+    }
+
+    /// [`Vault::inspect`] for this open vault, with the counters authenticated.
+    pub fn info(&self) -> Result<VaultInfo, Error> {
+        let state = self.verify_state()?;
+        let keys = self.cached_keys();
+        Ok(VaultInfo {
+            format_version: FORMAT_VERSION,
+            store_id: hex(keys.store_id()),
+            kdf: keys.header.kdf,
+            created_unix: keys.header.created_unix,
+            generation: state.generation,
+            seal_count: state.seal_count,
+            token_count: self.len()?,
+            file_size: std::fs::metadata(&self.path).map_err(Error::Io)?.len(),
+        })
+    }
+
+    /// Reads and authenticates the header state.
+    pub(crate) fn verify_state(&self) -> Result<State, Error> {
+        let txn = self.db.begin_read().map_err(storage)?;
+        let header = txn
+            .open_table(HEADER)
+            .map_err(|e| table_error(e, &self.path))?;
+        let header_bytes = header
+            .get(HEADER_KEY)
+            .map_err(storage)?
+            .ok_or_else(|| Error::corrupted("header missing"))?
+            .value()
+            .to_vec();
+        let keys = self.keys_for(&header_bytes)?;
+        let state = header
+            .get(STATE_KEY)
+            .map_err(storage)?
+            .ok_or_else(|| Error::corrupted("header state missing"))?;
+        State::decode(state.value(), &keys.state_mac_key, &keys.header_bytes)
+    }
+
+    /// Decrypts every record and checks every order and index entry both ways: each record is
+    /// reachable from `order` and from each index its fields belong in, and every entry points
+    /// at a record that agrees with it. Problems are collected, not raised.
+    pub fn verify(&self) -> Result<VerifyReport, Error> {
+        let mut report = VerifyReport::default();
+        if let Err(e) = self.verify_state() {
+            report.problems.push(format!("header state: {e}"));
+        }
+        self.read(|t, keys| {
+            let mut expected: BTreeSet<(usize, [u8; 24], u64)> = BTreeSet::new();
+            let mut positions: BTreeSet<(u64, u64)> = BTreeSet::new();
+            for entry in t.records.iter().map_err(storage)? {
+                let (id, sealed) = entry.map_err(storage)?;
+                let id = id.value();
+                match crate::format::open_record(
+                    &keys.record_key,
+                    keys.store_id(),
+                    id,
+                    sealed.value(),
+                ) {
+                    Ok(record) => {
+                        report.records_ok += 1;
+                        positions.insert((record.seq, id));
+                        for (kind, tag) in keys.index.entries(&record.token) {
+                            expected.insert((
+                                kind as usize,
+                                tables::index_key(&tag, record.seq),
+                                id,
+                            ));
+                        }
+                    }
+                    Err(e) => report.problems.push(e.to_string()),
+                }
+            }
+            let mut listed = BTreeSet::new();
+            for entry in t.order.iter().map_err(storage)? {
+                let (seq, id) = entry.map_err(storage)?;
+                listed.insert((seq.value(), id.value()));
+            }
+            for (seq, id) in positions.difference(&listed) {
+                report.problems.push(format!(
+                    "record {id} (position {seq}) is missing from the order table"
+                ));
+            }
+            for (seq, id) in listed.difference(&positions) {
+                report.problems.push(format!(
+                    "order entry {seq} names record {id}, which does not agree"
+                ));
+            }
+            let mut found = BTreeSet::new();
+            for kind in IndexKind::ALL {
+                for entry in t.index(kind).iter().map_err(storage)? {
+                    let (key, id) = entry.map_err(storage)?;
+                    report.index_entries += 1;
+                    found.insert((kind as usize, key.value(), id.value()));
+                }
+            }
+            for (kind, _, id) in expected.difference(&found) {
+                report.problems.push(format!(
+                    "record {id} is missing from {}",
+                    IndexKind::ALL[*kind].table_name()
+                ));
+            }
+            for (kind, _, id) in found.difference(&expected) {
+                report.problems.push(format!(
+                    "{} has an entry for record {id} that does not match it",
+                    IndexKind::ALL[*kind].table_name()
+                ));
+            }
+            Ok(())
+        })?;
+        Ok(report)
+    }
+
+    /// Changes the passphrase: the master key is re-wrapped under a key derived from `new` with a
+    /// fresh salt (and `kdf`, or the current parameters). No record is touched, so the cost does
+    /// not depend on how many tokens are stored. Atomic: the vault opens with the old passphrase
+    /// or the new one, never neither.
+    pub fn change_passphrase(
+        &self,
+        new: impl AsRef<[u8]>,
+        kdf: Option<KdfParams>,
+    ) -> Result<(), Error> {
+        let kdf = kdf.unwrap_or(self.cached_keys().header.kdf);
+        let (kek, salt) = keys::new_kek(new.as_ref(), &kdf)?;
+        self.write(|w| {
+            let rewrapped = Arc::new(w.keys.rewrapped(kek, salt, kdf)?);
+            w.rekey_header(rewrapped);
+            Ok(())
+        })
+    }
+
+    /// Rotates the data key: a new random master key, every record re-sealed and every index
+    /// rebuilt, in one write transaction. Resets the seal counter. Other processes with the vault
+    /// open pick the new key up from the header on their next operation.
+    pub fn rotate_data_key(&self) -> Result<(), Error> {
+        self.write(|w| {
+            let rotated: Arc<Unlocked> = Arc::new(w.keys.rotated()?);
+            w.reseal_all(rotated)
+        })
+    }
+
+    /// Saves every token in one transaction, in order, with `save_token`'s rules (ids kept):
+    /// all or nothing. A token the FileStore would refuse (no access, refresh or grant token) is
+    /// skipped and reported; any other error aborts the whole import.
+    pub fn import(&self, tokens: impl IntoIterator<Item = Token>) -> Result<ImportSummary, Error> {
+        let tokens: Vec<Token> = tokens.into_iter().collect();
+        self.write(|w| {
+            let mut summary = ImportSummary::default();
+            for (position, mut token) in tokens.into_iter().enumerate() {
+                match w.save(&mut token) {
+                    Ok(SaveOutcome::Inserted) => summary.inserted += 1,
+                    Ok(SaveOutcome::Updated) => summary.updated += 1,
+                    Err(e @ Error::MissingAuthDetails) => {
+                        summary.skipped.push((position, e.to_string()))
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            Ok(summary)
+        })
+    }
+
+    /// Rewrites the file to drop free pages (and the old ciphertext they held). Needs exclusive
+    /// use of the handle.
+    pub fn compact(&mut self) -> Result<bool, Error> {
+        self.db.compact().map_err(storage)
+    }
+}
