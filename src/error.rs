@@ -93,6 +93,15 @@ pub enum Error {
         id: String,
     },
 
+    /// An SDK token file (CSV) that cannot be imported. Names the line, never a value.
+    #[error("invalid token file, line {line}: {reason}")]
+    InvalidTokenFile {
+        /// 1-based line of the problem.
+        line: u64,
+        /// What is wrong (never a field's value).
+        reason: String,
+    },
+
     /// A token too large to store.
     #[error("token too large: {size} bytes encoded, the limit is {limit}")]
     TokenTooLarge {

@@ -40,6 +40,7 @@
 
 mod crypto;
 mod error;
+pub mod filestore;
 mod format;
 mod index;
 mod rules;
@@ -48,6 +49,7 @@ mod token;
 
 pub use crypto::KdfParams;
 pub use error::Error;
+pub use rules::MatchedBy;
 pub use store::{
     DEFAULT_BUSY_TIMEOUT, ImportSummary, OpenOptions, SaveOutcome, Vault, VaultInfo, VerifyReport,
 };

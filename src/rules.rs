@@ -27,7 +27,7 @@ pub(crate) enum Selector<'q> {
     Nothing,
 }
 
-fn given<'a>(value: &'a Option<String>) -> Option<&'a str> {
+fn given(value: &Option<String>) -> Option<&str> {
     value.as_deref()
 }
 
@@ -78,6 +78,35 @@ pub(crate) fn matches(selector: &Selector<'_>, row: &Token) -> bool {
                 || same(refresh, given_secret(&row.refresh_token))
         }
         Selector::Id(_) | Selector::Nothing => false,
+    }
+}
+
+/// Which of the lookup rules selected a stored token (for `find --explain`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MatchedBy {
+    /// Rule 1: the user name.
+    UserName,
+    /// Rule 2: the access token.
+    AccessToken,
+    /// Rule 3: the grant token.
+    GrantToken,
+    /// Rule 3: the refresh token.
+    RefreshToken,
+    /// tokenvault's divergence: the id (no FileStore rule applied).
+    Id,
+}
+
+/// The rule by which `selector` selected `row` (which it did select).
+pub(crate) fn matched_by(selector: &Selector<'_>, row: &Token) -> MatchedBy {
+    match *selector {
+        Selector::UserName(_) => MatchedBy::UserName,
+        Selector::AccessToken(_) => MatchedBy::AccessToken,
+        Selector::GrantOrRefresh { grant, .. } if same(grant, given_secret(&row.grant_token)) => {
+            MatchedBy::GrantToken
+        }
+        Selector::GrantOrRefresh { .. } => MatchedBy::RefreshToken,
+        Selector::Id(_) | Selector::Nothing => MatchedBy::Id,
     }
 }
 

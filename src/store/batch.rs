@@ -12,13 +12,13 @@ use crate::store::write::{SaveOutcome, Writer};
 use crate::token::Token;
 
 pub(crate) enum WriteOp {
-    Save(Token),
+    Save(Box<Token>),
     Delete(String),
     DeleteAll,
 }
 
 pub(crate) enum WriteResult {
-    Saved(Token, SaveOutcome),
+    Saved(Box<Token>, SaveOutcome),
     Deleted,
     Cleared,
 }

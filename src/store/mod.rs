@@ -22,7 +22,7 @@ use crate::crypto::KdfParams;
 use crate::error::{Error, storage};
 use crate::format::Header;
 use crate::index::IndexKind;
-use crate::rules;
+use crate::rules::{self, MatchedBy};
 use crate::token::Token;
 
 pub use maintenance::{ImportSummary, VaultInfo, VerifyReport};
@@ -66,6 +66,56 @@ impl OpenOptions {
     pub fn busy_timeout(mut self, timeout: Duration) -> Self {
         self.busy_timeout = timeout;
         self
+    }
+
+    /// Creates a vault on a storage backend of your own (an in-memory one for tests, or a
+    /// wrapper around redb's `FileBackend` that injects faults). `name` is what errors and
+    /// [`Vault::path`] show.
+    pub fn create_with_backend(
+        &self,
+        backend: impl redb::StorageBackend,
+        name: impl AsRef<Path>,
+        passphrase: impl AsRef<[u8]>,
+        kdf: KdfParams,
+    ) -> Result<Vault, Error> {
+        kdf.validate()?;
+        let keys = Arc::new(Unlocked::create(passphrase.as_ref(), kdf, now_unix())?);
+        let db = builder().create_with_backend(backend).map_err(storage)?;
+        if db
+            .begin_read()
+            .map_err(storage)?
+            .list_tables()
+            .map_err(storage)?
+            .next()
+            .is_some()
+        {
+            return Err(Error::AlreadyExists {
+                path: name.as_ref().to_path_buf(),
+            });
+        }
+        let txn = db.begin_write().map_err(storage)?;
+        write::Writer::initialize(&txn, keys.clone())?;
+        txn.commit().map_err(storage)?;
+        Ok(Vault::assemble(db, name.as_ref(), keys, self))
+    }
+
+    /// Opens a vault on a storage backend of your own (see [`OpenOptions::create_with_backend`]).
+    pub fn open_with_backend(
+        &self,
+        backend: impl redb::StorageBackend,
+        name: impl AsRef<Path>,
+        passphrase: impl AsRef<[u8]>,
+    ) -> Result<Vault, Error> {
+        let name = name.as_ref();
+        let db = builder()
+            .create_with_backend(backend)
+            .map_err(|e| match storage(e) {
+                Error::Corrupted { .. } | Error::Storage(_) => Error::NotAVault {
+                    path: name.to_path_buf(),
+                },
+                other => other,
+            })?;
+        Vault::unlock_database(db, name, passphrase.as_ref(), self)
     }
 
     /// Opens an existing vault (see [`Vault::open`]).
@@ -159,6 +209,16 @@ impl Vault {
         OpenOptions::default().open(path, passphrase)
     }
 
+    /// A vault in memory only (tests, fuzzing): nothing is written to disk.
+    pub fn create_in_memory(passphrase: impl AsRef<[u8]>, kdf: KdfParams) -> Result<Vault, Error> {
+        OpenOptions::default().create_with_backend(
+            redb::backends::InMemoryBackend::new(),
+            "<memory>",
+            passphrase,
+            kdf,
+        )
+    }
+
     /// Options for opening or creating (busy timeout).
     pub fn options() -> OpenOptions {
         OpenOptions::default()
@@ -192,6 +252,15 @@ impl Vault {
 
     fn open_impl(path: &Path, passphrase: &[u8], options: &OpenOptions) -> Result<Vault, Error> {
         let db = open_database(path)?;
+        Vault::unlock_database(db, path, passphrase, options)
+    }
+
+    fn unlock_database(
+        db: Database,
+        path: &Path,
+        passphrase: &[u8],
+        options: &OpenOptions,
+    ) -> Result<Vault, Error> {
         let header_bytes = read_header_bytes(&db, path)?;
         let keys = Arc::new(Unlocked::unlock(&header_bytes, passphrase)?);
         let vault = Vault::assemble(db, path, keys, options);
@@ -319,12 +388,17 @@ impl Vault {
     /// one divergence — the id. Returns `query` with its absent fields filled from the stored
     /// token, or `None`.
     pub fn find_token(&self, query: &Token) -> Result<Option<Token>, Error> {
+        Ok(self.find_token_explained(query)?.map(|(token, _)| token))
+    }
+
+    /// [`Vault::find_token`], also saying which rule selected the stored token.
+    pub fn find_token_explained(&self, query: &Token) -> Result<Option<(Token, MatchedBy)>, Error> {
         let selector = rules::select_for_find(query);
         self.read(|tables, keys| {
             Ok(tables.first_match(keys, &selector)?.map(|record| {
                 let mut merged = query.clone();
                 rules::merge_absent(&mut merged, &record.token);
-                merged
+                (merged, rules::matched_by(&selector, &record.token))
             }))
         })
     }
@@ -334,9 +408,9 @@ impl Vault {
     /// inserts it, assigning the next id (`max + 1`) when it has none. On return `token` holds
     /// its id and the merged fields. Durable when it returns.
     pub fn save_token(&self, token: &mut Token) -> Result<SaveOutcome, Error> {
-        match self.submit(WriteOp::Save(token.clone()))? {
+        match self.submit(WriteOp::Save(Box::new(token.clone())))? {
             WriteResult::Saved(saved, outcome) => {
-                *token = saved;
+                *token = *saved;
                 Ok(outcome)
             }
             _ => Err(Error::corrupted("internal: unexpected batch result")),

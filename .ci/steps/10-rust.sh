@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Formatting, lints, and the Rust test suite (the README's `cargo test`).
+set -euo pipefail
+rustup component add rustfmt clippy >/dev/null 2>&1 || true
+cargo fmt --all --check
+cargo clippy --all-targets -- -D warnings
+cargo test --all-targets
+cargo test --doc
