@@ -14,8 +14,34 @@ use crate::index::IndexKind;
 use crate::store::keys::{self, Unlocked};
 use crate::store::tables::{self, HEADER, HEADER_KEY, RECORDS, STATE_KEY};
 use crate::store::write::SaveOutcome;
-use crate::store::{Vault, open_database, read_header_bytes, table_error};
+use crate::store::{Vault, open_database, open_read_only, read_header_bytes, table_error};
 use crate::token::Token;
+
+fn info_of(db: &impl ReadableDatabase, path: &Path, file_size: u64) -> Result<VaultInfo, Error> {
+    let header = Header::decode(&read_header_bytes(db, path)?)?;
+    let txn = db.begin_read().map_err(storage)?;
+    let header_table = txn.open_table(HEADER).map_err(|e| table_error(e, path))?;
+    let state = header_table
+        .get(STATE_KEY)
+        .map_err(storage)?
+        .ok_or_else(|| Error::corrupted("header state missing"))?;
+    let state = State::decode_unverified(state.value())?;
+    let token_count = txn
+        .open_table(RECORDS)
+        .map_err(|e| table_error(e, path))?
+        .len()
+        .map_err(storage)?;
+    Ok(VaultInfo {
+        format_version: FORMAT_VERSION,
+        store_id: hex(&header.store_id),
+        kdf: header.kdf,
+        created_unix: header.created_unix,
+        generation: state.generation,
+        seal_count: state.seal_count,
+        token_count,
+        file_size,
+    })
+}
 
 /// What can be read from a vault without its passphrase.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -80,30 +106,11 @@ impl Vault {
     pub fn inspect(path: impl AsRef<Path>) -> Result<VaultInfo, Error> {
         let path = path.as_ref();
         let file_size = std::fs::metadata(path).map_err(Error::Io)?.len();
-        let db = open_database(path)?;
-        let header = Header::decode(&read_header_bytes(&db, path)?)?;
-        let txn = db.begin_read().map_err(storage)?;
-        let header_table = txn.open_table(HEADER).map_err(|e| table_error(e, path))?;
-        let state = header_table
-            .get(STATE_KEY)
-            .map_err(storage)?
-            .ok_or_else(|| Error::corrupted("header state missing"))?;
-        let state = State::decode_unverified(state.value())?;
-        let token_count = txn
-            .open_table(RECORDS)
-            .map_err(|e| table_error(e, path))?
-            .len()
-            .map_err(storage)?;
-        Ok(VaultInfo {
-            format_version: FORMAT_VERSION,
-            store_id: hex(&header.store_id),
-            kdf: header.kdf,
-            created_unix: header.created_unix,
-            generation: state.generation,
-            seal_count: state.seal_count,
-            token_count,
-            file_size,
-        })
+        match open_read_only(path)? {
+            Some(db) => info_of(&db, path, file_size),
+            // Needs crash recovery, which only a writable open performs.
+            None => info_of(&open_database(path)?, path, file_size),
+        }
     }
 
     /// [`Vault::inspect`] for this open vault, with the counters authenticated.

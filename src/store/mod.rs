@@ -251,8 +251,30 @@ impl Vault {
     }
 
     fn open_impl(path: &Path, passphrase: &[u8], options: &OpenOptions) -> Result<Vault, Error> {
+        // Unlock on a read-only handle first: a wrong passphrase or a tampered header must leave
+        // every byte of the file as it was, and a writable redb open writes bookkeeping.
+        let unlocked = match open_read_only(path)? {
+            Some(read_only) => {
+                let keys = Unlocked::unlock(&read_header_bytes(&read_only, path)?, passphrase)?;
+                read_only.close().map_err(storage)?;
+                Some(Arc::new(keys))
+            }
+            None => None,
+        };
         let db = open_database(path)?;
-        Vault::unlock_database(db, path, passphrase, options)
+        match unlocked {
+            // Key derivation ran once; `read` below re-checks the header it belongs to and
+            // follows a rotation that happened in between.
+            Some(keys) => Vault::assemble(db, path, keys, options).verified(),
+            None => Vault::unlock_database(db, path, passphrase, options),
+        }
+    }
+
+    /// Authenticates the state now, so a tampered header is reported at open, not at first write.
+    fn verified(self) -> Result<Vault, Error> {
+        self.read(|_, _| Ok(()))?;
+        self.verify_state()?;
+        Ok(self)
     }
 
     fn unlock_database(
@@ -263,11 +285,7 @@ impl Vault {
     ) -> Result<Vault, Error> {
         let header_bytes = read_header_bytes(&db, path)?;
         let keys = Arc::new(Unlocked::unlock(&header_bytes, passphrase)?);
-        let vault = Vault::assemble(db, path, keys, options);
-        // Authenticate the state now, so a tampered header is reported at open, not at first write.
-        vault.read(|_, _| Ok(()))?;
-        vault.verify_state()?;
-        Ok(vault)
+        Vault::assemble(db, path, keys, options).verified()
     }
 
     fn assemble(db: Database, path: &Path, keys: Arc<Unlocked>, options: &OpenOptions) -> Vault {
@@ -455,7 +473,8 @@ impl Vault {
     }
 }
 
-fn open_database(path: &Path) -> Result<Database, Error> {
+/// Checks that `path` is a non-empty regular file before redb touches it.
+fn check_vault_file(path: &Path) -> Result<(), Error> {
     let meta = fs::metadata(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => Error::VaultNotFound {
             path: path.to_path_buf(),
@@ -467,16 +486,37 @@ fn open_database(path: &Path) -> Result<Database, Error> {
             path: path.to_path_buf(),
         });
     }
-    builder().open(path).map_err(|e| match storage(e) {
-        Error::Corrupted { .. } | Error::Storage(_) => Error::NotAVault {
+    Ok(())
+}
+
+/// redb's "this is not a redb file" becomes `NotAVault`; the rest keeps its meaning.
+fn open_error(e: redb::DatabaseError, path: &Path) -> Error {
+    match storage(e) {
+        Error::Io(io) if io.kind() == std::io::ErrorKind::InvalidData => Error::NotAVault {
             path: path.to_path_buf(),
         },
         other => other,
-    })
+    }
+}
+
+/// Opens the file read-only: nothing is written, not even redb's bookkeeping. `Ok(None)` when
+/// the file needs crash recovery, which only a writable open performs.
+pub(crate) fn open_read_only(path: &Path) -> Result<Option<redb::ReadOnlyDatabase>, Error> {
+    check_vault_file(path)?;
+    match builder().open_read_only(path) {
+        Ok(db) => Ok(Some(db)),
+        Err(redb::DatabaseError::RepairAborted) => Ok(None),
+        Err(e) => Err(open_error(e, path)),
+    }
+}
+
+fn open_database(path: &Path) -> Result<Database, Error> {
+    check_vault_file(path)?;
+    builder().open(path).map_err(|e| open_error(e, path))
 }
 
 /// The static header bytes, without any key: a file with no header table is not a vault.
-fn read_header_bytes(db: &Database, path: &Path) -> Result<Vec<u8>, Error> {
+fn read_header_bytes(db: &impl ReadableDatabase, path: &Path) -> Result<Vec<u8>, Error> {
     let txn = db.begin_read().map_err(storage)?;
     let header = txn.open_table(HEADER).map_err(|e| table_error(e, path))?;
     let bytes = header
