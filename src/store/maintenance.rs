@@ -245,17 +245,28 @@ impl Vault {
     /// rebuilt, in one write transaction. Resets the seal counter. Other processes with the vault
     /// open pick the new key up from the header on their next operation.
     pub fn rotate_data_key(&self) -> Result<(), Error> {
+        self.rotate_data_key_with_progress(|_, _| {})
+    }
+
+    /// [`Vault::rotate_data_key`], calling `progress(done, total)` after each record is re-sealed
+    /// (inside the transaction, so `done == total` comes before the commit).
+    pub fn rotate_data_key_with_progress(
+        &self,
+        mut progress: impl FnMut(u64, u64),
+    ) -> Result<(), Error> {
         self.write(|w| {
             let rotated: Arc<Unlocked> = Arc::new(w.keys.rotated()?);
-            w.reseal_all(rotated)
+            w.reseal_all(rotated, &mut progress)
         })
     }
 
     /// Saves every token in one transaction, in order, with `save_token`'s rules (ids kept):
     /// all or nothing. A token the FileStore would refuse (no access, refresh or grant token) is
     /// skipped and reported; any other error aborts the whole import.
+    ///
+    /// Tokens are pulled from `tokens` one at a time inside the write transaction, so an
+    /// iterator adapter can report progress (the CLI's progress bar does).
     pub fn import(&self, tokens: impl IntoIterator<Item = Token>) -> Result<ImportSummary, Error> {
-        let tokens: Vec<Token> = tokens.into_iter().collect();
         self.write(|w| {
             let mut summary = ImportSummary::default();
             for (position, mut token) in tokens.into_iter().enumerate() {

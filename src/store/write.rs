@@ -212,14 +212,20 @@ impl<'t> Writer<'t> {
     }
 
     /// Re-seals every record under `new_keys` and rebuilds the indexes (data-key rotation).
-    pub(crate) fn reseal_all(&mut self, new_keys: Arc<Unlocked>) -> Result<(), Error> {
+    pub(crate) fn reseal_all(
+        &mut self,
+        new_keys: Arc<Unlocked>,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<(), Error> {
         let records = self.tables.all(&self.keys)?;
+        let total = records.len() as u64;
         for index in &mut self.tables.indexes {
             index.retain(|_, _| false).map_err(storage)?;
         }
         self.keys = new_keys;
         self.state.seal_count = 0;
         self.seals = 0;
+        let mut done = 0;
         for record in &records {
             let id = record_id(record)?;
             let sealed = self.seal(id, record.seq, &record.token)?;
@@ -228,6 +234,8 @@ impl<'t> Writer<'t> {
                 .insert(id, sealed.as_slice())
                 .map_err(storage)?;
             self.put_index_entries(record.seq, id, &record.token)?;
+            done += 1;
+            progress(done, total);
         }
         Ok(())
     }
