@@ -46,12 +46,14 @@ pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Clone, Debug)]
 pub struct OpenOptions {
     busy_timeout: Duration,
+    single_process: bool,
 }
 
 impl Default for OpenOptions {
     fn default() -> Self {
         OpenOptions {
             busy_timeout: DEFAULT_BUSY_TIMEOUT,
+            single_process: false,
         }
     }
 }
@@ -60,6 +62,21 @@ impl OpenOptions {
     /// Default options: a busy timeout of [`DEFAULT_BUSY_TIMEOUT`].
     pub fn new() -> Self {
         OpenOptions::default()
+    }
+
+    /// For a custom backend without file locks (such as redb's `InMemoryBackend`): open it in
+    /// redb's exclusive single-process mode instead of the multi-process mode files use.
+    pub fn single_process(mut self, yes: bool) -> Self {
+        self.single_process = yes;
+        self
+    }
+
+    fn builder(&self) -> redb::Builder {
+        let mut b = builder();
+        if self.single_process {
+            b.set_concurrency_mode(ConcurrencyMode::ExclusiveWriter);
+        }
+        b
     }
 
     /// How long a write waits for another process's write transaction before [`Error::Busy`].
@@ -80,7 +97,10 @@ impl OpenOptions {
     ) -> Result<Vault, Error> {
         kdf.validate()?;
         let keys = Arc::new(Unlocked::create(passphrase.as_ref(), kdf, now_unix())?);
-        let db = builder().create_with_backend(backend).map_err(storage)?;
+        let db = self
+            .builder()
+            .create_with_backend(backend)
+            .map_err(storage)?;
         if db
             .begin_read()
             .map_err(storage)?
@@ -107,7 +127,8 @@ impl OpenOptions {
         passphrase: impl AsRef<[u8]>,
     ) -> Result<Vault, Error> {
         let name = name.as_ref();
-        let db = builder()
+        let db = self
+            .builder()
             .create_with_backend(backend)
             .map_err(|e| match storage(e) {
                 Error::Corrupted { .. } | Error::Storage(_) => Error::NotAVault {
@@ -149,6 +170,8 @@ pub struct Vault {
     keys: RwLock<Arc<Unlocked>>,
     batcher: Batcher,
     busy_timeout: Duration,
+    /// No other process can hold the file (single-process backends): writes need no wait.
+    single_process: bool,
 }
 
 impl std::fmt::Debug for Vault {
@@ -211,12 +234,14 @@ impl Vault {
 
     /// A vault in memory only (tests, fuzzing): nothing is written to disk.
     pub fn create_in_memory(passphrase: impl AsRef<[u8]>, kdf: KdfParams) -> Result<Vault, Error> {
-        OpenOptions::default().create_with_backend(
-            redb::backends::InMemoryBackend::new(),
-            "<memory>",
-            passphrase,
-            kdf,
-        )
+        OpenOptions::default()
+            .single_process(true)
+            .create_with_backend(
+                redb::backends::InMemoryBackend::new(),
+                "<memory>",
+                passphrase,
+                kdf,
+            )
     }
 
     /// Options for opening or creating (busy timeout).
@@ -295,6 +320,7 @@ impl Vault {
             keys: RwLock::new(keys),
             batcher: Batcher::default(),
             busy_timeout: options.busy_timeout,
+            single_process: options.single_process,
         }
     }
 
@@ -359,6 +385,10 @@ impl Vault {
 
     /// Begins a write transaction, waiting up to the busy timeout for other processes.
     fn begin_write(&self) -> Result<WriteTransaction, Error> {
+        if self.single_process {
+            // In-process writers are already serialized by the batcher's commit lock.
+            return self.db.begin_write().map_err(storage);
+        }
         let start = Instant::now();
         let mut pause = Duration::from_micros(200);
         loop {
