@@ -101,6 +101,14 @@ impl Batcher {
     }
 }
 
+impl Batcher {
+    /// Runs `f` holding the commit lock, so no batch of this process runs meanwhile.
+    pub(crate) fn exclusive<R>(&self, f: impl FnOnce() -> R) -> R {
+        let _commit = lock(&self.commit);
+        f()
+    }
+}
+
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }

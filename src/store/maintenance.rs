@@ -234,7 +234,7 @@ impl Vault {
     ) -> Result<(), Error> {
         let kdf = kdf.unwrap_or(self.cached_keys().header.kdf);
         let (kek, salt) = keys::new_kek(new.as_ref(), &kdf)?;
-        self.write(|w| {
+        self.write_exclusive(|w| {
             let rewrapped = Arc::new(w.keys.rewrapped(kek, salt, kdf)?);
             w.rekey_header(rewrapped);
             Ok(())
@@ -254,7 +254,7 @@ impl Vault {
         &self,
         mut progress: impl FnMut(u64, u64),
     ) -> Result<(), Error> {
-        self.write(|w| {
+        self.write_exclusive(|w| {
             let rotated: Arc<Unlocked> = Arc::new(w.keys.rotated()?);
             w.reseal_all(rotated, &mut progress)
         })
@@ -267,7 +267,7 @@ impl Vault {
     /// Tokens are pulled from `tokens` one at a time inside the write transaction, so an
     /// iterator adapter can report progress (the CLI's progress bar does).
     pub fn import(&self, tokens: impl IntoIterator<Item = Token>) -> Result<ImportSummary, Error> {
-        self.write(|w| {
+        self.write_exclusive(|w| {
             let mut summary = ImportSummary::default();
             for (position, mut token) in tokens.into_iter().enumerate() {
                 match w.save(&mut token) {

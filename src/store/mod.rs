@@ -423,6 +423,15 @@ impl Vault {
         Ok(result)
     }
 
+    /// [`Vault::write`] for a whole-vault operation (import, rotation, passphrase change): this
+    /// process's other writers queue behind it instead of timing out on redb's writer lock.
+    fn write_exclusive<R>(
+        &self,
+        f: impl FnOnce(&mut write::Writer<'_>) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        self.batcher.exclusive(|| self.write(f))
+    }
+
     fn submit(&self, op: WriteOp) -> Result<WriteResult, Error> {
         self.batcher
             .submit(op, |ops| self.write(|w| batch::apply_all(w, ops)))
@@ -569,3 +578,9 @@ fn table_error(e: TableError, path: &Path) -> Error {
         other => storage(other),
     }
 }
+
+// `Vault` is shared between threads: a compile-time check that it stays `Send + Sync`.
+const _: fn() = || {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Vault>();
+};
