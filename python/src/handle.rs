@@ -1,0 +1,402 @@
+//! The native vault handle: one unlocked `tokenvault::Vault`, owned by the process that opened it.
+//!
+//! Every operation runs with the GIL released (`Python::detach`): key derivation, reads, and
+//! writes, which wait for other processes and fsync.
+//!
+//! Fork: a child process inherits a copy of this object, including the parent's open redb file
+//! and its file locks (open-file-description locks, shared with the parent). Using or dropping
+//! that copy in the child would act on the parent's locks and the parent's in-memory state, so
+//! the copy refuses every operation and is never dropped there (`Drop` leaks it). The child
+//! opens the vault again with `reopen_here`, deriving its own keys once.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use blake2::{Blake2b512, Digest};
+use pyo3::exceptions::{PyOSError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyTuple};
+use tokenvault::{Error, KdfParams, OpenOptions, Token, Vault};
+use zeroize::Zeroizing;
+
+use crate::convert::{fields_list, fields_tuple, token_from_fields};
+use crate::errors::{VaultError, to_py};
+use crate::kdf_pool;
+
+/// How long to wait between attempts to open a vault another process is still creating.
+const CREATION_RACE_PAUSE: Duration = Duration::from_millis(10);
+
+/// An unlocked vault, usable by the process that opened it.
+#[pyclass(frozen, module = "tokenvault._native", name = "Vault")]
+pub(crate) struct PyVault {
+    /// `None` once closed. Locked only to clone or take the `Arc`, never across an operation.
+    inner: Mutex<Option<Arc<Vault>>>,
+    /// Kept to reopen the vault in a forked child, which must derive its own keys.
+    passphrase: Zeroizing<Vec<u8>>,
+    /// BLAKE2b of the passphrase: compared digest to digest, so the comparison's timing says
+    /// nothing about the passphrase itself.
+    passphrase_digest: [u8; 64],
+    path: PathBuf,
+    owner_pid: u32,
+    busy_timeout: Duration,
+}
+
+impl Drop for PyVault {
+    fn drop(&mut self) {
+        if std::process::id() != self.owner_pid {
+            // A fork() copy: dropping it would close the parent's redb handle from here.
+            let inherited = self
+                .inner
+                .get_mut()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take();
+            std::mem::forget(inherited);
+        }
+    }
+}
+
+fn digest(passphrase: &[u8]) -> [u8; 64] {
+    Blake2b512::digest(passphrase).into()
+}
+
+fn timeout_from_secs(seconds: f64) -> PyResult<Duration> {
+    Duration::try_from_secs_f64(seconds).map_err(|_| {
+        PyValueError::new_err(format!(
+            "busy_timeout must be a number of seconds >= 0, got {seconds}"
+        ))
+    })
+}
+
+/// Opens the vault at `path`, creating it when it does not exist and `create` is set. Another
+/// process may be creating the same file at the same moment: the loser of that race waits until
+/// the winner's first transaction is committed, then opens it.
+fn open_or_create(
+    path: &std::path::Path,
+    passphrase: &[u8],
+    create: Option<KdfParams>,
+    options: &OpenOptions,
+    busy_timeout: Duration,
+) -> Result<(Vault, bool), Error> {
+    let deadline = Instant::now() + busy_timeout;
+    let mut lost_creation_race = false;
+    loop {
+        match options.open(path, passphrase) {
+            Ok(vault) => return Ok((vault, false)),
+            Err(Error::VaultNotFound { .. }) if create.is_some() => {
+                let kdf = create.unwrap_or_default();
+                match options.create(path, passphrase, kdf) {
+                    Ok(vault) => return Ok((vault, true)),
+                    Err(Error::AlreadyExists { .. }) => lost_creation_race = true,
+                    Err(e) => return Err(e),
+                }
+            }
+            // The winner has created the file but not yet committed the vault's header.
+            Err(Error::NotAVault { .. }) if lost_creation_race && Instant::now() < deadline => {}
+            Err(e) => return Err(e),
+        }
+        std::thread::sleep(CREATION_RACE_PAUSE);
+    }
+}
+
+impl PyVault {
+    fn open_impl(
+        py: Python<'_>,
+        path: PathBuf,
+        passphrase: Zeroizing<Vec<u8>>,
+        create: Option<KdfParams>,
+        busy_timeout: Duration,
+    ) -> PyResult<(PyVault, bool)> {
+        if let Some(kdf) = &create {
+            kdf.validate().map_err(to_py)?;
+        }
+        let options = OpenOptions::new().busy_timeout(busy_timeout);
+        let (vault, created) = py
+            .detach(|| {
+                kdf_pool::run(|| open_or_create(&path, &passphrase, create, &options, busy_timeout))
+            })?
+            .map_err(to_py)?;
+        Ok((
+            PyVault {
+                inner: Mutex::new(Some(Arc::new(vault))),
+                passphrase_digest: digest(&passphrase),
+                passphrase,
+                path,
+                owner_pid: std::process::id(),
+                busy_timeout,
+            },
+            created,
+        ))
+    }
+
+    /// The vault, if this process opened it and it is not closed.
+    fn vault(&self) -> PyResult<Arc<Vault>> {
+        if std::process::id() != self.owner_pid {
+            return Err(VaultError::new_err(format!(
+                "this vault handle was opened by process {} and inherited through fork(); \
+                 it cannot be used here: open the vault again in this process \
+                 (VaultStore does so by itself)",
+                self.owner_pid
+            )));
+        }
+        self.inner
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+            .ok_or_else(|| {
+                VaultError::new_err(format!(
+                    "the vault {} was closed in this process; open it again",
+                    self.path.display()
+                ))
+            })
+    }
+
+    /// Runs `op` on the vault with the GIL released.
+    fn run<T: Send>(
+        &self,
+        py: Python<'_>,
+        op: impl FnOnce(&Vault) -> Result<T, Error> + Send,
+    ) -> PyResult<T> {
+        let vault = self.vault()?;
+        py.detach(move || op(&vault)).map_err(to_py)
+    }
+}
+
+#[pymethods]
+impl PyVault {
+    /// Opens the vault at `path` (creating it first when it does not exist and `create` is true).
+    /// Returns `(vault, created)`.
+    #[staticmethod]
+    #[pyo3(signature = (path, passphrase, *, create, kdf=None, busy_timeout=10.0))]
+    fn open(
+        py: Python<'_>,
+        path: PathBuf,
+        passphrase: &[u8],
+        create: bool,
+        kdf: Option<(u32, u32, u32)>,
+        busy_timeout: f64,
+    ) -> PyResult<(PyVault, bool)> {
+        let busy_timeout = timeout_from_secs(busy_timeout)?;
+        let kdf = kdf.map_or_else(KdfParams::default, |(memory_kib, iterations, parallelism)| {
+            KdfParams {
+                memory_kib,
+                iterations,
+                parallelism,
+            }
+        });
+        let create = create.then_some(kdf);
+        let passphrase = Zeroizing::new(passphrase.to_vec());
+        PyVault::open_impl(py, path, passphrase, create, busy_timeout)
+    }
+
+    /// Opens the same vault again in this process, with the passphrase this handle was opened
+    /// with: what a forked child does with the handle it inherited.
+    fn reopen_here(&self, py: Python<'_>) -> PyResult<PyVault> {
+        let passphrase = Zeroizing::new(self.passphrase.to_vec());
+        let (vault, _) =
+            PyVault::open_impl(py, self.path.clone(), passphrase, None, self.busy_timeout)?;
+        Ok(vault)
+    }
+
+    /// Whether `passphrase` is the one this handle was opened with.
+    fn accepts_passphrase(&self, passphrase: &[u8]) -> bool {
+        digest(passphrase) == self.passphrase_digest
+    }
+
+    /// The path the vault was opened from.
+    #[getter]
+    fn path(&self) -> PathBuf {
+        self.path.clone()
+    }
+
+    /// The id of the process that opened this handle.
+    #[getter]
+    fn owner_pid(&self) -> u32 {
+        self.owner_pid
+    }
+
+    /// Whether `close()` was called.
+    #[getter]
+    fn closed(&self) -> bool {
+        std::process::id() == self.owner_pid
+            && self
+                .inner
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .is_none()
+    }
+
+    /// Closes the vault in this process (operations still running finish first).
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        if std::process::id() != self.owner_pid {
+            return Ok(());
+        }
+        let taken = self
+            .inner
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        py.detach(move || drop(taken));
+        Ok(())
+    }
+
+    fn find_token<'py>(
+        &self,
+        py: Python<'py>,
+        fields: Vec<Option<String>>,
+    ) -> PyResult<Option<Bound<'py, PyTuple>>> {
+        let query = token_from_fields(fields)?;
+        match self.run(py, move |v| v.find_token(&query))? {
+            Some(found) => Ok(Some(fields_tuple(py, &found)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Saves the token; returns it as stored, with its id (and the stored values merged into its
+    /// absent fields).
+    fn save_token<'py>(
+        &self,
+        py: Python<'py>,
+        fields: Vec<Option<String>>,
+    ) -> PyResult<Bound<'py, PyTuple>> {
+        let mut token = token_from_fields(fields)?;
+        let token = self.run(py, move |v| v.save_token(&mut token).map(|_| token))?;
+        fields_tuple(py, &token)
+    }
+
+    fn delete_token(&self, py: Python<'_>, id: String) -> PyResult<()> {
+        self.run(py, move |v| v.delete_token(&id))
+    }
+
+    fn get_tokens<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let tokens = self.run(py, |v| v.get_tokens())?;
+        fields_list(py, &tokens)
+    }
+
+    fn delete_tokens(&self, py: Python<'_>) -> PyResult<()> {
+        self.run(py, |v| v.delete_tokens())
+    }
+
+    fn find_token_by_id<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyTuple>> {
+        let token = self.run(py, move |v| v.find_token_by_id(&id))?;
+        fields_tuple(py, &token)
+    }
+
+    fn __len__(&self, py: Python<'_>) -> PyResult<usize> {
+        let count = self.run(py, |v| v.len())?;
+        usize::try_from(count).map_err(|_| VaultError::new_err("token count over usize"))
+    }
+
+    /// Header fields and counters, authenticated.
+    fn info<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let info = self.run(py, |v| v.info())?;
+        let d = PyDict::new(py);
+        d.set_item("format_version", info.format_version)?;
+        d.set_item("store_id", info.store_id)?;
+        d.set_item(
+            "kdf",
+            (
+                info.kdf.memory_kib,
+                info.kdf.iterations,
+                info.kdf.parallelism,
+            ),
+        )?;
+        d.set_item("created_unix", info.created_unix)?;
+        d.set_item("generation", info.generation)?;
+        d.set_item("seal_count", info.seal_count)?;
+        d.set_item("token_count", info.token_count)?;
+        d.set_item("file_size", info.file_size)?;
+        Ok(d)
+    }
+
+    /// Decrypts every record and checks every index entry; problems are listed, not raised.
+    fn verify<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let report = self.run(py, |v| v.verify())?;
+        let d = PyDict::new(py);
+        d.set_item("records_ok", report.records_ok)?;
+        d.set_item("index_entries", report.index_entries)?;
+        d.set_item("problems", report.problems)?;
+        Ok(d)
+    }
+
+    /// Imports an SDK FileStore token file in one transaction: every row or none. With
+    /// `require_empty`, refuses a vault that already holds tokens. Returns the counts.
+    #[pyo3(signature = (csv_path, *, require_empty))]
+    fn import_filestore<'py>(
+        &self,
+        py: Python<'py>,
+        csv_path: PathBuf,
+        require_empty: bool,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let vault = self.vault()?;
+        let target = self.path.clone();
+        let (rows, summary) = py.detach(move || -> PyResult<_> {
+            let tokens = read_filestore(&csv_path)?;
+            if require_empty {
+                let stored = vault.len().map_err(to_py)?;
+                if stored > 0 {
+                    return Err(VaultError::new_err(format!(
+                        "{} already holds {stored} tokens; migrate into a new or empty vault \
+                         (nothing was imported)",
+                        target.display()
+                    )));
+                }
+            }
+            let rows = tokens.len();
+            let summary = vault.import(tokens).map_err(to_py)?;
+            Ok((rows, summary))
+        })?;
+        let d = PyDict::new(py);
+        d.set_item("rows", rows)?;
+        d.set_item("inserted", summary.inserted)?;
+        d.set_item("updated", summary.updated)?;
+        d.set_item("skipped", summary.skipped)?;
+        Ok(d)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<tokenvault._native.Vault path={:?} pid={}>",
+            self.path.display().to_string(),
+            self.owner_pid
+        )
+    }
+}
+
+/// Reads and parses a FileStore token file; the bytes are wiped once parsed.
+fn read_filestore(path: &std::path::Path) -> PyResult<Vec<Token>> {
+    let bytes = Zeroizing::new(std::fs::read(path).map_err(|e| {
+        PyOSError::new_err(format!(
+            "cannot read the FileStore token file {}: {e}",
+            path.display()
+        ))
+    })?);
+    tokenvault::filestore::parse(&bytes).map_err(to_py)
+}
+
+/// Checks that `path` is a readable FileStore token file; returns how many rows it holds.
+#[pyfunction]
+pub(crate) fn check_filestore_file(py: Python<'_>, path: PathBuf) -> PyResult<usize> {
+    py.detach(move || read_filestore(&path).map(|tokens| tokens.len()))
+}
+
+/// What can be read from a vault file without its passphrase.
+#[pyfunction]
+pub(crate) fn inspect(py: Python<'_>, path: PathBuf) -> PyResult<Bound<'_, PyDict>> {
+    let info = py.detach(move || Vault::inspect(&path)).map_err(to_py)?;
+    let d = PyDict::new(py);
+    d.set_item("format_version", info.format_version)?;
+    d.set_item("store_id", info.store_id)?;
+    d.set_item(
+        "kdf",
+        (
+            info.kdf.memory_kib,
+            info.kdf.iterations,
+            info.kdf.parallelism,
+        ),
+    )?;
+    d.set_item("created_unix", info.created_unix)?;
+    d.set_item("token_count", info.token_count)?;
+    d.set_item("file_size", info.file_size)?;
+    Ok(d)
+}

@@ -1,0 +1,38 @@
+//! `tokenvault._native`: the tokenvault vault for Python. The pure-Python package `tokenvault`
+//! wraps it in `VaultStore`, the Zoho CRM SDK `TokenStore`.
+
+#![deny(unsafe_code)]
+#![warn(unreachable_pub)]
+
+mod convert;
+mod errors;
+mod handle;
+mod kdf_pool;
+
+use pyo3::prelude::*;
+
+/// The tokenvault vault (native part). Use `tokenvault.VaultStore`.
+#[pymodule]
+mod _native {
+    use pyo3::prelude::*;
+
+    #[pymodule_export]
+    use super::errors::{
+        CorruptedVaultError, InvalidIdError, InvalidTokenFileError, KeyChangedError,
+        MissingAuthDetailsError, NotAVaultError, TokenNotFoundError, UnsupportedVersionError,
+        VaultBusyError, VaultError, VaultExistsError, VaultNotFoundError, WrongPassphraseError,
+    };
+    #[pymodule_export]
+    use super::handle::{PyVault, check_filestore_file, inspect};
+
+    #[pymodule_init]
+    fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
+        m.add("FORMAT_VERSION", tokenvault::FORMAT_VERSION)?;
+        m.add("FIELDS", tokenvault::Token::FIELDS.to_vec())?;
+        m.add(
+            "DEFAULT_BUSY_TIMEOUT",
+            tokenvault::DEFAULT_BUSY_TIMEOUT.as_secs_f64(),
+        )?;
+        Ok(())
+    }
+}

@@ -1,0 +1,90 @@
+"""One open vault per file per process.
+
+A process may open a vault file only once (the core refuses a second handle), and opening costs a
+key derivation (~64 MiB of Argon2id by default), so every ``VaultStore`` on the same file in one
+process shares one native handle, kept here for the life of the process.
+
+Handles are keyed by the file's real path *and the process id*. A child created by ``fork()``
+(gunicorn ``--preload``, celery's prefork pool, ``multiprocessing``'s fork start method) finds no
+handle under its own pid and opens the vault again, deriving its keys once; the handle it
+inherited is never used or closed there (see ``src/handle.rs``): it shares the parent's open
+file and file locks.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Dict, Optional, Tuple
+
+from . import _native
+
+_lock = threading.Lock()
+_handles: Dict[Tuple[str, int], _native.Vault] = {}
+
+
+def _reset_lock_in_child() -> None:
+    # Another thread may have held the lock at fork(); it does not exist in the child.
+    global _lock
+    _lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_lock_in_child)
+
+
+def resolve(path: "os.PathLike[str] | str") -> str:
+    """The key a vault file is known by: its absolute path with symlinks resolved."""
+    return os.path.realpath(os.fspath(path))
+
+
+def acquire(
+    path: str,
+    passphrase: bytes,
+    *,
+    create: bool,
+    kdf: Optional[Tuple[int, int, int]],
+    busy_timeout: float,
+) -> Tuple[_native.Vault, bool]:
+    """This process's handle on the vault at ``path`` (resolved): the open one, or a new one.
+
+    Returns ``(handle, created)``. A handle already open here must have been opened with the
+    same passphrase; ``busy_timeout`` and ``kdf`` of later calls do not change it.
+    """
+    key = (path, os.getpid())
+    with _lock:
+        handle = _handles.get(key)
+        if handle is not None and not handle.closed:
+            if not handle.accepts_passphrase(passphrase):
+                raise _native.WrongPassphraseError(
+                    "wrong passphrase: %s is already open in this process with another one "
+                    "(check TOKENVAULT_PASSPHRASE or the passphrase= argument)" % path
+                )
+            return handle, False
+        handle, created = _native.Vault.open(
+            path, passphrase, create=create, kdf=kdf, busy_timeout=busy_timeout
+        )
+        _handles[key] = handle
+        return handle, created
+
+
+def for_this_process(handle: _native.Vault) -> _native.Vault:
+    """``handle`` itself, or — in a forked child — this process's handle on the same vault."""
+    pid = os.getpid()
+    if handle.owner_pid == pid:
+        return handle
+    key = (os.fspath(handle.path), pid)
+    with _lock:
+        mine = _handles.get(key)
+        if mine is None or mine.closed:
+            mine = handle.reopen_here()
+            _handles[key] = mine
+        return mine
+
+
+def release(handle: _native.Vault) -> None:
+    """Closes ``handle`` and forgets it: the next ``acquire`` of its path opens it again."""
+    with _lock:
+        for key in [k for k, h in _handles.items() if h is handle]:
+            del _handles[key]
+    handle.close()

@@ -1,0 +1,105 @@
+"""Moving an SDK FileStore token file (``sdk_tokens.txt``) into a vault, in one call."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, List, Optional, Tuple, Union
+
+from . import _native
+
+if TYPE_CHECKING:
+    from .store import KdfParams, PathLike
+
+log = logging.getLogger("tokenvault")
+
+
+@dataclass(frozen=True)
+class MigrationReport:
+    """What ``VaultStore.migrate_file_store`` did."""
+
+    #: The FileStore token file that was read (left in place, unchanged).
+    file_store_path: str
+    #: The vault the tokens were stored in.
+    vault_path: str
+    #: Token rows in the file.
+    rows: int
+    #: Tokens stored.
+    inserted: int
+    #: Tokens that replaced one with the same id (only when the file repeats a user or token).
+    updated: int
+    #: ``(row number, reason)`` of each row the FileStore itself would refuse to save (no
+    #: access, refresh or grant token); these are not in the vault.
+    skipped: List[Tuple[int, str]] = field(default_factory=list)
+    #: Whether the vault file was created by the migration.
+    created_vault: bool = False
+    #: Always true: the plaintext file is never modified or deleted.
+    plaintext_left_in_place: bool = True
+
+    @property
+    def message(self) -> str:
+        """A summary for people: counts, skipped rows, and what to do with the plaintext file."""
+        lines = [
+            "Migrated %d of %d tokens from %s into %s (%d new, %d updated, %d skipped)."
+            % (
+                self.inserted + self.updated,
+                self.rows,
+                self.file_store_path,
+                self.vault_path,
+                self.inserted,
+                self.updated,
+                len(self.skipped),
+            )
+        ]
+        for row, reason in self.skipped:
+            lines.append("  row %d skipped: %s" % (row, reason))
+        lines.append(
+            "The plaintext file %s was left in place and still holds every secret in the "
+            "clear: once the application runs on the vault, delete it (and its backups)."
+            % self.file_store_path
+        )
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def migrate(
+    file_store_path: "PathLike",
+    vault_path: "PathLike",
+    passphrase: Union[str, bytes, None] = None,
+    *,
+    kdf: Optional["KdfParams"] = None,
+    busy_timeout: Optional[float] = None,
+) -> MigrationReport:
+    """See ``VaultStore.migrate_file_store``."""
+    from .store import VaultStore
+
+    source = os.path.abspath(os.fspath(file_store_path))
+    # Read and check the whole file before a vault is created: a bad file leaves nothing behind.
+    rows = _native.check_filestore_file(source)
+    store = VaultStore(vault_path, passphrase, create=True, kdf=kdf, busy_timeout=busy_timeout)
+    try:
+        counts = store._vault().import_filestore(source, require_empty=True)
+    except BaseException:
+        if store.created:
+            # Nothing was imported into the vault made for this migration: remove it, so that
+            # running the migration again starts from the same place.
+            store.close()
+            try:
+                os.remove(store.path)
+            except OSError:
+                pass
+        raise
+    report = MigrationReport(
+        file_store_path=source,
+        vault_path=store.path,
+        rows=rows,
+        inserted=counts["inserted"],
+        updated=counts["updated"],
+        skipped=[(position + 1, reason) for position, reason in counts["skipped"]],
+        created_vault=store.created,
+    )
+    log.warning("%s", report.message)
+    return report

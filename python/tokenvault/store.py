@@ -1,0 +1,285 @@
+"""``VaultStore``: the Zoho CRM SDK's ``TokenStore``, on an encrypted tokenvault file."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Dict, List, NamedTuple, Optional, Union
+
+from . import _handles, _native
+from ._sdk import OAuthToken, SDKException, TokenStore
+from ._tokens import fields_of, fill_absent, new_token
+from .migration import MigrationReport
+
+PASSPHRASE_ENV = "TOKENVAULT_PASSPHRASE"
+
+# The SDK's constants (zohocrmsdk ... util/constants.py), repeated so that application code that
+# matches on them keeps working. FileStore texts are kept where VaultStore behaves the same.
+TOKEN_STORE = "TOKEN_STORE"
+ID_NOT_FOUND = "Exception in FileStore : Given Id not found"
+ID_INVALID = "Exception in getTokenById - FileStore : Given ID is invalid"
+AUTH_DETAILS_NOT_FOUND = "Exception in FileStore : Given user authentication details not found."
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+class KdfParams(NamedTuple):
+    """Argon2id cost of a *new* vault's passphrase key (an existing vault keeps its own).
+
+    The default is RFC 9106's second recommendation: 64 MiB, 3 passes, 4 lanes.
+    """
+
+    memory_kib: int = 64 * 1024
+    iterations: int = 3
+    parallelism: int = 4
+
+    @classmethod
+    def insecure_for_tests(cls) -> "KdfParams":
+        """Tiny parameters (8 KiB, 1 pass, 1 lane) for tests. Never protect real tokens with them."""
+        return cls(8, 1, 1)
+
+
+def _passphrase_bytes(passphrase: Union[str, bytes, None]) -> bytes:
+    if passphrase is None:
+        passphrase = os.environ.get(PASSPHRASE_ENV)
+        if passphrase is None:
+            raise _native.VaultError(
+                "no passphrase: pass passphrase=... to VaultStore, or set the environment "
+                "variable %s" % PASSPHRASE_ENV
+            )
+    if isinstance(passphrase, str):
+        passphrase = passphrase.encode("utf-8")
+    if not isinstance(passphrase, (bytes, bytearray)):
+        raise TypeError("passphrase must be str or bytes, not %s" % type(passphrase).__name__)
+    if not passphrase:
+        raise _native.VaultError(
+            "the passphrase is empty; choose a long random one (it protects every token)"
+        )
+    return bytes(passphrase)
+
+
+def _store_error(operation: str, error: Exception) -> SDKException:
+    """An SDKException for a vault failure that the FileStore has no text for."""
+    return SDKException(TOKEN_STORE, "Exception in %s - VaultStore : " % operation, cause=error)
+
+
+class VaultStore(TokenStore):
+    """The Zoho CRM SDK's token store, encrypted: a drop-in for ``FileStore``.
+
+    Replace ``FileStore("sdk_tokens.txt")`` with ``VaultStore("tokens.vault")`` and pass it as
+    ``store=`` to ``Initializer.initialize``. The six methods take and return the SDK's own
+    ``OAuthToken`` objects and follow the FileStore's rules (which stored token a query selects,
+    how fields merge, how ids are assigned, which ``SDKException`` an unknown id raises), with
+    the differences listed in the package README.
+
+    Every token is encrypted (AES-256-GCM) under keys derived from the passphrase (Argon2id);
+    user names and tokens are found through keyed blind indexes. Several threads and several
+    processes (gunicorn or celery workers) may use one vault file at once; every save is on disk
+    when it returns.
+
+    Args:
+        path: The vault file. Created (mode 0600) when it does not exist, like the FileStore's
+            file, unless ``create=False``.
+        passphrase: ``str`` or ``bytes``. Default: the ``TOKENVAULT_PASSPHRASE`` environment
+            variable.
+        create: Create the vault when the file does not exist (default ``True``).
+        kdf: Key-derivation cost for a vault created here (default ``KdfParams()``).
+        busy_timeout: Seconds a write waits for other processes before failing (default 10).
+
+    Raises:
+        tokenvault.WrongPassphraseError: The passphrase does not unlock the vault.
+        tokenvault.VaultNotFoundError: No file at ``path`` and ``create=False``.
+        tokenvault.NotAVaultError: The file is not a tokenvault vault (a FileStore token file?
+            migrate it with ``VaultStore.migrate_file_store``).
+        tokenvault.VaultError: Any other problem; the message says what to do.
+
+    The vault is opened (and the key derived) once per process and shared by every
+    ``VaultStore`` on the same file in that process; a process forked from one that opened it
+    opens it again on first use.
+    """
+
+    def __init__(
+        self,
+        path: PathLike,
+        passphrase: Union[str, bytes, None] = None,
+        *,
+        create: bool = True,
+        kdf: Optional[KdfParams] = None,
+        busy_timeout: Optional[float] = None,
+    ) -> None:
+        self._path = _handles.resolve(path)
+        self._handle, self._created = _handles.acquire(
+            self._path,
+            _passphrase_bytes(passphrase),
+            create=create,
+            kdf=None if kdf is None else tuple(KdfParams(*kdf)),
+            busy_timeout=_native.DEFAULT_BUSY_TIMEOUT if busy_timeout is None else busy_timeout,
+        )
+
+    # ---- the SDK's six TokenStore methods ------------------------------------------------
+
+    def find_token(self, token: Any) -> Any:
+        """Finds the stored token the query selects and fills the query's absent fields from it.
+
+        The rules are the FileStore's: the user name if the token has a user signature; else the
+        access token, if it has neither client id nor secret; else, with client id and secret,
+        the first stored token whose grant or refresh token matches. When none of these applies
+        and the token has an id, the id is looked up (the FileStore finds nothing there, which
+        breaks the SDK's ``revoke``).
+
+        Returns the same ``token`` object, or ``None`` when nothing matches.
+        """
+        if not isinstance(token, OAuthToken):
+            return token
+        try:
+            found = self._vault().find_token(fields_of(token))
+        except _native.VaultError as e:
+            raise _store_error("find_token", e) from e
+        if found is None:
+            return None
+        fill_absent(token, found)
+        return token
+
+    def save_token(self, token: Any) -> None:
+        """Stores the token: updates the stored token with its id (or, without an id, the one
+        ``find_token`` would select), merging stored values into its absent fields; otherwise
+        inserts it with the next id (largest + 1). Sets the id on ``token``. Durable on return.
+
+        Raises ``SDKException`` (code ``TOKEN_STORE``) when a token with an id or a user name but
+        no access, refresh or grant token matches nothing, and when the id is not a decimal
+        number such as ``"7"``.
+        """
+        if not isinstance(token, OAuthToken):
+            return
+        try:
+            saved = self._vault().save_token(fields_of(token))
+        except _native.MissingAuthDetailsError as e:
+            raise SDKException(TOKEN_STORE, AUTH_DETAILS_NOT_FOUND) from e
+        except _native.InvalidIdError as e:
+            raise SDKException(
+                TOKEN_STORE,
+                "Exception in VaultStore : Given id %r is not a decimal number such as \"7\" "
+                "(no sign, no leading zero); leave the id unset and save_token assigns one"
+                % (token.get_id(),),
+            ) from e
+        except _native.VaultError as e:
+            raise _store_error("save_token", e) from e
+        fill_absent(token, saved)
+
+    def delete_token(self, id: Any) -> None:
+        """Deletes the token with ``id``.
+
+        Raises ``SDKException("TOKEN_STORE", "Exception in FileStore : Given Id not found")``
+        when there is none.
+        """
+        if not isinstance(id, str):
+            raise SDKException(TOKEN_STORE, ID_NOT_FOUND)
+        try:
+            self._vault().delete_token(id)
+        except _native.TokenNotFoundError as e:
+            raise SDKException(TOKEN_STORE, ID_NOT_FOUND) from e
+        except _native.VaultError as e:
+            raise _store_error("delete_token", e) from e
+
+    def get_tokens(self) -> List[Any]:
+        """Every stored token as a new ``OAuthToken``, in insertion order."""
+        try:
+            rows = self._vault().get_tokens()
+        except _native.VaultError as e:
+            raise _store_error("get_tokens", e) from e
+        return [new_token(row) for row in rows]
+
+    def delete_tokens(self) -> None:
+        """Deletes every token. The vault file, its keys and its passphrase stay."""
+        try:
+            self._vault().delete_tokens()
+        except _native.VaultError as e:
+            raise _store_error("delete_tokens", e) from e
+
+    def find_token_by_id(self, id: Any) -> Any:
+        """The token with ``id``, as a new ``OAuthToken``.
+
+        Raises ``SDKException("TOKEN_STORE", "Exception in getTokenById - FileStore : Given ID
+        is invalid")`` when there is none.
+        """
+        if not isinstance(id, str):
+            raise SDKException(TOKEN_STORE, ID_INVALID)
+        try:
+            row = self._vault().find_token_by_id(id)
+        except _native.TokenNotFoundError as e:
+            raise SDKException(TOKEN_STORE, ID_INVALID) from e
+        except _native.VaultError as e:
+            raise _store_error("find_token_by_id", e) from e
+        return new_token(row)
+
+    # ---- beyond the SDK's interface ------------------------------------------------------
+
+    @property
+    def path(self) -> str:
+        """The vault file (absolute, symlinks resolved)."""
+        return self._path
+
+    @property
+    def created(self) -> bool:
+        """Whether this ``VaultStore`` created the vault file."""
+        return self._created
+
+    def info(self) -> Dict[str, Any]:
+        """Format version, store id, KDF parameters, counters, token count and file size."""
+        return self._vault().info()
+
+    def verify(self) -> Dict[str, Any]:
+        """Decrypts every record and checks every index entry. ``problems`` lists what is wrong
+        (ids and positions only, never a value); an empty list means the vault is sound."""
+        return self._vault().verify()
+
+    def __len__(self) -> int:
+        return len(self._vault())
+
+    def close(self) -> None:
+        """Closes the vault in this process, for every ``VaultStore`` on this file here.
+
+        Not needed at exit. A ``VaultStore`` created afterwards opens the vault again.
+        """
+        _handles.release(self._handle)
+
+    def __enter__(self) -> "VaultStore":
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return "VaultStore(%r)" % self._path
+
+    @staticmethod
+    def migrate_file_store(
+        file_store_path: PathLike,
+        vault_path: PathLike,
+        passphrase: Union[str, bytes, None] = None,
+        *,
+        kdf: Optional[KdfParams] = None,
+        busy_timeout: Optional[float] = None,
+    ) -> "MigrationReport":
+        """Copies every token of an SDK FileStore file (``sdk_tokens.txt``) into a vault.
+
+        All or nothing: the file is read and checked first, then every token is stored in one
+        transaction, keeping its id. The vault is created when it does not exist; an existing
+        one must be empty. The plaintext file is left in place, and the report says so: delete
+        it once the application runs on the vault.
+
+        Returns a ``MigrationReport`` with the counts.
+        """
+        from .migration import migrate
+
+        return migrate(
+            file_store_path, vault_path, passphrase, kdf=kdf, busy_timeout=busy_timeout
+        )
+
+    # ---- internals -----------------------------------------------------------------------
+
+    def _vault(self) -> _native.Vault:
+        handle = self._handle
+        if handle.owner_pid != os.getpid():
+            handle = self._handle = _handles.for_this_process(handle)
+        return handle
+
