@@ -1,0 +1,310 @@
+//! The command line, as clap derives it. The contract that scripts depend on — where the vault
+//! is, where the passphrase comes from, what the exit codes mean — is in [`CONTRACT`], which
+//! `--help` prints and the README repeats.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use tokenvault::KdfParams;
+
+/// The vault used when neither `--vault` nor `TOKENVAULT_PATH` names one.
+pub(crate) const DEFAULT_VAULT: &str = "tokens.vault";
+
+const CONTRACT: &str = "\
+Vault path:
+  --vault PATH, else TOKENVAULT_PATH, else ./tokens.vault
+
+Passphrase (never a command-line value):
+  TOKENVAULT_PASSPHRASE, else the first line of --passphrase-file PATH, else a prompt on the
+  terminal (asked twice when creating or changing it). No terminal and no source: an error.
+  `passwd` reads the new one from TOKENVAULT_NEW_PASSPHRASE, else --new-passphrase-file, else
+  the terminal.
+
+Exit codes:
+  0  success
+  1  not found (get, find, delete: no such token)
+  2  usage or other error
+  3  wrong passphrase
+  4  corrupted or tampered vault (also `verify` finding a problem)
+  5  vault busy: another process held it past --busy-timeout
+
+Output: data on stdout (one JSON document with --json; secrets only with --reveal), messages
+and progress on stderr. Colour follows --color, NO_COLOR and whether the output is a terminal.";
+
+/// An encrypted, multi-process-safe vault for Zoho CRM SDK OAuth tokens.
+///
+/// Replaces the SDK's plain-text FileStore (`sdk_tokens.txt`) with one encrypted file: import
+/// the old file, list and query tokens, and export back when needed.
+#[derive(Debug, Parser)]
+#[command(name = "tokenvault", version, after_help = CONTRACT, max_term_width = 100)]
+pub(crate) struct Cli {
+    #[command(flatten)]
+    pub(crate) global: GlobalArgs,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// Options every command accepts.
+#[derive(Debug, Args)]
+pub(crate) struct GlobalArgs {
+    /// The vault file
+    #[arg(
+        long,
+        global = true,
+        value_name = "PATH",
+        env = "TOKENVAULT_PATH",
+        default_value = DEFAULT_VAULT
+    )]
+    pub(crate) vault: PathBuf,
+
+    /// Read the passphrase from the first line of this file (when TOKENVAULT_PASSPHRASE is unset)
+    #[arg(long, global = true, value_name = "PATH")]
+    pub(crate) passphrase_file: Option<PathBuf>,
+
+    /// Print one JSON document on stdout instead of human output
+    #[arg(long, global = true)]
+    pub(crate) json: bool,
+
+    /// How long a write waits for another process holding the vault
+    #[arg(
+        long,
+        global = true,
+        value_name = "SECONDS",
+        default_value = "10",
+        value_parser = parse_seconds
+    )]
+    pub(crate) busy_timeout: Duration,
+
+    /// When to colour human output
+    #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
+    pub(crate) color: ColorWhen,
+}
+
+/// `--color`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ColorWhen {
+    /// Colour when writing to a terminal and NO_COLOR is unset
+    Auto,
+    /// Always colour
+    Always,
+    /// Never colour
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Create a new, empty vault (refuses to overwrite a file)
+    Init(KdfArgs),
+
+    /// Import an SDK token file (FileStore CSV) in one transaction: all or nothing
+    #[command(
+        after_help = "Ids are kept. A row the SDK itself would refuse to save (no access, \
+refresh or grant token) is skipped and reported. Running the same import twice updates the \
+same tokens."
+    )]
+    Import {
+        /// The SDK token file (`sdk_tokens.txt`), or `-` for stdin
+        file: PathBuf,
+        /// Create the vault first if it does not exist
+        #[arg(long)]
+        create: bool,
+        #[command(flatten)]
+        kdf: KdfArgs,
+    },
+
+    /// Export the vault as an SDK token file (plain text: every secret in the clear)
+    Export {
+        /// Where to write it (created with mode 0600), or `-` for stdout
+        file: PathBuf,
+        /// Replace FILE if it exists
+        #[arg(long)]
+        force: bool,
+    },
+
+    /// List the stored tokens as a table (secrets masked)
+    List {
+        /// Show secrets in full
+        #[arg(long)]
+        reveal: bool,
+    },
+
+    /// Show one token
+    Get {
+        /// The token id
+        id: String,
+        /// Show secrets in full
+        #[arg(long)]
+        reveal: bool,
+    },
+
+    /// Delete one token
+    Delete {
+        /// The token id
+        id: String,
+    },
+
+    /// Delete every token (the vault and its passphrase stay)
+    Clear {
+        /// Confirm: without it nothing is deleted
+        #[arg(long)]
+        yes: bool,
+    },
+
+    /// Find a token as the SDK does: reads a partial token as JSON on stdin
+    #[command(
+        after_help = "Input keys are the token's fields: id, user_name, client_id, \
+client_secret, refresh_token, access_token, grant_token, expiry_time, redirect_url (or \
+redirect_uri), api_domain; values are strings or null. Rules, in order: the user name if given; \
+else the access token (without client id and secret); else the grant or refresh token (with \
+client id and secret); else the id.\n\nExample:\n  echo '{\"user_name\": \"ann@zylker.com\"}' | \
+tokenvault find --explain"
+    )]
+    Find {
+        /// Also say which rule matched
+        #[arg(long)]
+        explain: bool,
+        /// Show secrets in full
+        #[arg(long)]
+        reveal: bool,
+    },
+
+    /// Save a token as the SDK does: reads it as JSON on stdin, prints its id
+    Save,
+
+    /// Show the vault's format, key parameters and counters (no passphrase needed)
+    Info {
+        /// Also unlock the vault, so the counters are authenticated
+        #[arg(long)]
+        unlock: bool,
+    },
+
+    /// Change the passphrase (and optionally the Argon2id parameters)
+    Passwd {
+        /// Read the new passphrase from the first line of this file (when
+        /// TOKENVAULT_NEW_PASSPHRASE is unset)
+        #[arg(long, value_name = "PATH")]
+        new_passphrase_file: Option<PathBuf>,
+        #[command(flatten)]
+        kdf: KdfArgs,
+    },
+
+    /// Replace the data key: re-seal every record and rebuild every index
+    RotateKey,
+
+    /// Decrypt every record and check every index entry both ways
+    Verify,
+
+    /// Shrink the file, dropping free pages (and the old ciphertext in them)
+    Compact,
+
+    /// Print a shell completion script
+    Completions {
+        /// The shell
+        shell: clap_complete::Shell,
+    },
+}
+
+/// Argon2id cost. Unset values take the library default (`init`, `import --create`) or the
+/// vault's current value (`passwd`).
+#[derive(Debug, Args, Default, Clone, Copy)]
+pub(crate) struct KdfArgs {
+    /// Argon2id memory in KiB [default: 65536]
+    #[arg(long, value_name = "KIB", value_parser = clap::value_parser!(u32).range(8..=i64::from(KdfParams::MAX_MEMORY_KIB)))]
+    pub(crate) kdf_memory_kib: Option<u32>,
+    /// Argon2id passes [default: 3]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=i64::from(KdfParams::MAX_ITERATIONS)))]
+    pub(crate) kdf_iterations: Option<u32>,
+    /// Argon2id lanes [default: 4]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=i64::from(KdfParams::MAX_PARALLELISM)))]
+    pub(crate) kdf_parallelism: Option<u32>,
+}
+
+impl KdfArgs {
+    /// Whether any parameter was given.
+    pub(crate) fn any(&self) -> bool {
+        self.kdf_memory_kib.is_some()
+            || self.kdf_iterations.is_some()
+            || self.kdf_parallelism.is_some()
+    }
+
+    /// The given values over `base`.
+    pub(crate) fn over(&self, base: KdfParams) -> KdfParams {
+        KdfParams {
+            memory_kib: self.kdf_memory_kib.unwrap_or(base.memory_kib),
+            iterations: self.kdf_iterations.unwrap_or(base.iterations),
+            parallelism: self.kdf_parallelism.unwrap_or(base.parallelism),
+        }
+    }
+}
+
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    let seconds: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
+    Duration::try_from_secs_f64(seconds)
+        .map_err(|_| format!("{text:?} is not a usable number of seconds"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn command_definition_passes_clap_debug_asserts() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn kdf_defaults_in_help_match_the_library_default() {
+        let d = KdfParams::default();
+        let help = Cli::command()
+            .find_subcommand_mut("init")
+            .expect("init")
+            .render_help()
+            .to_string();
+        assert!(
+            help.contains(&format!("[default: {}]", d.memory_kib)),
+            "{help}"
+        );
+        assert!(
+            help.contains(&format!("[default: {}]", d.iterations)),
+            "{help}"
+        );
+        assert!(
+            help.contains(&format!("[default: {}]", d.parallelism)),
+            "{help}"
+        );
+    }
+
+    #[test]
+    fn no_argument_accepts_a_passphrase_value() {
+        let cmd = Cli::command();
+        let mut names: Vec<String> = Vec::new();
+        let mut collect = |c: &clap::Command| {
+            for a in c.get_arguments() {
+                if let Some(l) = a.get_long() {
+                    names.push(l.to_string());
+                }
+            }
+        };
+        collect(&cmd);
+        for sub in cmd.get_subcommands() {
+            collect(sub);
+        }
+        for name in names {
+            assert!(
+                !name.contains("passphrase") || name.ends_with("passphrase-file"),
+                "--{name} would take a passphrase on the command line"
+            );
+        }
+    }
+
+    #[test]
+    fn busy_timeout_accepts_fractions_and_rejects_nonsense() {
+        assert_eq!(parse_seconds("0.25"), Ok(Duration::from_millis(250)));
+        assert!(parse_seconds("-1").is_err());
+        assert!(parse_seconds("soon").is_err());
+    }
+}

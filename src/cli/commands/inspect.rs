@@ -1,0 +1,117 @@
+//! Looking at the vault as a whole: `info` (no passphrase needed) and `verify`.
+
+use std::io::Write;
+use std::time::{Duration, UNIX_EPOCH};
+
+use indicatif::HumanBytes;
+use serde_json::json;
+use tokenvault::Vault;
+
+use crate::cli::CliError;
+use crate::cli::args::GlobalArgs;
+use crate::cli::commands::lifecycle::kdf_json;
+use crate::cli::error::{Exit, not_found_vault, vault_error};
+use crate::cli::output::{self, BOLD};
+use crate::cli::vault::{self, describe_kdf};
+
+pub(crate) fn info(global: &GlobalArgs, unlock: bool) -> Result<(), CliError> {
+    let path = &global.vault;
+    if !path.exists() {
+        return Err(not_found_vault(path));
+    }
+    let info = if unlock {
+        vault::open(global)?.info()
+    } else {
+        Vault::inspect(path)
+    }
+    .map_err(|e| vault_error(e, path))?;
+    let created = UNIX_EPOCH
+        .checked_add(Duration::from_secs(info.created_unix))
+        .filter(|_| info.created_unix < 253_402_300_800)
+        .map(|t| humantime::format_rfc3339_seconds(t).to_string())
+        .unwrap_or_else(|| info.created_unix.to_string());
+    if global.json {
+        return output::print_json(&json!({
+            "vault": path.display().to_string(),
+            "format_version": info.format_version,
+            "store_id": info.store_id,
+            "kdf": kdf_json(&info.kdf),
+            "created": created,
+            "created_unix": info.created_unix,
+            "generation": info.generation,
+            "encryption_count": info.seal_count,
+            "token_count": info.token_count,
+            "file_size": info.file_size,
+            "authenticated": unlock,
+        }));
+    }
+    let authenticated = if unlock {
+        "yes (unlocked with the passphrase)".to_string()
+    } else {
+        "no: counters as stored (`tokenvault info --unlock` checks them)".to_string()
+    };
+    let rows = [
+        ("vault", path.display().to_string()),
+        ("format version", info.format_version.to_string()),
+        ("store id", info.store_id.clone()),
+        ("kdf", describe_kdf(&info.kdf)),
+        ("created", created),
+        ("generation", info.generation.to_string()),
+        ("encryptions", info.seal_count.to_string()),
+        ("tokens", info.token_count.to_string()),
+        (
+            "file size",
+            format!("{} ({} bytes)", HumanBytes(info.file_size), info.file_size),
+        ),
+        ("authenticated", authenticated),
+    ];
+    let mut out = output::stdout();
+    for (key, value) in rows {
+        writeln!(out, "{BOLD}{key:<14}{BOLD:#}  {value}")?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+pub(crate) fn verify(global: &GlobalArgs) -> Result<(), CliError> {
+    let path = &global.vault;
+    let vault = vault::open(global)?;
+    let report = vault.verify().map_err(|e| vault_error(e, path))?;
+    if global.json {
+        output::print_json(&json!({
+            "vault": path.display().to_string(),
+            "ok": report.is_ok(),
+            "records_ok": report.records_ok,
+            "index_entries": report.index_entries,
+            "problems": report.problems,
+        }))?;
+    } else {
+        let mut out = output::stdout();
+        writeln!(
+            out,
+            "{}: {} records decrypted, {} index entries checked, {} problem{}",
+            path.display(),
+            report.records_ok,
+            report.index_entries,
+            report.problems.len(),
+            if report.problems.len() == 1 { "" } else { "s" }
+        )?;
+        for problem in &report.problems {
+            writeln!(out, "  problem: {}", output::printable(problem))?;
+        }
+        out.flush()?;
+    }
+    if report.is_ok() {
+        Ok(())
+    } else {
+        Err(CliError::new(
+            Exit::Corrupted,
+            format!(
+                "{} failed verification ({} problem{}); restore it from a backup",
+                path.display(),
+                report.problems.len(),
+                if report.problems.len() == 1 { "" } else { "s" }
+            ),
+        ))
+    }
+}

@@ -1,0 +1,129 @@
+//! The vault as a whole: `init`, `passwd`, `rotate-key`, `compact`.
+
+use std::path::Path;
+
+use indicatif::HumanBytes;
+use serde_json::json;
+use tokenvault::KdfParams;
+
+use crate::cli::CliError;
+use crate::cli::args::{GlobalArgs, KdfArgs};
+use crate::cli::error::vault_error;
+use crate::cli::output::{self, BOLD};
+use crate::cli::passphrase::{self, Which};
+use crate::cli::progress;
+use crate::cli::vault::{self, describe_kdf};
+
+pub(crate) fn kdf_json(kdf: &KdfParams) -> serde_json::Value {
+    json!({
+        "algorithm": "argon2id",
+        "memory_kib": kdf.memory_kib,
+        "iterations": kdf.iterations,
+        "parallelism": kdf.parallelism,
+    })
+}
+
+pub(crate) fn init(global: &GlobalArgs, kdf: KdfArgs) -> Result<(), CliError> {
+    let kdf = kdf.over(KdfParams::default());
+    drop(vault::create(global, kdf)?);
+    let path = global.vault.display();
+    if global.json {
+        return output::print_json(&json!({
+            "vault": path.to_string(),
+            "created": true,
+            "kdf": kdf_json(&kdf),
+        }));
+    }
+    output::status(format!(
+        "Created {BOLD}{path}{BOLD:#} ({}). Next: `tokenvault import sdk_tokens.txt`.",
+        describe_kdf(&kdf)
+    ));
+    Ok(())
+}
+
+pub(crate) fn passwd(
+    global: &GlobalArgs,
+    new_passphrase_file: Option<&Path>,
+    kdf: KdfArgs,
+) -> Result<(), CliError> {
+    let path = &global.vault;
+    let vault = vault::open(global)?;
+    let current = vault.info().map_err(|e| vault_error(e, path))?.kdf;
+    let new_kdf = kdf.over(current);
+    new_kdf.validate().map_err(|e| {
+        CliError::failure(format!("{e}; lower --kdf-memory-kib or --kdf-iterations"))
+    })?;
+    let new = passphrase::obtain(
+        Which::New {
+            file: new_passphrase_file,
+        },
+        path,
+    )?;
+    vault
+        .change_passphrase(&new, kdf.any().then_some(new_kdf))
+        .map_err(|e| vault_error(e, path))?;
+    if global.json {
+        return output::print_json(&json!({
+            "vault": path.display().to_string(),
+            "passphrase_changed": true,
+            "kdf": kdf_json(&new_kdf),
+        }));
+    }
+    output::status(format!(
+        "Changed the passphrase of {} ({}).",
+        path.display(),
+        describe_kdf(&new_kdf)
+    ));
+    Ok(())
+}
+
+pub(crate) fn rotate_key(global: &GlobalArgs) -> Result<(), CliError> {
+    let path = &global.vault;
+    let vault = vault::open(global)?;
+    let total = vault.len().map_err(|e| vault_error(e, path))?;
+    let bar = progress::bar(total, "re-sealing");
+    let result = vault.rotate_data_key_with_progress(|done, _| bar.set_position(done));
+    bar.finish_and_clear();
+    result.map_err(|e| vault_error(e, path))?;
+    if global.json {
+        return output::print_json(&json!({
+            "vault": path.display().to_string(),
+            "rotated": true,
+            "tokens": total,
+        }));
+    }
+    output::status(format!(
+        "Rotated the data key of {}: {total} token{} re-sealed, every index rebuilt.",
+        path.display(),
+        if total == 1 { "" } else { "s" }
+    ));
+    Ok(())
+}
+
+pub(crate) fn compact(global: &GlobalArgs) -> Result<(), CliError> {
+    let path = &global.vault;
+    let size = || {
+        std::fs::metadata(path)
+            .map(|m| m.len())
+            .map_err(|e| CliError::io("read the size of", path, &e))
+    };
+    let mut vault = vault::open(global)?;
+    let before = size()?;
+    vault.compact().map_err(|e| vault_error(e, path))?;
+    drop(vault);
+    let after = size()?;
+    if global.json {
+        return output::print_json(&json!({
+            "vault": path.display().to_string(),
+            "size_before": before,
+            "size_after": after,
+        }));
+    }
+    output::status(format!(
+        "Compacted {}: {} → {}.",
+        path.display(),
+        HumanBytes(before),
+        HumanBytes(after)
+    ));
+    Ok(())
+}

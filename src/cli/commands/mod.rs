@@ -1,0 +1,50 @@
+//! One function per command, grouped by concern: moving token files in and out (`transfer`),
+//! looking at and removing tokens (`tokens`), the SDK's own lookups (`sdk`), and the vault as a
+//! whole (`lifecycle`, `inspect`).
+
+mod inspect;
+mod lifecycle;
+mod sdk;
+mod tokens;
+mod transfer;
+
+use clap::CommandFactory;
+
+use crate::cli::CliError;
+use crate::cli::args::{Cli, Command};
+
+pub(crate) fn run(cli: Cli) -> Result<(), CliError> {
+    let global = &cli.global;
+    match cli.command {
+        Command::Init(kdf) => lifecycle::init(global, kdf),
+        Command::Import { file, create, kdf } => transfer::import(global, &file, create, kdf),
+        Command::Export { file, force } => transfer::export(global, &file, force),
+        Command::List { reveal } => tokens::list(global, reveal),
+        Command::Get { id, reveal } => tokens::get(global, &id, reveal),
+        Command::Delete { id } => tokens::delete(global, &id),
+        Command::Clear { yes } => tokens::clear(global, yes),
+        Command::Find { explain, reveal } => sdk::find(global, explain, reveal),
+        Command::Save => sdk::save(global),
+        Command::Info { unlock } => inspect::info(global, unlock),
+        Command::Passwd {
+            new_passphrase_file,
+            kdf,
+        } => lifecycle::passwd(global, new_passphrase_file.as_deref(), kdf),
+        Command::RotateKey => lifecycle::rotate_key(global),
+        Command::Verify => inspect::verify(global),
+        Command::Compact => lifecycle::compact(global),
+        Command::Completions { shell } => completions(shell),
+    }
+}
+
+/// Writes the script through our own buffer: clap_complete panics on a write error, and a
+/// closed pipe must end quietly.
+fn completions(shell: clap_complete::Shell) -> Result<(), CliError> {
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "tokenvault", &mut script);
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(&script)?;
+    out.flush()?;
+    Ok(())
+}

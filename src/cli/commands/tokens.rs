@@ -1,0 +1,149 @@
+//! Looking at and removing stored tokens: `list`, `get`, `delete`, `clear`.
+
+use std::io::Write;
+
+use serde_json::json;
+use tokenvault::Token;
+
+use crate::cli::CliError;
+use crate::cli::args::GlobalArgs;
+use crate::cli::error::vault_error;
+use crate::cli::expiry;
+use crate::cli::output::{self, ABSENT, DIM, EXPIRED, SECRET_FIELDS};
+use crate::cli::table::{Cell, Table};
+use crate::cli::vault;
+
+/// Column titles of the revealed secrets, in [`SECRET_FIELDS`] order.
+const SECRET_TITLES: [&str; 4] = [
+    "CLIENT SECRET",
+    "REFRESH TOKEN",
+    "ACCESS TOKEN",
+    "GRANT TOKEN",
+];
+/// How `list` names a present secret without showing it, in [`SECRET_FIELDS`] order.
+const SECRET_NAMES: [&str; 4] = ["secret", "refresh", "access", "grant"];
+
+pub(crate) fn list(global: &GlobalArgs, reveal: bool) -> Result<(), CliError> {
+    let path = &global.vault;
+    let tokens = vault::open(global)?
+        .get_tokens()
+        .map_err(|e| vault_error(e, path))?;
+    if global.json {
+        let tokens: Vec<_> = tokens
+            .iter()
+            .map(|t| output::token_json(t, reveal))
+            .collect();
+        return output::print_json(&json!({ "tokens": tokens }));
+    }
+    if tokens.is_empty() {
+        output::status(format!(
+            "No tokens in {} (add some with `tokenvault import FILE`).",
+            path.display()
+        ));
+        return Ok(());
+    }
+    let mut header = vec!["ID", "USER", "CLIENT ID", "API DOMAIN", "EXPIRY"];
+    if reveal {
+        header.extend(SECRET_TITLES);
+    } else {
+        header.push("SECRETS");
+    }
+    let mut table = Table::new(header);
+    let now = expiry::now_ms();
+    for token in &tokens {
+        let mut row = vec![
+            Cell::new(output::human_field(token, "id", false)),
+            Cell::new(output::human_field(token, "user_name", false)),
+            Cell::new(output::human_field(token, "client_id", false)),
+            Cell::new(output::human_field(token, "api_domain", false)),
+            expiry_cell(token, now),
+        ];
+        if reveal {
+            row.extend(
+                SECRET_FIELDS
+                    .iter()
+                    .map(|f| Cell::new(output::human_field(token, f, true))),
+            );
+        } else {
+            row.push(Cell::new(present_secrets(token)));
+        }
+        table.push(row);
+    }
+    let mut out = output::stdout();
+    table.write(&mut out)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// "expires in 12 min" / "expired 3 d ago"; the raw value if it is not epoch milliseconds.
+fn expiry_cell(token: &Token, now_ms: i128) -> Cell {
+    let Some(raw) = token.expiry_time.as_deref() else {
+        return Cell::styled(ABSENT, DIM);
+    };
+    match expiry::relative(raw, now_ms) {
+        Some(text) if text.starts_with("expired") => Cell::styled(text, EXPIRED),
+        Some(text) => Cell::new(text),
+        None => Cell::new(output::printable(raw)),
+    }
+}
+
+/// Which secrets a token holds, by name only: "secret refresh access -".
+fn present_secrets(token: &Token) -> String {
+    SECRET_FIELDS
+        .iter()
+        .zip(SECRET_NAMES)
+        .map(|(field, name)| {
+            if token.field(field).is_some() {
+                name
+            } else {
+                ABSENT
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+pub(crate) fn get(global: &GlobalArgs, id: &str, reveal: bool) -> Result<(), CliError> {
+    let path = &global.vault;
+    let token = vault::open(global)?
+        .find_token_by_id(id)
+        .map_err(|e| vault_error(e, path))?;
+    if global.json {
+        return output::print_json(&output::token_json(&token, reveal));
+    }
+    output::print_token(&token, reveal, expiry::now_ms())
+}
+
+pub(crate) fn delete(global: &GlobalArgs, id: &str) -> Result<(), CliError> {
+    let path = &global.vault;
+    vault::open(global)?
+        .delete_token(id)
+        .map_err(|e| vault_error(e, path))?;
+    if global.json {
+        return output::print_json(&json!({ "deleted": id }));
+    }
+    output::status(format!("Deleted token {}.", output::printable(id)));
+    Ok(())
+}
+
+pub(crate) fn clear(global: &GlobalArgs, yes: bool) -> Result<(), CliError> {
+    let path = &global.vault;
+    if !yes {
+        return Err(CliError::failure(format!(
+            "`clear` deletes every token in {}; run it again with --yes to confirm",
+            path.display()
+        )));
+    }
+    let vault = vault::open(global)?;
+    let count = vault.len().map_err(|e| vault_error(e, path))?;
+    vault.delete_tokens().map_err(|e| vault_error(e, path))?;
+    if global.json {
+        return output::print_json(&json!({ "deleted_count": count }));
+    }
+    output::status(format!(
+        "Deleted {count} token{} from {}.",
+        if count == 1 { "" } else { "s" },
+        path.display()
+    ));
+    Ok(())
+}

@@ -1,0 +1,170 @@
+//! The CLI's errors: one sentence saying what happened and what to do, and the documented exit
+//! code (`args.rs` §Exit codes). A library error keeps its own words unless the CLI can say
+//! something more useful (a flag to pass instead of an API to call).
+
+use std::io::{self, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+use tokenvault::Error;
+
+/// The exit codes of the contract.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Exit {
+    /// 1: the token asked for does not exist.
+    NotFound = 1,
+    /// 2: bad usage, bad input, I/O, anything else.
+    Failure = 2,
+    /// 3: the passphrase does not unlock the vault.
+    WrongPassphrase = 3,
+    /// 4: the vault failed an integrity check.
+    Corrupted = 4,
+    /// 5: another process held the vault past the wait.
+    Busy = 5,
+}
+
+/// An error on its way to stderr and the exit code.
+#[derive(Debug)]
+pub(crate) struct CliError {
+    exit: Exit,
+    /// `None`: exit quietly (the reader closed our stdout).
+    message: Option<String>,
+}
+
+impl CliError {
+    /// A usage or input error (exit 2).
+    pub(crate) fn failure(message: impl Into<String>) -> Self {
+        CliError::new(Exit::Failure, message)
+    }
+
+    pub(crate) fn new(exit: Exit, message: impl Into<String>) -> Self {
+        CliError {
+            exit,
+            message: Some(message.into()),
+        }
+    }
+
+    /// An I/O error on `path`, with what we were doing.
+    pub(crate) fn io(doing: &str, path: &Path, e: &io::Error) -> Self {
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            return CliError::broken_pipe();
+        }
+        CliError::failure(format!("cannot {doing} {}: {e}", path.display()))
+    }
+
+    /// Our reader went away (`tokenvault list | head -1`): stop quietly with success.
+    pub(crate) fn broken_pipe() -> Self {
+        CliError {
+            exit: Exit::Failure,
+            message: None,
+        }
+    }
+
+    /// Prints the message on stderr and returns the exit code.
+    pub(crate) fn report(self) -> ExitCode {
+        let Some(message) = self.message else {
+            return ExitCode::SUCCESS;
+        };
+        let style = anstyle::Style::new()
+            .bold()
+            .fg_color(Some(anstyle::AnsiColor::Red.into()));
+        let mut stderr = anstream::stderr().lock();
+        let _ = writeln!(stderr, "{style}error:{style:#} {message}");
+        ExitCode::from(self.exit as u8)
+    }
+
+    #[cfg(test)]
+    pub(crate) fn exit(&self) -> Exit {
+        self.exit
+    }
+}
+
+/// Writing our output failed: a closed pipe ends quietly, anything else is an error.
+impl From<io::Error> for CliError {
+    fn from(e: io::Error) -> Self {
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            CliError::broken_pipe()
+        } else {
+            CliError::failure(format!("cannot write the output: {e}"))
+        }
+    }
+}
+
+/// A library error for the vault at `path`, with the contract's exit code.
+pub(crate) fn vault_error(e: Error, path: &Path) -> CliError {
+    let shown = path.display();
+    match e {
+        Error::WrongPassphrase => CliError::new(
+            Exit::WrongPassphrase,
+            format!(
+                "wrong passphrase: it does not unlock {shown}; check TOKENVAULT_PASSPHRASE or the --passphrase-file"
+            ),
+        ),
+        e @ Error::Corrupted { .. } => CliError::new(
+            Exit::Corrupted,
+            format!("{e} (`tokenvault verify` reports every problem it finds)"),
+        ),
+        // Only a tampered header asks for more than the caps: `init` validates its own.
+        e @ Error::KdfCostTooHigh { .. } => CliError::new(Exit::Corrupted, e.to_string()),
+        Error::Busy { waited } => CliError::new(
+            Exit::Busy,
+            format!(
+                "{shown} is busy: another process held it for {:.1} s; retry, or wait longer with --busy-timeout SECONDS",
+                waited.as_secs_f64()
+            ),
+        ),
+        e @ Error::TokenNotFound { .. } => CliError::new(
+            Exit::NotFound,
+            format!("{e} in {shown} (`tokenvault list` shows the ids)"),
+        ),
+        Error::VaultNotFound { .. } => not_found_vault(path),
+        Error::AlreadyExists { .. } => CliError::failure(format!(
+            "{shown} already exists; refusing to overwrite it (choose another --vault path)"
+        )),
+        Error::NotAVault { .. } => CliError::failure(format!(
+            "{shown} is not a tokenvault vault; check --vault or TOKENVAULT_PATH"
+        )),
+        Error::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe => CliError::broken_pipe(),
+        Error::Io(io) => CliError::failure(format!("I/O error on {shown}: {io}")),
+        e => CliError::failure(e.to_string()),
+    }
+}
+
+/// No vault at `path`: say how to make one.
+pub(crate) fn not_found_vault(path: &Path) -> CliError {
+    CliError::failure(format!(
+        "no vault at {}; create one with `tokenvault init` or `tokenvault import --create FILE`, or point --vault / TOKENVAULT_PATH at yours",
+        path.display()
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn every_documented_exit_code_has_its_library_error() {
+        let p = Path::new("v");
+        let code = |e| vault_error(e, p).exit();
+        assert_eq!(
+            code(Error::TokenNotFound { id: "1".into() }),
+            Exit::NotFound
+        );
+        assert_eq!(code(Error::WrongPassphrase), Exit::WrongPassphrase);
+        assert_eq!(code(Error::Corrupted { what: "x".into() }), Exit::Corrupted);
+        assert_eq!(
+            code(Error::Busy {
+                waited: Duration::from_secs(1)
+            }),
+            Exit::Busy
+        );
+        assert_eq!(code(Error::MissingAuthDetails), Exit::Failure);
+    }
+
+    #[test]
+    fn broken_pipe_is_quiet_success() {
+        let e = CliError::from(io::Error::from(io::ErrorKind::BrokenPipe));
+        assert_eq!(e.report(), ExitCode::SUCCESS);
+    }
+}

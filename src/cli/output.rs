@@ -1,0 +1,162 @@
+//! Where output goes and how it looks: data on stdout (human or one JSON document), messages on
+//! stderr, colour only where `--color`, `NO_COLOR` and the terminal allow it, and no control
+//! character from a stored value ever reaching the terminal.
+
+use std::io::Write;
+
+use anstyle::{AnsiColor, Style};
+use serde_json::{Map, Value, json};
+use tokenvault::Token;
+
+use crate::cli::CliError;
+use crate::cli::args::ColorWhen;
+use crate::cli::expiry;
+
+/// Shown in place of a secret that `--reveal` was not given for.
+pub(crate) const MASK: &str = "********";
+/// A secret's JSON value without `--reveal`: a string no Zoho token can be.
+pub(crate) const JSON_MASK: &str = "<hidden>";
+/// An absent value in human output.
+pub(crate) const ABSENT: &str = "-";
+
+pub(crate) const BOLD: Style = Style::new().bold();
+pub(crate) const DIM: Style = Style::new().dimmed();
+pub(crate) const WARN: Style = Style::new()
+    .bold()
+    .fg_color(Some(anstyle::Color::Ansi(AnsiColor::Yellow)));
+pub(crate) const EXPIRED: Style =
+    Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Yellow)));
+
+/// The secret fields, in column order.
+pub(crate) const SECRET_FIELDS: [&str; 4] = [
+    "client_secret",
+    "refresh_token",
+    "access_token",
+    "grant_token",
+];
+
+pub(crate) fn set_color(when: ColorWhen) {
+    let choice = match when {
+        ColorWhen::Auto => return,
+        ColorWhen::Always => anstream::ColorChoice::Always,
+        ColorWhen::Never => anstream::ColorChoice::Never,
+    };
+    choice.write_global();
+}
+
+/// Human output on stdout; styles are dropped when colour is off.
+pub(crate) fn stdout() -> anstream::AutoStream<std::io::StdoutLock<'static>> {
+    anstream::AutoStream::auto(std::io::stdout().lock())
+}
+
+/// Prints `value` as the command's one JSON document.
+pub(crate) fn print_json(value: &Value) -> Result<(), CliError> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value).map_err(std::io::Error::from)?;
+    writeln!(out)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// A message for the person (progress, confirmations): stderr, never mixed with data.
+pub(crate) fn status(message: impl std::fmt::Display) {
+    let _ = writeln!(anstream::stderr().lock(), "{message}");
+}
+
+/// A warning on stderr.
+pub(crate) fn warn(message: impl std::fmt::Display) {
+    let _ = writeln!(
+        anstream::stderr().lock(),
+        "{WARN}warning:{WARN:#} {message}"
+    );
+}
+
+/// `value` with control characters escaped, so a stored value cannot move the cursor, clear
+/// the screen or forge output on a terminal.
+pub(crate) fn printable(value: &str) -> std::borrow::Cow<'_, str> {
+    if !value.chars().any(char::is_control) {
+        return value.into();
+    }
+    value
+        .chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect::<String>()
+        .into()
+}
+
+/// The human form of a field: `-` when absent, masked when secret and not revealed.
+pub(crate) fn human_field(token: &Token, field: &str, reveal: bool) -> String {
+    match token.field(field) {
+        None => ABSENT.to_string(),
+        Some(_) if SECRET_FIELDS.contains(&field) && !reveal => MASK.to_string(),
+        Some(value) => printable(value).into_owned(),
+    }
+}
+
+/// A token as JSON: every field, `null` when absent, secrets as [`JSON_MASK`] unless revealed.
+pub(crate) fn token_json(token: &Token, reveal: bool) -> Value {
+    let mut map = Map::new();
+    for field in Token::FIELDS {
+        let value = match token.field(field) {
+            None => Value::Null,
+            Some(_) if SECRET_FIELDS.contains(&field) && !reveal => json!(JSON_MASK),
+            Some(value) => json!(value),
+        };
+        map.insert(field.to_string(), value);
+    }
+    Value::Object(map)
+}
+
+/// A token as a block of `field  value` lines (`get`, `find`).
+pub(crate) fn print_token(token: &Token, reveal: bool, now_ms: i128) -> Result<(), CliError> {
+    let mut out = stdout();
+    let width = Token::FIELDS.iter().map(|f| f.len()).max().unwrap_or(0);
+    for field in Token::FIELDS {
+        let mut value = human_field(token, field, reveal);
+        if field == "expiry_time" {
+            if let Some(when) = token
+                .expiry_time
+                .as_deref()
+                .and_then(|raw| expiry::describe(raw, now_ms))
+            {
+                value = format!("{value} ({when})");
+            }
+        }
+        writeln!(out, "{BOLD}{field:<width$}{BOLD:#}  {value}")?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokenvault::Secret;
+
+    #[test]
+    fn control_characters_are_escaped_for_the_terminal() {
+        assert_eq!(printable("ann@zylker.com"), "ann@zylker.com");
+        assert_eq!(printable("a\u{1b}[2Jb\n"), "a\\u{1b}[2Jb\\n");
+    }
+
+    #[test]
+    fn json_hides_secrets_unless_revealed() {
+        let t = Token {
+            user_name: Some("ann".into()),
+            access_token: Some(Secret::new("1000.at")),
+            ..Token::default()
+        };
+        let hidden = token_json(&t, false);
+        assert_eq!(hidden["access_token"], JSON_MASK);
+        assert_eq!(hidden["refresh_token"], Value::Null);
+        assert_eq!(hidden["user_name"], "ann");
+        assert!(!hidden.to_string().contains("1000.at"));
+        assert_eq!(token_json(&t, true)["access_token"], "1000.at");
+    }
+}
