@@ -87,20 +87,19 @@ fn expiry_cell(token: &Token, now_ms: i128) -> Cell {
     }
 }
 
-/// Which secrets a token holds, by name only: "secret refresh access -".
+/// Which secrets a token holds, by name only: "secret refresh access".
 fn present_secrets(token: &Token) -> String {
-    SECRET_FIELDS
+    let present: Vec<&str> = SECRET_FIELDS
         .iter()
         .zip(SECRET_NAMES)
-        .map(|(field, name)| {
-            if token.field(field).is_some() {
-                name
-            } else {
-                ABSENT
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
+        .filter(|(field, _)| token.field(field).is_some())
+        .map(|(_, name)| name)
+        .collect();
+    if present.is_empty() {
+        ABSENT.to_string()
+    } else {
+        present.join(" ")
+    }
 }
 
 pub(crate) fn get(global: &GlobalArgs, id: &str, reveal: bool) -> Result<(), CliError> {

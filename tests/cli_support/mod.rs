@@ -1,0 +1,169 @@
+//! Helpers shared by the CLI tests (`tests/cli_*.rs`): a scratch directory per test and the
+//! built `tokenvault` binary run in it with a clean environment.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use assert_cmd::Command;
+
+pub const PASSPHRASE: &str = "cli test passphrase";
+
+/// Argon2id parameters small enough for tests (the minimum Argon2 allows).
+pub const FAST_KDF: [&str; 6] = [
+    "--kdf-memory-kib",
+    "8",
+    "--kdf-iterations",
+    "1",
+    "--kdf-parallelism",
+    "1",
+];
+
+/// The built binary.
+pub fn binary() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_tokenvault"))
+}
+
+/// The shared reference folder (`../shared` from the repository root).
+pub fn shared_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared")
+}
+
+pub fn compat_file(name: &str) -> PathBuf {
+    shared_dir().join("compat/files").join(name)
+}
+
+/// A scratch directory; the vault is its `tokens.vault` (the CLI's default path).
+pub struct Scratch {
+    pub dir: tempfile::TempDir,
+}
+
+impl Scratch {
+    pub fn new() -> Self {
+        Scratch {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn vault(&self) -> PathBuf {
+        self.path("tokens.vault")
+    }
+
+    /// `tokenvault` in this directory, with the test passphrase in the environment and nothing
+    /// else from ours (no TOKENVAULT_* of the person running the tests, no colour settings).
+    pub fn cmd(&self) -> Command {
+        let mut cmd = self.bare();
+        cmd.env("TOKENVAULT_PASSPHRASE", PASSPHRASE);
+        cmd
+    }
+
+    /// `tokenvault` with no passphrase source at all.
+    pub fn bare(&self) -> Command {
+        let mut cmd = Command::new(binary());
+        cmd.current_dir(self.dir.path())
+            .env_remove("TOKENVAULT_PATH")
+            .env_remove("TOKENVAULT_PASSPHRASE")
+            .env_remove("TOKENVAULT_NEW_PASSPHRASE")
+            .env_remove("NO_COLOR")
+            .env_remove("CLICOLOR_FORCE")
+            .timeout(Duration::from_secs(120));
+        cmd
+    }
+
+    /// Creates the vault with fast KDF parameters.
+    pub fn init(&self) {
+        self.cmd().arg("init").args(FAST_KDF).assert().success();
+    }
+
+    /// Creates the vault and imports `file` into it.
+    pub fn import(&self, file: &Path) {
+        self.cmd()
+            .args(["import", "--create"])
+            .args(FAST_KDF)
+            .arg(file)
+            .assert()
+            .success();
+    }
+
+    /// A vault holding `typical.txt`.
+    pub fn with_typical() -> Self {
+        let s = Scratch::new();
+        s.import(&compat_file("typical.txt"));
+        s
+    }
+
+    /// `export -`: the vault's contents as the SDK file.
+    pub fn export(&self) -> Vec<u8> {
+        self.cmd()
+            .args(["export", "-"])
+            .output()
+            .expect("run export")
+            .stdout
+    }
+
+    /// `info --json --unlock`, parsed.
+    pub fn info(&self) -> serde_json::Value {
+        json_of(
+            &self
+                .cmd()
+                .args(["--json", "info", "--unlock"])
+                .output()
+                .unwrap()
+                .stdout,
+        )
+    }
+
+    /// Writes `contents` to a file in the scratch directory.
+    pub fn file(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.path(name);
+        std::fs::write(&path, contents).expect("write file");
+        path
+    }
+}
+
+/// Parses stdout as the one JSON document a `--json` command prints.
+pub fn json_of(stdout: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not one JSON document ({e}):\n{}",
+            String::from_utf8_lossy(stdout)
+        )
+    })
+}
+
+/// Every secret value in an SDK token file, to check none leaks without `--reveal`.
+pub fn secrets_in(file: &Path) -> Vec<String> {
+    let tokens = tokenvault::filestore::parse(&std::fs::read(file).unwrap()).unwrap();
+    let mut secrets: Vec<String> = tokens
+        .iter()
+        .flat_map(|t| {
+            [
+                "client_secret",
+                "refresh_token",
+                "access_token",
+                "grant_token",
+            ]
+            .map(|f| t.field(f).map(str::to_string))
+        })
+        .flatten()
+        .collect();
+    secrets.sort();
+    secrets.dedup();
+    assert!(!secrets.is_empty());
+    secrets
+}
+
+/// The FileStore header line.
+pub const HEADER: &str = "id,user_name,client_id,client_secret,refresh_token,access_token,grant_token,expiry_time,redirect_uri,api_domain\r\n";
+
+/// Now in epoch milliseconds.
+pub fn now_ms() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis()
+}
