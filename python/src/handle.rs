@@ -68,9 +68,28 @@ fn timeout_from_secs(seconds: f64) -> PyResult<Duration> {
     })
 }
 
+/// The first bytes of every redb file.
+const REDB_MAGIC: [u8; 9] = [b'r', b'e', b'd', b'b', 0x1A, 0x0A, 0xA9, 0x0D, 0x0A];
+
+/// Whether the file at `path` may be a vault that another process is still creating: empty, or
+/// starting with zeros or with redb's magic number. (A FileStore CSV, say, is neither, and is
+/// reported at once.)
+fn may_be_under_creation(path: &std::path::Path) -> bool {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(REDB_MAGIC.len());
+    match std::fs::File::open(path) {
+        Ok(file) => match file.take(REDB_MAGIC.len() as u64).read_to_end(&mut head) {
+            Ok(_) => head.iter().all(|&b| b == 0) || REDB_MAGIC.starts_with(&head),
+            Err(_) => false,
+        },
+        Err(_) => false,
+    }
+}
+
 /// Opens the vault at `path`, creating it when it does not exist and `create` is set. Another
-/// process may be creating the same file at the same moment: the loser of that race waits until
-/// the winner's first transaction is committed, then opens it.
+/// process may be creating the same file at the same moment (several workers starting at once):
+/// then this one waits, up to the busy timeout, until that process has committed the new vault,
+/// and opens it.
 fn open_or_create(
     path: &std::path::Path,
     passphrase: &[u8],
@@ -79,7 +98,6 @@ fn open_or_create(
     busy_timeout: Duration,
 ) -> Result<(Vault, bool), Error> {
     let deadline = Instant::now() + busy_timeout;
-    let mut lost_creation_race = false;
     loop {
         match options.open(path, passphrase) {
             Ok(vault) => return Ok((vault, false)),
@@ -87,12 +105,13 @@ fn open_or_create(
                 let kdf = create.unwrap_or_default();
                 match options.create(path, passphrase, kdf) {
                     Ok(vault) => return Ok((vault, true)),
-                    Err(Error::AlreadyExists { .. }) => lost_creation_race = true,
+                    // Another process created it first: open theirs.
+                    Err(Error::AlreadyExists { .. }) => {}
                     Err(e) => return Err(e),
                 }
             }
-            // The winner has created the file but not yet committed the vault's header.
-            Err(Error::NotAVault { .. }) if lost_creation_race && Instant::now() < deadline => {}
+            Err(Error::NotAVault { .. })
+                if Instant::now() < deadline && may_be_under_creation(path) => {}
             Err(e) => return Err(e),
         }
         std::thread::sleep(CREATION_RACE_PAUSE);

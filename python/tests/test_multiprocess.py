@@ -1,0 +1,128 @@
+"""Several worker processes on one store, as gunicorn or celery run an app: 8 processes x 20
+save_token of distinct tokens. VaultStore must keep all 160; the SDK's FileStore, under the same
+load, is measured (the figures are printed at the end of the run)."""
+
+from __future__ import annotations
+
+import csv
+import gc
+import multiprocessing
+import os
+from pathlib import Path
+
+import pytest
+
+import workers
+from conftest import MEASUREMENTS, PASSPHRASE, TEST_KDF
+from tokenvault import KdfParams, VaultStore
+from tokenvault import _handles
+
+PROCESSES = 8
+SAVES = 20
+TIMEOUT = 300  # seconds a worker may take before the test calls it hung
+
+
+def run_workers(ctx, target, args_for):
+    """Starts PROCESSES workers, releases them together, returns their results. `args_for(w)`
+    gives a worker's arguments; the last one goes after (start, results)."""
+    start = ctx.Event()
+    results = ctx.Queue()
+    procs = [ctx.Process(target=target, args=args_for(w)[:-1] + (start, results) + args_for(w)[-1:])
+             for w in range(PROCESSES)]
+    for p in procs:
+        p.start()
+    start.set()
+    got = [results.get(timeout=TIMEOUT) for _ in procs]
+    for p in procs:
+        p.join(TIMEOUT)
+        if p.is_alive():
+            p.kill()
+            pytest.fail("a worker process hung")
+    assert all(p.exitcode == 0 for p in procs), [p.exitcode for p in procs]
+    return got
+
+
+def assert_all_saved(store: VaultStore, expected: int):
+    tokens = store.get_tokens()
+    assert len(tokens) == expected
+    assert sorted(int(t.get_id()) for t in tokens) == list(range(1, expected + 1))
+    assert len({t.get_refresh_token() for t in tokens}) == expected
+    assert store.verify()["problems"] == []
+
+
+def test_eight_processes_saving_twenty_tokens_each_keep_all_160(vault_path: Path):
+    VaultStore(vault_path, PASSPHRASE, kdf=TEST_KDF).close()
+    ctx = multiprocessing.get_context("spawn")
+    got = run_workers(ctx, workers.save_many_in_new_process,
+                      lambda w: ("vault", str(vault_path), PASSPHRASE, tuple(TEST_KDF), w, SAVES, False))
+
+    assert sum(r[1] for r in got) == PROCESSES * SAVES
+    assert sum(r[2] for r in got) == 0
+    with VaultStore(vault_path, PASSPHRASE) as store:
+        assert_all_saved(store, PROCESSES * SAVES)
+        for worker, i in ((0, 0), (7, 19), (3, 11)):
+            query = workers.distinct_token(worker, i)
+            found = store.find_token(query)
+            assert found is query and query.get_id() is not None
+    MEASUREMENTS.append("VaultStore, %d processes x %d save_token: %d of %d rows kept, 0 errors"
+                        % (PROCESSES, SAVES, PROCESSES * SAVES, PROCESSES * SAVES))
+
+
+def test_sdk_filestore_under_the_same_load_is_measured(tmp_path: Path):
+    """Not a test of tokenvault: the same load on the SDK's FileStore, for comparison."""
+    from zohocrmsdk.src.com.zoho.api.authenticator.store import FileStore
+
+    path = tmp_path / "sdk_tokens.txt"
+    FileStore(str(path))
+    ctx = multiprocessing.get_context("spawn")
+    got = run_workers(ctx, workers.save_many_in_new_process,
+                      lambda w: ("file", str(path), "", tuple(TEST_KDF), w, SAVES, False))
+
+    with open(path, newline="") as f:
+        lines = [r for r in csv.reader(f) if r]
+    kept = sum(1 for r in lines if r[0].isdigit())
+    header = bool(lines) and lines[0][0] == "id"
+    errors = sum(r[2] for r in got)
+    assert len(got) == PROCESSES
+    MEASUREMENTS.append("SDK FileStore, %d processes x %d save_token: %d of %d rows kept, %d "
+                        "exceptions, header line %s"
+                        % (PROCESSES, SAVES, kept, PROCESSES * SAVES, errors,
+                           "kept" if header else "lost"))
+
+
+def save_many_after_fork(store, parent_pid, worker, count, start, results, _unused):
+    workers.save_many(store, worker, count, start, results)
+    # Drop every reference to the handle inherited from the parent, as a child's interpreter
+    # does at exit: it must not close the parent's vault.
+    _handles._handles.pop((store.path, parent_pid), None)
+    gc.collect()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork()")
+def test_forked_workers_reopen_the_vault_and_leave_the_parents_handle_working(vault_path: Path):
+    # Two lanes, so key derivation really runs in parallel in the children (rayon's global pool
+    # would have no threads there).
+    kdf = KdfParams(memory_kib=64, iterations=1, parallelism=2)
+    store = VaultStore(vault_path, PASSPHRASE, kdf=kdf)
+    store.save_token(workers.distinct_token(99, 0))  # the parent uses the vault before forking
+    parent = os.getpid()
+
+    ctx = multiprocessing.get_context("fork")
+    got = run_workers(ctx, save_many_after_fork, lambda w: (store, parent, w, SAVES, None))
+
+    assert sum(r[1] for r in got) == PROCESSES * SAVES
+    assert store._vault().owner_pid == parent
+    store.save_token(workers.distinct_token(99, 1))
+    assert_all_saved(store, PROCESSES * SAVES + 2)
+    store.close()
+
+
+def test_processes_racing_to_create_the_vault_all_open_the_same_one(vault_path: Path):
+    ctx = multiprocessing.get_context("spawn")
+    got = run_workers(ctx, workers.save_many_in_new_process,
+                      lambda w: ("vault", str(vault_path), PASSPHRASE, tuple(TEST_KDF), w, 1, True))
+
+    assert sorted(r[1] for r in got) == [1] * PROCESSES
+    assert sum(r[3] for r in got) == 1, "exactly one process created the vault"
+    with VaultStore(vault_path, PASSPHRASE, create=False) as store:
+        assert_all_saved(store, PROCESSES)
