@@ -66,7 +66,7 @@ pub(crate) struct GlobalArgs {
     #[arg(long, global = true)]
     pub(crate) json: bool,
 
-    /// How long a write waits for another process holding the vault
+    /// How long to wait for another process that holds the vault (to open it, and for each write)
     #[arg(
         long,
         global = true,

@@ -3,6 +3,7 @@
 //! is reported at once rather than after a prompt.
 
 use std::path::Path;
+use std::sync::mpsc::RecvTimeoutError;
 
 use tokenvault::{KdfParams, OpenOptions, Vault};
 
@@ -27,9 +28,39 @@ pub(crate) fn open(global: &GlobalArgs) -> Result<Vault, CliError> {
         },
         path,
     )?;
-    options(global)
-        .open(path, &passphrase)
-        .map_err(|e| vault_error(e, path))
+    let options = options(global);
+    let owned = path.clone();
+    within_busy_timeout(global, move || options.open(owned, &passphrase))
+}
+
+/// Runs `open` on a helper thread and waits at most `--busy-timeout` for it.
+///
+/// redb's writable open in multi-writer mode waits, with no bound, for any write transaction
+/// another process is running (it takes the writer lock to check whether the file needs
+/// repair); the library's bounded wait only covers its own writes. Without this a command run
+/// during a long import elsewhere would hang instead of exiting 5. On timeout the thread is
+/// left blocked and ends with the process; it has written nothing.
+pub(crate) fn within_busy_timeout<T: Send + 'static>(
+    global: &GlobalArgs,
+    open: impl FnOnce() -> Result<T, tokenvault::Error> + Send + 'static,
+) -> Result<T, CliError> {
+    let (done, result) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(open());
+    });
+    match result.recv_timeout(global.busy_timeout) {
+        Ok(outcome) => outcome.map_err(|e| vault_error(e, &global.vault)),
+        Err(RecvTimeoutError::Timeout) => Err(vault_error(
+            tokenvault::Error::Busy {
+                waited: global.busy_timeout,
+            },
+            &global.vault,
+        )),
+        Err(RecvTimeoutError::Disconnected) => Err(CliError::failure(format!(
+            "opening {} failed unexpectedly; run the command again",
+            global.vault.display()
+        ))),
+    }
 }
 
 /// Creates a new vault with `kdf`; refuses an existing file before asking for a passphrase.

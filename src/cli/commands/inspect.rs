@@ -20,11 +20,13 @@ pub(crate) fn info(global: &GlobalArgs, unlock: bool) -> Result<(), CliError> {
         return Err(not_found_vault(path));
     }
     let info = if unlock {
-        vault::open(global)?.info()
+        vault::open(global)?
+            .info()
+            .map_err(|e| vault_error(e, path))?
     } else {
-        Vault::inspect(path)
-    }
-    .map_err(|e| vault_error(e, path))?;
+        let owned = path.clone();
+        vault::within_busy_timeout(global, move || Vault::inspect(owned))?
+    };
     let created = UNIX_EPOCH
         .checked_add(Duration::from_secs(info.created_unix))
         .filter(|_| info.created_unix < 253_402_300_800)
