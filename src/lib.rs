@@ -42,6 +42,8 @@ mod crypto;
 mod error;
 pub mod filestore;
 mod format;
+#[doc(hidden)]
+pub mod fuzzing;
 mod index;
 mod rules;
 mod store;

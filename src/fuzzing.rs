@@ -1,0 +1,237 @@
+//! Entry points of the fuzz targets in `fuzz/` (one function per target), kept in the library so
+//! that `tests/fuzz_corpus_replay.rs` replays every committed corpus and crash input through the
+//! very same code on stable Rust. Not part of the public API: nothing here is stable.
+//!
+//! Each function panics only when a property fails (a crash for the fuzzer, a failure for the
+//! replay test); any input the library refuses must come back as a typed [`Error`].
+
+use crate::crypto::{self, KdfParams};
+use crate::error::Error;
+use crate::filestore;
+use crate::format::{self, HEADER_LEN, Header, MAX_PLAINTEXT};
+use crate::store::{OpenOptions, Vault};
+use crate::token::Token;
+
+mod damage;
+mod memory_file;
+mod model;
+mod ops;
+
+pub use damage::{ENGINE_PANICS, HIDDEN_BY_DAMAGE, base_tokens, fuzz_file_bytes, make_base_vault};
+pub use memory_file::MemoryFile;
+pub use ops::{Op, decode_ops, fuzz_ops, run_ops};
+
+/// The passphrase of every vault the fuzz targets make.
+pub const PASSPHRASE: &str = "fuzz passphrase";
+
+fn create_vault(file: &MemoryFile) -> Vault {
+    OpenOptions::default()
+        .create_with_backend(
+            file.clone(),
+            "<fuzz>",
+            PASSPHRASE,
+            KdfParams::insecure_for_tests(),
+        )
+        .expect("a vault can be created in memory")
+}
+
+fn open_vault(file: &MemoryFile, passphrase: &str) -> Result<Vault, Error> {
+    OpenOptions::default().open_with_backend(file.clone(), "<fuzz>", passphrase)
+}
+
+// ---- Target `record` -------------------------------------------------------------------------
+
+/// Target `record`: `data` as a sealed record envelope, and as a decrypted record payload.
+/// A typed error or a token, never a panic; a payload that decodes re-encodes, seals and opens
+/// to the same token.
+pub fn fuzz_record(data: &[u8]) {
+    let key = crypto::Key::new([0x42; crypto::KEY_LEN]);
+    let store_id = [0x17; 16];
+    let id = 7;
+    // The tag cannot be forged, so an envelope from the fuzzer never opens.
+    if let Err(e) = format::open_record(&key, &store_id, id, data) {
+        assert!(matches!(e, Error::Corrupted { .. }), "{e:?}");
+    }
+    match format::decode_record(id, data) {
+        Ok(record) => {
+            assert!(data.len() <= MAX_PLAINTEXT);
+            assert_eq!(record.token.id.as_deref(), Some("7"));
+            let stored = Token {
+                id: None,
+                ..record.token.clone()
+            };
+            let plain = match format::encode_record(record.seq, &stored) {
+                Ok(plain) => plain,
+                // Encoding reserves the worst case: a payload near the limit may not fit again.
+                Err(Error::TokenTooLarge { .. }) => return,
+                Err(e) => panic!("re-encoding a decoded record failed: {e:?}"),
+            };
+            let sealed = format::seal_record(&key, &store_id, id, &plain).expect("seal");
+            let opened = format::open_record(&key, &store_id, id, &sealed).expect("open");
+            assert_eq!(opened.seq, record.seq);
+            assert_eq!(opened.token, record.token);
+            assert!(format::open_record(&key, &store_id, id + 1, &sealed).is_err());
+        }
+        Err(e) => assert!(matches!(e, Error::Corrupted { .. }), "{e:?}"),
+    }
+}
+
+// ---- Target `header` -------------------------------------------------------------------------
+
+/// Argon2 cost (memory KiB × passes) under which the header target derives the key: derivation
+/// at the caps takes seconds, which would stall the fuzzer, and the caps are checked as numbers.
+const CHEAP_KDF_WORK: u64 = 256;
+
+/// Target `header`: `data` as a static header, as given and with its checksum repaired (so the
+/// fuzzer reaches the checks behind it). A typed error, or a header within the KDF caps that
+/// encodes back to the same bytes; a cheap one is unlocked, which must fail without a panic.
+pub fn fuzz_header(data: &[u8]) {
+    check_header(data);
+    if data.len() == HEADER_LEN {
+        let mut repaired = data.to_vec();
+        let sum = crypto::checksum(&repaired[..HEADER_LEN - 32]);
+        repaired[HEADER_LEN - 32..].copy_from_slice(&sum);
+        check_header(&repaired);
+    }
+}
+
+fn check_header(bytes: &[u8]) {
+    let header = match Header::decode(bytes) {
+        Ok(header) => header,
+        Err(e) => {
+            assert!(
+                matches!(
+                    e,
+                    Error::Corrupted { .. }
+                        | Error::UnsupportedVersion { .. }
+                        | Error::KdfCostTooHigh { .. }
+                        | Error::InvalidKdfParams { .. }
+                ),
+                "{e:?}"
+            );
+            return;
+        }
+    };
+    let kdf = header.kdf;
+    assert!(kdf.memory_kib <= KdfParams::MAX_MEMORY_KIB);
+    assert!(kdf.iterations <= KdfParams::MAX_ITERATIONS);
+    assert!(kdf.parallelism <= KdfParams::MAX_PARALLELISM);
+    let work = u64::from(kdf.memory_kib) * u64::from(kdf.iterations);
+    assert!(work <= KdfParams::MAX_WORK);
+    assert_eq!(
+        &header.encode()[..],
+        bytes,
+        "decode/encode is not canonical"
+    );
+    if work <= CHEAP_KDF_WORK {
+        let kek = crypto::derive_kek(PASSPHRASE.as_bytes(), &header.salt, &kdf)
+            .expect("parameters within the caps derive");
+        // The fuzzer cannot forge the wrapped key's tag.
+        assert!(crypto::open(&kek, &header.wrap_aad(), &header.wrapped_master_key).is_err());
+    }
+}
+
+// ---- Target `csv_import` ---------------------------------------------------------------------
+
+/// Target `csv_import`: `data` as a FileStore token file. A typed error, or tokens that write
+/// back to a file parsing to the same tokens; imported into a vault, exported, and imported into
+/// a fresh vault, they give the same tokens again.
+pub fn fuzz_csv_import(data: &[u8]) {
+    let tokens = match filestore::parse(data) {
+        Ok(tokens) => tokens,
+        Err(e) => {
+            assert!(matches!(e, Error::InvalidTokenFile { .. }), "{e:?}");
+            return;
+        }
+    };
+    let mut written = Vec::new();
+    filestore::write(&tokens, &mut written).expect("write to memory");
+    let reparsed = filestore::parse(&written).expect("a written file parses");
+    assert_eq!(reparsed, tokens, "write then parse changed the tokens");
+
+    let first = create_vault(&MemoryFile::default());
+    first.import(tokens).expect("parsed tokens import");
+    let imported = first.get_tokens().expect("list");
+    let mut exported = Vec::new();
+    filestore::write(&imported, &mut exported).expect("write to memory");
+    let second = create_vault(&MemoryFile::default());
+    second
+        .import(filestore::parse(&exported).expect("an export parses"))
+        .expect("an export imports");
+    assert_eq!(second.get_tokens().expect("list"), imported);
+}
+
+// ---- Seed inputs ---------------------------------------------------------------------------
+
+/// Small valid inputs to start each target from (written to `fuzz/corpus/<target>/seed-*` by
+/// `tests/fuzz_corpus_replay.rs`'s ignored `regenerate_seeds`). `csv_import` seeds are the SDK's
+/// own files in `../shared/compat/files/`, copied by the same test.
+pub fn seed_inputs(target: &str) -> Vec<Vec<u8>> {
+    match target {
+        "record" => {
+            let mut tokens = base_tokens();
+            tokens.push(Token::default());
+            tokens
+                .iter()
+                .enumerate()
+                .map(|(seq, t)| {
+                    let t = Token {
+                        id: None,
+                        ..t.clone()
+                    };
+                    format::encode_record(seq as u64, &t)
+                        .expect("encode")
+                        .to_vec()
+                })
+                .collect()
+        }
+        "header" => [
+            KdfParams::insecure_for_tests(),
+            KdfParams::default(),
+            KdfParams {
+                memory_kib: 16,
+                iterations: 2,
+                parallelism: 2,
+            },
+            KdfParams {
+                memory_kib: KdfParams::MAX_MEMORY_KIB,
+                iterations: KdfParams::MAX_ITERATIONS,
+                parallelism: 1,
+            },
+        ]
+        .into_iter()
+        .map(|kdf| {
+            Header {
+                store_id: [5; 16],
+                created_unix: 1_764_340_000,
+                kdf,
+                salt: [9; 16],
+                wrapped_master_key: [3; 60],
+            }
+            .encode()
+            .to_vec()
+        })
+        .collect(),
+        "ops_model" => (0..8u64)
+            .map(|seed| {
+                // A fixed xorshift stream: varied, reproducible operation sequences.
+                let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+                (0..96)
+                    .map(|_| {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        (x >> 24) as u8
+                    })
+                    .collect()
+            })
+            .collect(),
+        "file_bytes" => vec![
+            Vec::new(),
+            [0, 0, 0, 0, 1, 0xff].to_vec(),
+            [0x00, 0x10, 0, 0, 4, 1, 2, 3, 4].to_vec(),
+            [0xff, 0x00, 0x20, 0, 0].to_vec(),
+        ],
+        _ => Vec::new(),
+    }
+}
