@@ -133,7 +133,8 @@ fn import_reads_stdin_given_a_dash() {
         .write_stdin(std::fs::read(compat_file("quoting.txt")).unwrap())
         .assert()
         .success()
-        .stdout(predicate::str::contains("2 imported"));
+        .stdout(predicate::str::contains("2 imported"))
+        .stderr(""); // no progress bar when stderr is not a terminal
     assert_eq!(
         s.export(),
         std::fs::read(compat_file("quoting.txt")).unwrap()
@@ -312,4 +313,38 @@ fn export_json_reports_the_count() {
     assert!(out.status.success());
     assert_eq!(json_of(&out.stdout)["exported"], 3);
     s.cmd().args(["--json", "export", "-"]).assert().code(2);
+}
+
+/// The README's first command, as written: default KDF, the bundled sample, then `list`.
+#[test]
+fn the_readme_demo_migrates_the_bundled_sample() {
+    let sample =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/examples/sdk_tokens.txt");
+    let s = Scratch::new();
+    s.bare()
+        .env("TOKENVAULT_PASSPHRASE", "demo")
+        .args(["import", "--create"])
+        .arg(&sample)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("3 imported, 0 updated, 0 skipped"));
+    s.bare()
+        .env("TOKENVAULT_PASSPHRASE", "demo")
+        .arg("list")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("ann@zylker.com"))
+        .stdout(predicate::str::contains("bob@zylker.eu"));
+    let exported = s
+        .bare()
+        .env("TOKENVAULT_PASSPHRASE", "demo")
+        .args(["export", "-"])
+        .output()
+        .unwrap()
+        .stdout;
+    assert_eq!(
+        exported,
+        std::fs::read(&sample).unwrap(),
+        "the sample is in the SDK's exact form"
+    );
 }
