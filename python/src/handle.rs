@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use blake2::{Blake2b512, Digest};
-use pyo3::exceptions::{PyOSError, PyValueError};
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 use tokenvault::{Error, KdfParams, OpenOptions, Token, Vault};
@@ -385,9 +385,10 @@ impl PyVault {
 /// Reads and parses a FileStore token file; the bytes are wiped once parsed.
 fn read_filestore(path: &std::path::Path) -> PyResult<Vec<Token>> {
     let bytes = Zeroizing::new(std::fs::read(path).map_err(|e| {
-        PyOSError::new_err(format!(
-            "cannot read the FileStore token file {}: {e}",
-            path.display()
+        // Keeps the kind, so Python raises FileNotFoundError, PermissionError, ...
+        PyErr::from(std::io::Error::new(
+            e.kind(),
+            format!("cannot read the FileStore token file {}: {e}", path.display()),
         ))
     })?);
     tokenvault::filestore::parse(&bytes).map_err(to_py)

@@ -8,6 +8,7 @@ import csv
 import gc
 import multiprocessing
 import os
+import queue
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from tokenvault import _handles
 
 PROCESSES = 8
 SAVES = 20
-TIMEOUT = 300  # seconds a worker may take before the test calls it hung
+TIMEOUT = 120  # seconds a worker may take before the test calls it hung
 
 
 def run_workers(ctx, target, args_for):
@@ -29,16 +30,21 @@ def run_workers(ctx, target, args_for):
     results = ctx.Queue()
     procs = [ctx.Process(target=target, args=args_for(w)[:-1] + (start, results) + args_for(w)[-1:])
              for w in range(PROCESSES)]
-    for p in procs:
-        p.start()
-    start.set()
-    got = [results.get(timeout=TIMEOUT) for _ in procs]
-    for p in procs:
-        p.join(TIMEOUT)
-        if p.is_alive():
-            p.kill()
-            pytest.fail("a worker process hung")
-    assert all(p.exitcode == 0 for p in procs), [p.exitcode for p in procs]
+    try:
+        for p in procs:
+            p.start()
+        start.set()
+        try:
+            got = [results.get(timeout=TIMEOUT) for _ in procs]
+        except queue.Empty:
+            pytest.fail("a worker process hung (no result after %d s)" % TIMEOUT)
+        for p in procs:
+            p.join(TIMEOUT)
+        assert all(p.exitcode == 0 for p in procs), [p.exitcode for p in procs]
+    finally:
+        for p in procs:
+            if p.is_alive():
+                p.kill()
     return got
 
 
