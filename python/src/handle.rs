@@ -196,13 +196,14 @@ impl PyVault {
         busy_timeout: f64,
     ) -> PyResult<(PyVault, bool)> {
         let busy_timeout = timeout_from_secs(busy_timeout)?;
-        let kdf = kdf.map_or_else(KdfParams::default, |(memory_kib, iterations, parallelism)| {
-            KdfParams {
+        let kdf = kdf.map_or_else(
+            KdfParams::default,
+            |(memory_kib, iterations, parallelism)| KdfParams {
                 memory_kib,
                 iterations,
                 parallelism,
-            }
-        });
+            },
+        );
         let create = create.then_some(kdf);
         let passphrase = Zeroizing::new(passphrase.to_vec());
         PyVault::open_impl(py, path, passphrase, create, busy_timeout)
@@ -388,7 +389,10 @@ fn read_filestore(path: &std::path::Path) -> PyResult<Vec<Token>> {
         // Keeps the kind, so Python raises FileNotFoundError, PermissionError, ...
         PyErr::from(std::io::Error::new(
             e.kind(),
-            format!("cannot read the FileStore token file {}: {e}", path.display()),
+            format!(
+                "cannot read the FileStore token file {}: {e}",
+                path.display()
+            ),
         ))
     })?);
     tokenvault::filestore::parse(&bytes).map_err(to_py)

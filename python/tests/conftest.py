@@ -91,6 +91,18 @@ def store(vault_path: Path):
     s.close()
 
 
+def pytest_report_header(config):
+    import tokenvault
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        sdk_version = version("zohocrmsdk8-0")
+    except PackageNotFoundError:
+        sdk_version = "not installed under that name"
+    return ["tokenvault from %s" % os.path.dirname(tokenvault.__file__),
+            "zohocrmsdk8-0 %s" % sdk_version]
+
+
 # ---- measurements printed at the end of the run ----------------------------------------------
 
 MEASUREMENTS: List[str] = []
