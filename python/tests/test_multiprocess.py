@@ -24,16 +24,16 @@ TIMEOUT = 120  # seconds a worker may take before the test calls it hung
 
 
 def run_workers(ctx, target, args_for):
-    """Starts PROCESSES workers, releases them together, returns their results. `args_for(w)`
-    gives a worker's arguments; the last one goes after (start, results)."""
-    start = ctx.Event()
+    """Starts PROCESSES workers, which start working together (a barrier: each waits until all
+    are ready), and returns their results. `args_for(w)` gives a worker's arguments; the last
+    one goes after (start, results)."""
+    start = ctx.Barrier(PROCESSES, timeout=TIMEOUT)
     results = ctx.Queue()
     procs = [ctx.Process(target=target, args=args_for(w)[:-1] + (start, results) + args_for(w)[-1:])
              for w in range(PROCESSES)]
     try:
         for p in procs:
             p.start()
-        start.set()
         try:
             got = [results.get(timeout=TIMEOUT) for _ in procs]
         except queue.Empty:

@@ -20,7 +20,7 @@ def distinct_token(worker: int, i: int):
 
 
 def save_many(store, worker: int, count: int, start, results, created: bool = False) -> None:
-    """Waits for `start`, then saves `count` distinct tokens; reports
+    """Waits for `start` (a barrier), then saves `count` distinct tokens; reports
     (worker, saved, errors, whether this worker created the vault)."""
     saved = errors = 0
     start.wait()
