@@ -208,3 +208,35 @@ fn rotate_key_shows_a_progress_bar_on_a_terminal() {
     assert_eq!(code, 0, "{shown}");
     assert!(shown.contains("1000 tokens re-sealed"), "{shown}");
 }
+
+/// `list` on a terminal, with or without NO_COLOR; returns what the terminal received, escape
+/// codes included.
+fn list_on_a_terminal(s: &Scratch, no_color: bool) -> String {
+    let mut cmd = Command::new(cli_support::binary());
+    cmd.arg("list")
+        .current_dir(s.dir.path())
+        .env("TOKENVAULT_PASSPHRASE", PASSPHRASE)
+        .env("TERM", "xterm-256color")
+        .env_remove("TOKENVAULT_PATH")
+        .env_remove("CLICOLOR")
+        .env_remove("CLICOLOR_FORCE");
+    if no_color {
+        cmd.env("NO_COLOR", "1");
+    } else {
+        cmd.env_remove("NO_COLOR");
+    }
+    let options = rexpect::reader::Options::new()
+        .timeout_ms(Some(60_000))
+        .strip_ansi_escape_codes(false);
+    let (shown, code) = finish(rexpect::spawn_with_options(cmd, options).unwrap());
+    assert_eq!(code, 0, "{shown}");
+    assert!(shown.contains("sales@zylker.com"), "{shown}");
+    shown
+}
+
+#[test]
+fn colour_on_a_terminal_follows_no_color() {
+    let s = Scratch::with_typical();
+    assert!(list_on_a_terminal(&s, false).contains("\u{1b}["));
+    assert!(!list_on_a_terminal(&s, true).contains('\u{1b}'));
+}
