@@ -47,6 +47,7 @@ pub(crate) struct Cli {
 
 /// Options every command accepts.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub(crate) struct GlobalArgs {
     /// The vault file
     #[arg(
