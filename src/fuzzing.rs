@@ -17,7 +17,10 @@ mod memory_file;
 mod model;
 mod ops;
 
-pub use damage::{ENGINE_PANICS, HIDDEN_BY_DAMAGE, base_tokens, fuzz_file_bytes, make_base_vault};
+pub use damage::{
+    ENGINE_PANICS, HIDDEN_BY_DAMAGE, SCREENED_BY_ENGINE, base_tokens, fuzz_file_bytes,
+    make_base_vault,
+};
 pub use memory_file::MemoryFile;
 pub use ops::{Op, decode_ops, fuzz_ops, run_ops};
 

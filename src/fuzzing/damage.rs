@@ -61,11 +61,34 @@ pub fn fuzz_file_bytes(base: &[u8], edits: &[u8]) {
         }
         rest = &tail[len..];
     }
-    // FINDING (redb 4.6): a damaged b-tree page makes redb panic (`unreachable!()` in
-    // btree.rs) instead of returning `Corrupted`. Until tokenvault guards against it, such a
-    // panic is counted here rather than failing the target, so the fuzzer keeps looking for
-    // tokenvault's own failures; set TOKENVAULT_FUZZ_STRICT=1 to make it fail.
+    // FINDING (redb 4.6): on a plain open, a damaged b-tree page can make redb panic
+    // (`unreachable!()` in btree.rs) or abort (a second panic in a destructor while unwinding),
+    // where it should return `Corrupted`; redb promises typed errors only after its integrity
+    // check (`Database::check_integrity`, or `Builder::set_check_integrity_on_open`). The target
+    // runs that check first, as tokenvault would with the fix, and counts the files it rejects;
+    // TOKENVAULT_FUZZ_STRICT=1 skips it (and counts no engine panic) to reproduce the finding.
+    if std::env::var_os("TOKENVAULT_FUZZ_STRICT").is_none() && !engine_accepts(&bytes) {
+        SCREENED_BY_ENGINE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        return;
+    }
     let _ = without_engine_panics(|| check_damaged(bytes));
+}
+
+/// How many damaged files redb's integrity check rejected (or repaired) before the vault ran.
+pub static SCREENED_BY_ENGINE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Whether redb's own integrity check passes the file unchanged.
+fn engine_accepts(bytes: &[u8]) -> bool {
+    let copy = MemoryFile::from_bytes(bytes.to_vec());
+    let mut builder = redb::Database::builder();
+    builder.set_concurrency_mode(redb::ConcurrencyMode::MultiWriter);
+    // FINDING: redb's check can itself panic on some damage (btree_base.rs, btree.rs), against
+    // its documentation; that counts as a rejection (and as an engine panic).
+    without_engine_panics(|| match builder.create_with_backend(copy) {
+        Ok(mut db) => matches!(db.check_integrity(), Ok(true)),
+        Err(_) => false,
+    })
+    .unwrap_or(false)
 }
 
 fn check_damaged(bytes: Vec<u8>) {
