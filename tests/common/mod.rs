@@ -1,6 +1,10 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod child;
+pub mod rng;
+pub mod workload;
+
 use std::path::{Path, PathBuf};
 
 use tokenvault::{KdfParams, Token, Vault};
