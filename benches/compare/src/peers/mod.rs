@@ -1,0 +1,6 @@
+//! The stores under test.
+
+pub mod filestore;
+pub mod redb_raw;
+pub mod sql;
+pub mod vault;
