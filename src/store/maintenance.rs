@@ -5,43 +5,16 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Arc;
 
-use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata};
-
 use crate::crypto::KdfParams;
-use crate::error::{Error, storage};
-use crate::format::{FORMAT_VERSION, Header, State};
-use crate::index::IndexKind;
+use crate::error::Error;
+use crate::format::{self, FORMAT_VERSION, Header, State};
+use crate::index::{IndexKind, Tag};
+use crate::store::Vault;
+use crate::store::engine::HeaderSlot;
 use crate::store::keys::{self, Unlocked};
-use crate::store::tables::{self, HEADER, HEADER_KEY, RECORDS, STATE_KEY};
+use crate::store::redb_engine;
 use crate::store::write::SaveOutcome;
-use crate::store::{Vault, open_database, open_read_only, read_header_bytes, table_error};
 use crate::token::Token;
-
-fn info_of(db: &impl ReadableDatabase, path: &Path, file_size: u64) -> Result<VaultInfo, Error> {
-    let header = Header::decode(&read_header_bytes(db, path)?)?;
-    let txn = db.begin_read().map_err(storage)?;
-    let header_table = txn.open_table(HEADER).map_err(|e| table_error(e, path))?;
-    let state = header_table
-        .get(STATE_KEY)
-        .map_err(storage)?
-        .ok_or_else(|| Error::corrupted("header state missing"))?;
-    let state = State::decode_unverified(state.value())?;
-    let token_count = txn
-        .open_table(RECORDS)
-        .map_err(|e| table_error(e, path))?
-        .len()
-        .map_err(storage)?;
-    Ok(VaultInfo {
-        format_version: FORMAT_VERSION,
-        store_id: hex(&header.store_id),
-        kdf: header.kdf,
-        created_unix: header.created_unix,
-        generation: state.generation,
-        seal_count: state.seal_count,
-        token_count,
-        file_size,
-    })
-}
 
 /// What can be read from a vault without its passphrase.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -105,12 +78,19 @@ impl Vault {
     /// The counters are shown as stored; only an unlocked vault authenticates them.
     pub fn inspect(path: impl AsRef<Path>) -> Result<VaultInfo, Error> {
         let path = path.as_ref();
-        let file_size = std::fs::metadata(path).map_err(Error::Io)?.len();
-        match open_read_only(path)? {
-            Some(db) => info_of(&db, path, file_size),
-            // Needs crash recovery, which only a writable open performs.
-            None => info_of(&open_database(path)?, path, file_size),
-        }
+        let view = redb_engine::view_file(path)?;
+        let header = Header::decode(&view.header)?;
+        let state = State::decode_unverified(&view.state)?;
+        Ok(VaultInfo {
+            format_version: FORMAT_VERSION,
+            store_id: hex(&header.store_id),
+            kdf: header.kdf,
+            created_unix: header.created_unix,
+            generation: state.generation,
+            seal_count: state.seal_count,
+            token_count: view.records,
+            file_size: std::fs::metadata(path).map_or(0, |m| m.len()),
+        })
     }
 
     /// [`Vault::inspect`] for this open vault, with the counters authenticated.
@@ -131,22 +111,12 @@ impl Vault {
 
     /// Reads and authenticates the header state.
     pub(crate) fn verify_state(&self) -> Result<State, Error> {
-        let txn = self.db.begin_read().map_err(storage)?;
-        let header = txn
-            .open_table(HEADER)
-            .map_err(|e| table_error(e, &self.path))?;
-        let header_bytes = header
-            .get(HEADER_KEY)
-            .map_err(storage)?
-            .ok_or_else(|| Error::corrupted("header missing"))?
-            .value()
-            .to_vec();
-        let keys = self.keys_for(&header_bytes)?;
-        let state = header
-            .get(STATE_KEY)
-            .map_err(storage)?
-            .ok_or_else(|| Error::corrupted("header state missing"))?;
-        State::decode(state.value(), &keys.state_mac_key, &keys.header_bytes)
+        self.read(|store, keys| {
+            let state = store
+                .header_entry(HeaderSlot::State)?
+                .ok_or_else(|| Error::corrupted("header state missing"))?;
+            State::decode(&state, &keys.state_mac_key, &keys.header_bytes)
+        })
     }
 
     /// Decrypts every record and checks every order and index entry both ways: each record is
@@ -157,37 +127,23 @@ impl Vault {
         if let Err(e) = self.verify_state() {
             report.problems.push(format!("header state: {e}"));
         }
-        self.read(|t, keys| {
-            let mut expected: BTreeSet<(usize, [u8; 24], u64)> = BTreeSet::new();
+        self.read(|store, keys| {
+            let mut expected: BTreeSet<(usize, Tag, u64, u64)> = BTreeSet::new();
             let mut positions: BTreeSet<(u64, u64)> = BTreeSet::new();
-            for entry in t.records.iter().map_err(storage)? {
-                let (id, sealed) = entry.map_err(storage)?;
-                let id = id.value();
-                match crate::format::open_record(
-                    &keys.record_key,
-                    keys.store_id(),
-                    id,
-                    sealed.value(),
-                ) {
+            store.each_record(&mut |id, sealed| {
+                match format::open_record(&keys.record_key, keys.store_id(), id, sealed) {
                     Ok(record) => {
                         report.records_ok += 1;
                         positions.insert((record.seq, id));
                         for (kind, tag) in keys.index.entries(&record.token) {
-                            expected.insert((
-                                kind as usize,
-                                tables::index_key(&tag, record.seq),
-                                id,
-                            ));
+                            expected.insert((kind as usize, tag, record.seq, id));
                         }
                     }
                     Err(e) => report.problems.push(e.to_string()),
                 }
-            }
-            let mut listed = BTreeSet::new();
-            for entry in t.order.iter().map_err(storage)? {
-                let (seq, id) = entry.map_err(storage)?;
-                listed.insert((seq.value(), id.value()));
-            }
+                Ok(())
+            })?;
+            let listed: BTreeSet<(u64, u64)> = store.order()?.into_iter().collect();
             for (seq, id) in positions.difference(&listed) {
                 report.problems.push(format!(
                     "record {id} (position {seq}) is missing from the order table"
@@ -200,19 +156,18 @@ impl Vault {
             }
             let mut found = BTreeSet::new();
             for kind in IndexKind::ALL {
-                for entry in t.index(kind).iter().map_err(storage)? {
-                    let (key, id) = entry.map_err(storage)?;
+                for (tag, seq, id) in store.index_entries(kind)? {
                     report.index_entries += 1;
-                    found.insert((kind as usize, key.value(), id.value()));
+                    found.insert((kind as usize, tag, seq, id));
                 }
             }
-            for (kind, _, id) in expected.difference(&found) {
+            for (kind, _, _, id) in expected.difference(&found) {
                 report.problems.push(format!(
                     "record {id} is missing from {}",
                     IndexKind::ALL[*kind].table_name()
                 ));
             }
-            for (kind, _, id) in found.difference(&expected) {
+            for (kind, _, _, id) in found.difference(&expected) {
                 report.problems.push(format!(
                     "{} has an entry for record {id} that does not match it",
                     IndexKind::ALL[*kind].table_name()
@@ -286,6 +241,6 @@ impl Vault {
     /// Rewrites the file to drop free pages (and the old ciphertext they held). Needs exclusive
     /// use of the handle.
     pub fn compact(&mut self) -> Result<bool, Error> {
-        self.db.compact().map_err(storage)
+        self.engine.compact()
     }
 }

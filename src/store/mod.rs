@@ -1,27 +1,23 @@
-//! The vault: a redb file, the unlocked keys, and the six `TokenStore` operations.
+//! The vault: a storage engine, the unlocked keys, and the six `TokenStore` operations.
 //!
-//! Rules (`rules.rs`) decide which stored token an operation touches; this module runs the
-//! transactions that find and change it.
+//! Rules (`rules.rs`) decide which stored token an operation touches; `lookup.rs` and `write.rs`
+//! find and change it through the engine seam (`engine.rs`); `redb_engine.rs` is the file engine.
 
 mod batch;
+mod engine;
 mod keys;
+mod lookup;
 mod maintenance;
-mod tables;
+mod redb_engine;
 mod write;
 
-use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-
-use redb::{
-    ConcurrencyMode, Database, ReadOnlyTable, ReadableDatabase, TableError, WriteTransaction,
-};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::crypto::KdfParams;
-use crate::error::{Error, storage};
+use crate::error::Error;
 use crate::format::Header;
-use crate::index::IndexKind;
 use crate::rules::{self, MatchedBy};
 use crate::token::Token;
 
@@ -29,14 +25,9 @@ pub use maintenance::{ImportSummary, VaultInfo, VerifyReport};
 pub use write::SaveOutcome;
 
 use batch::{Batcher, WriteOp, WriteResult};
+use engine::{Engine, HeaderSlot, ReadStore};
 use keys::Unlocked;
-use tables::{HEADER, HEADER_KEY, IndexKey, ORDER, RECORDS, Tables};
-
-type ReadTables = Tables<
-    ReadOnlyTable<u64, &'static [u8]>,
-    ReadOnlyTable<u64, u64>,
-    ReadOnlyTable<IndexKey, u64>,
->;
+use redb_engine::RedbEngine;
 
 /// How long a write waits for another process to release the vault before failing with
 /// [`Error::Busy`], unless [`OpenOptions::busy_timeout`] says otherwise.
@@ -71,14 +62,6 @@ impl OpenOptions {
         self
     }
 
-    fn builder(&self) -> redb::Builder {
-        let mut b = builder();
-        if self.single_process {
-            b.set_concurrency_mode(ConcurrencyMode::ExclusiveWriter);
-        }
-        b
-    }
-
     /// How long a write waits for another process's write transaction before [`Error::Busy`].
     pub fn busy_timeout(mut self, timeout: Duration) -> Self {
         self.busy_timeout = timeout;
@@ -95,28 +78,17 @@ impl OpenOptions {
         passphrase: impl AsRef<[u8]>,
         kdf: KdfParams,
     ) -> Result<Vault, Error> {
+        let name = name.as_ref();
         kdf.validate()?;
-        let keys = Arc::new(Unlocked::create(passphrase.as_ref(), kdf, now_unix())?);
-        let db = self
-            .builder()
-            .create_with_backend(backend)
-            .map_err(storage)?;
-        if db
-            .begin_read()
-            .map_err(storage)?
-            .list_tables()
-            .map_err(storage)?
-            .next()
-            .is_some()
-        {
+        let keys = Unlocked::create(passphrase.as_ref(), kdf, now_unix())?;
+        let engine =
+            RedbEngine::with_backend(backend, name, self.busy_timeout, self.single_process)?;
+        if !engine.is_blank()? {
             return Err(Error::AlreadyExists {
-                path: name.as_ref().to_path_buf(),
+                path: name.to_path_buf(),
             });
         }
-        let txn = db.begin_write().map_err(storage)?;
-        write::Writer::initialize(&txn, keys.clone())?;
-        txn.commit().map_err(storage)?;
-        Ok(Vault::assemble(db, name.as_ref(), keys, self))
+        Vault::initialize(Box::new(engine), name, keys)
     }
 
     /// Opens a vault on a storage backend of your own (see [`OpenOptions::create_with_backend`]).
@@ -127,16 +99,9 @@ impl OpenOptions {
         passphrase: impl AsRef<[u8]>,
     ) -> Result<Vault, Error> {
         let name = name.as_ref();
-        let db = self
-            .builder()
-            .create_with_backend(backend)
-            .map_err(|e| match storage(e) {
-                Error::Corrupted { .. } | Error::Storage(_) => Error::NotAVault {
-                    path: name.to_path_buf(),
-                },
-                other => other,
-            })?;
-        Vault::unlock_database(db, name, passphrase.as_ref(), self)
+        let engine =
+            RedbEngine::with_backend(backend, name, self.busy_timeout, self.single_process)?;
+        Vault::unlock(Box::new(engine), name, passphrase.as_ref(), None)
     }
 
     /// Opens an existing vault (see [`Vault::open`]).
@@ -145,7 +110,13 @@ impl OpenOptions {
         path: impl AsRef<Path>,
         passphrase: impl AsRef<[u8]>,
     ) -> Result<Vault, Error> {
-        Vault::open_impl(path.as_ref(), passphrase.as_ref(), self)
+        let path = path.as_ref();
+        // Unlock from a read-only view first: a wrong passphrase or a tampered header must leave
+        // every byte of the file as it was, and a writable redb open writes bookkeeping.
+        let view = redb_engine::view_file(path)?;
+        let keys = Unlocked::unlock(&view.header, passphrase.as_ref())?;
+        let engine = RedbEngine::open_file(path, self.busy_timeout)?;
+        Vault::unlock(Box::new(engine), path, passphrase.as_ref(), Some(keys))
     }
 
     /// Creates a new vault (see [`Vault::create`]).
@@ -155,7 +126,15 @@ impl OpenOptions {
         passphrase: impl AsRef<[u8]>,
         kdf: KdfParams,
     ) -> Result<Vault, Error> {
-        Vault::create_impl(path.as_ref(), passphrase.as_ref(), kdf, self)
+        let path = path.as_ref();
+        kdf.validate()?;
+        // Derive first: a slow KDF must not hold a half-made file.
+        let keys = Unlocked::create(passphrase.as_ref(), kdf, now_unix())?;
+        let engine = RedbEngine::create_file(path, self.busy_timeout)?;
+        Vault::initialize(Box::new(engine), path, keys).inspect_err(|_| {
+            // Nothing was committed: do not leave a file that `create` would then refuse.
+            let _ = std::fs::remove_file(path);
+        })
     }
 }
 
@@ -165,13 +144,10 @@ impl OpenOptions {
 /// from several threads are committed together (group commit), and several processes may open
 /// the same file at once (each write waits for the others, up to the busy timeout).
 pub struct Vault {
-    db: Database,
+    engine: Box<dyn Engine>,
     path: PathBuf,
     keys: RwLock<Arc<Unlocked>>,
     batcher: Batcher,
-    busy_timeout: Duration,
-    /// No other process can hold the file (single-process backends): writes need no wait.
-    single_process: bool,
 }
 
 impl std::fmt::Debug for Vault {
@@ -182,34 +158,14 @@ impl std::fmt::Debug for Vault {
     }
 }
 
-fn builder() -> redb::Builder {
-    let mut b = Database::builder();
-    b.set_concurrency_mode(ConcurrencyMode::MultiWriter);
-    b
-}
-
 fn now_unix() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
 }
 
-/// Creates `path` exclusively, readable and writable by its owner only.
-fn create_private_file(path: &Path) -> Result<(), Error> {
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    match options.open(path) {
-        Ok(_) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(Error::AlreadyExists {
-            path: path.to_path_buf(),
-        }),
-        Err(e) => Err(Error::Io(e)),
-    }
+fn internal(what: &str) -> Error {
+    Error::corrupted(format!("internal: {what}"))
 }
 
 impl Vault {
@@ -249,78 +205,46 @@ impl Vault {
         OpenOptions::default()
     }
 
-    fn create_impl(
-        path: &Path,
-        passphrase: &[u8],
-        kdf: KdfParams,
-        options: &OpenOptions,
-    ) -> Result<Vault, Error> {
-        kdf.validate()?;
-        let keys = Arc::new(Unlocked::create(passphrase, kdf, now_unix())?);
-        create_private_file(path)?;
-        let result = (|| {
-            let db = builder().create(path).map_err(storage)?;
-            let txn = db.begin_write().map_err(storage)?;
-            write::Writer::initialize(&txn, keys.clone())?;
-            txn.commit().map_err(storage)?;
-            Ok(db)
-        })();
-        match result {
-            Ok(db) => Ok(Vault::assemble(db, path, keys, options)),
-            Err(e) => {
-                // Nothing was committed: do not leave a half-made file that `create` would refuse.
-                let _ = fs::remove_file(path);
-                Err(e)
-            }
-        }
+    /// Writes the header of a new vault in its first transaction.
+    fn initialize(engine: Box<dyn Engine>, path: &Path, keys: Unlocked) -> Result<Vault, Error> {
+        engine.write(&mut |store| write::Writer::initialize(store, &keys))?;
+        Ok(Vault::assemble(engine, path, Arc::new(keys)))
     }
 
-    fn open_impl(path: &Path, passphrase: &[u8], options: &OpenOptions) -> Result<Vault, Error> {
-        // Unlock on a read-only handle first: a wrong passphrase or a tampered header must leave
-        // every byte of the file as it was, and a writable redb open writes bookkeeping.
-        let unlocked = match open_read_only(path)? {
-            Some(read_only) => {
-                let keys = Unlocked::unlock(&read_header_bytes(&read_only, path)?, passphrase)?;
-                read_only.close().map_err(storage)?;
-                Some(Arc::new(keys))
+    /// Unlocks an opened engine. `keys` were already derived from the same header (by `open`'s
+    /// read-only view); a header changed in between is followed by `keys_for` or re-derived.
+    fn unlock(
+        engine: Box<dyn Engine>,
+        path: &Path,
+        passphrase: &[u8],
+        keys: Option<Unlocked>,
+    ) -> Result<Vault, Error> {
+        let keys = match keys {
+            Some(keys) => keys,
+            None => {
+                let mut header = None;
+                engine.read(&mut |store| {
+                    header = Some(store.header_entry(HeaderSlot::Header)?);
+                    Ok(())
+                })?;
+                let header = header
+                    .flatten()
+                    .ok_or_else(|| Error::corrupted("header missing"))?;
+                Unlocked::unlock(&header, passphrase)?
             }
-            None => None,
         };
-        let db = open_database(path)?;
-        match unlocked {
-            // Key derivation ran once; `read` below re-checks the header it belongs to and
-            // follows a rotation that happened in between.
-            Some(keys) => Vault::assemble(db, path, keys, options).verified(),
-            None => Vault::unlock_database(db, path, passphrase, options),
-        }
+        let vault = Vault::assemble(engine, path, Arc::new(keys));
+        // Authenticate the state now, so a tampered header is reported at open, not at first write.
+        vault.verify_state()?;
+        Ok(vault)
     }
 
-    /// Authenticates the state now, so a tampered header is reported at open, not at first write.
-    fn verified(self) -> Result<Vault, Error> {
-        self.read(|_, _| Ok(()))?;
-        self.verify_state()?;
-        Ok(self)
-    }
-
-    fn unlock_database(
-        db: Database,
-        path: &Path,
-        passphrase: &[u8],
-        options: &OpenOptions,
-    ) -> Result<Vault, Error> {
-        let header_bytes = read_header_bytes(&db, path)?;
-        let keys = Arc::new(Unlocked::unlock(&header_bytes, passphrase)?);
-        Vault::assemble(db, path, keys, options).verified()
-    }
-
-    fn assemble(db: Database, path: &Path, keys: Arc<Unlocked>, options: &OpenOptions) -> Vault {
+    fn assemble(engine: Box<dyn Engine>, path: &Path, keys: Arc<Unlocked>) -> Vault {
         Vault {
-            db,
+            engine,
             path: path.to_path_buf(),
             keys: RwLock::new(keys),
             batcher: Batcher::default(),
-            busy_timeout: options.busy_timeout,
-            single_process: options.single_process,
         }
     }
 
@@ -333,7 +257,7 @@ impl Vault {
         self.keys.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
-    /// The keys for the header bytes found in the file: the cached ones, or — when another
+    /// The keys for the header bytes found in the store: the cached ones, or — when another
     /// process rotated the data key — the new master key unwrapped with the cached KEK.
     fn keys_for(&self, header_bytes: &[u8]) -> Result<Arc<Unlocked>, Error> {
         let cached = self.cached_keys();
@@ -349,62 +273,23 @@ impl Vault {
         Ok(fresh)
     }
 
-    /// Runs `f` in a read transaction with the tables and the current keys.
+    /// Runs `f` in a read transaction with the store and the current keys.
     fn read<R>(
         &self,
-        f: impl FnOnce(&ReadTables, &Unlocked) -> Result<R, Error>,
+        f: impl FnOnce(&dyn ReadStore, &Unlocked) -> Result<R, Error>,
     ) -> Result<R, Error> {
-        let txn = self.db.begin_read().map_err(storage)?;
-        let header = txn
-            .open_table(HEADER)
-            .map_err(|e| table_error(e, &self.path))?;
-        let header_bytes = header
-            .get(HEADER_KEY)
-            .map_err(storage)?
-            .ok_or_else(|| Error::corrupted("header missing"))?
-            .value()
-            .to_vec();
-        let keys = self.keys_for(&header_bytes)?;
-        let [a, b, c, d] = IndexKind::ALL.map(|kind| txn.open_table(tables::index_table(kind)));
-        let tables = Tables {
-            records: txn
-                .open_table(RECORDS)
-                .map_err(|e| table_error(e, &self.path))?,
-            order: txn
-                .open_table(ORDER)
-                .map_err(|e| table_error(e, &self.path))?,
-            indexes: [
-                a.map_err(|e| table_error(e, &self.path))?,
-                b.map_err(|e| table_error(e, &self.path))?,
-                c.map_err(|e| table_error(e, &self.path))?,
-                d.map_err(|e| table_error(e, &self.path))?,
-            ],
-        };
-        f(&tables, &keys)
-    }
-
-    /// Begins a write transaction, waiting up to the busy timeout for other processes.
-    fn begin_write(&self) -> Result<WriteTransaction, Error> {
-        if self.single_process {
-            // In-process writers are already serialized by the batcher's commit lock.
-            return self.db.begin_write().map_err(storage);
-        }
-        let start = Instant::now();
-        let mut pause = Duration::from_micros(200);
-        loop {
-            match self.db.try_begin_write() {
-                Ok(txn) => return Ok(txn),
-                Err(redb::TransactionError::WouldBlock) => {
-                    let waited = start.elapsed();
-                    if waited >= self.busy_timeout {
-                        return Err(Error::Busy { waited });
-                    }
-                    std::thread::sleep(pause.min(self.busy_timeout - waited));
-                    pause = (pause * 2).min(Duration::from_millis(20));
-                }
-                Err(e) => return Err(storage(e)),
-            }
-        }
+        let mut f = Some(f);
+        let mut out = None;
+        self.engine.read(&mut |store| {
+            let header = store
+                .header_entry(HeaderSlot::Header)?
+                .ok_or_else(|| Error::corrupted("header missing"))?;
+            let keys = self.keys_for(&header)?;
+            let f = f.take().ok_or_else(|| internal("read closure ran twice"))?;
+            out = Some(f(store, &keys)?);
+            Ok(())
+        })?;
+        out.ok_or_else(|| internal("read transaction returned nothing"))
     }
 
     /// Runs `f` in one write transaction and commits it. An error from `f` aborts everything.
@@ -412,19 +297,26 @@ impl Vault {
         &self,
         f: impl FnOnce(&mut write::Writer<'_>) -> Result<R, Error>,
     ) -> Result<R, Error> {
-        let txn = self.begin_write()?;
-        let (result, keys) = {
-            let mut writer = write::Writer::begin(&txn, |bytes| self.keys_for(bytes))?;
-            let result = f(&mut writer)?;
-            (result, writer.finish()?)
-        };
-        txn.commit().map_err(storage)?;
-        *self.keys.write().unwrap_or_else(|e| e.into_inner()) = keys;
-        Ok(result)
+        let mut f = Some(f);
+        let mut out = None;
+        let mut new_keys = None;
+        self.engine.write(&mut |store| {
+            let mut writer = write::Writer::begin(store, |bytes| self.keys_for(bytes))?;
+            let f = f
+                .take()
+                .ok_or_else(|| internal("write closure ran twice"))?;
+            out = Some(f(&mut writer)?);
+            new_keys = Some(writer.finish()?);
+            Ok(())
+        })?;
+        if let Some(keys) = new_keys {
+            *self.keys.write().unwrap_or_else(|e| e.into_inner()) = keys;
+        }
+        out.ok_or_else(|| internal("write transaction returned nothing"))
     }
 
     /// [`Vault::write`] for a whole-vault operation (import, rotation, passphrase change): this
-    /// process's other writers queue behind it instead of timing out on redb's writer lock.
+    /// process's other writers queue behind it instead of timing out on the engine's writer lock.
     fn write_exclusive<R>(
         &self,
         f: impl FnOnce(&mut write::Writer<'_>) -> Result<R, Error>,
@@ -451,8 +343,8 @@ impl Vault {
     /// [`Vault::find_token`], also saying which rule selected the stored token.
     pub fn find_token_explained(&self, query: &Token) -> Result<Option<(Token, MatchedBy)>, Error> {
         let selector = rules::select_for_find(query);
-        self.read(|tables, keys| {
-            Ok(tables.first_match(keys, &selector)?.map(|record| {
+        self.read(|store, keys| {
+            Ok(lookup::first_match(store, keys, &selector)?.map(|record| {
                 let mut merged = query.clone();
                 rules::merge_absent(&mut merged, &record.token);
                 (merged, rules::matched_by(&selector, &record.token))
@@ -470,7 +362,7 @@ impl Vault {
                 *token = *saved;
                 Ok(outcome)
             }
-            _ => Err(Error::corrupted("internal: unexpected batch result")),
+            _ => Err(internal("unexpected batch result")),
         }
     }
 
@@ -481,7 +373,12 @@ impl Vault {
 
     /// Every stored token, in insertion order (updates keep their place).
     pub fn get_tokens(&self) -> Result<Vec<Token>, Error> {
-        self.read(|tables, keys| Ok(tables.all(keys)?.into_iter().map(|r| r.token).collect()))
+        self.read(|store, keys| {
+            Ok(lookup::all(store, keys)?
+                .into_iter()
+                .map(|r| r.token)
+                .collect())
+        })
     }
 
     /// Deletes every token. The vault, its keys and its passphrase stay.
@@ -493,9 +390,8 @@ impl Vault {
     pub fn find_token_by_id(&self, id: &str) -> Result<Token, Error> {
         let not_found = || Error::TokenNotFound { id: id.to_string() };
         let key = rules::parse_id(id).ok_or_else(not_found)?;
-        self.read(|tables, keys| {
-            tables
-                .load(keys, key)?
+        self.read(|store, keys| {
+            lookup::load(store, keys, key)?
                 .map(|r| r.token)
                 .ok_or_else(not_found)
         })
@@ -503,79 +399,12 @@ impl Vault {
 
     /// How many tokens are stored.
     pub fn len(&self) -> Result<u64, Error> {
-        self.read(|tables, _| tables.count())
+        self.read(|store, _| store.count())
     }
 
     /// Whether no token is stored.
     pub fn is_empty(&self) -> Result<bool, Error> {
         Ok(self.len()? == 0)
-    }
-}
-
-/// Checks that `path` is a non-empty regular file before redb touches it.
-fn check_vault_file(path: &Path) -> Result<(), Error> {
-    let meta = fs::metadata(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => Error::VaultNotFound {
-            path: path.to_path_buf(),
-        },
-        _ => Error::Io(e),
-    })?;
-    if !meta.is_file() || meta.len() == 0 {
-        return Err(Error::NotAVault {
-            path: path.to_path_buf(),
-        });
-    }
-    Ok(())
-}
-
-/// redb's "this is not a redb file" becomes `NotAVault`; the rest keeps its meaning.
-fn open_error(e: redb::DatabaseError, path: &Path) -> Error {
-    match storage(e) {
-        Error::Io(io) if io.kind() == std::io::ErrorKind::InvalidData => Error::NotAVault {
-            path: path.to_path_buf(),
-        },
-        other => other,
-    }
-}
-
-/// Opens the file read-only: nothing is written, not even redb's bookkeeping. `Ok(None)` when
-/// the file needs crash recovery, which only a writable open performs.
-pub(crate) fn open_read_only(path: &Path) -> Result<Option<redb::ReadOnlyDatabase>, Error> {
-    check_vault_file(path)?;
-    match builder().open_read_only(path) {
-        Ok(db) => Ok(Some(db)),
-        Err(redb::DatabaseError::RepairAborted) => Ok(None),
-        Err(e) => Err(open_error(e, path)),
-    }
-}
-
-fn open_database(path: &Path) -> Result<Database, Error> {
-    check_vault_file(path)?;
-    builder().open(path).map_err(|e| open_error(e, path))
-}
-
-/// The static header bytes, without any key: a file with no header table is not a vault.
-fn read_header_bytes(db: &impl ReadableDatabase, path: &Path) -> Result<Vec<u8>, Error> {
-    let txn = db.begin_read().map_err(storage)?;
-    let header = txn.open_table(HEADER).map_err(|e| table_error(e, path))?;
-    let bytes = header
-        .get(HEADER_KEY)
-        .map_err(storage)?
-        .ok_or_else(|| Error::corrupted("header missing"))?
-        .value()
-        .to_vec();
-    Ok(bytes)
-}
-
-fn table_error(e: TableError, path: &Path) -> Error {
-    match e {
-        TableError::TableDoesNotExist(_) => Error::NotAVault {
-            path: path.to_path_buf(),
-        },
-        TableError::TableTypeMismatch { .. } | TableError::TableIsMultimap(_) => {
-            Error::corrupted(format!("unexpected table layout: {e}"))
-        }
-        other => storage(other),
     }
 }
 

@@ -1,0 +1,444 @@
+//! The redb engine: the vault's tables in one redb file (FORMAT.md §Tables), shared by several
+//! processes in redb's `MultiWriter` mode.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use redb::{
+    ConcurrencyMode, Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, Table,
+    TableDefinition, TableError, WriteTransaction,
+};
+
+use crate::error::{Error, storage};
+use crate::index::{IndexKind, Tag};
+use crate::store::engine::{Engine, HeaderSlot, ReadStore, RecordVisitor, WriteStore};
+
+/// `"header"` → static header, `"state"` → counters and their MAC.
+pub(crate) const HEADER: TableDefinition<&str, &[u8]> = TableDefinition::new("tokenvault_header");
+/// Token id → sealed record.
+const RECORDS: TableDefinition<u64, &[u8]> = TableDefinition::new("records");
+/// Insertion position → token id.
+const ORDER: TableDefinition<u64, u64> = TableDefinition::new("order");
+
+/// An index key: the 16-byte tag, then the big-endian `seq`, so one tag's entries are contiguous
+/// and sorted in insertion order (FORMAT.md §Blind indexes).
+type IndexKey = [u8; 24];
+
+fn index_table(kind: IndexKind) -> TableDefinition<'static, IndexKey, u64> {
+    TableDefinition::new(kind.table_name())
+}
+
+fn index_key(tag: &Tag, seq: u64) -> IndexKey {
+    let mut key = [0u8; 24];
+    key[..16].copy_from_slice(tag);
+    key[16..].copy_from_slice(&seq.to_be_bytes());
+    key
+}
+
+fn split_index_key(key: &IndexKey) -> (Tag, u64) {
+    let mut tag = [0u8; 16];
+    tag.copy_from_slice(&key[..16]);
+    let mut seq = [0u8; 8];
+    seq.copy_from_slice(&key[16..]);
+    (tag, u64::from_be_bytes(seq))
+}
+
+/// The builder every vault file is opened with.
+fn builder() -> redb::Builder {
+    let mut b = Database::builder();
+    b.set_concurrency_mode(ConcurrencyMode::MultiWriter);
+    b
+}
+
+/// A vault in a redb database.
+pub(crate) struct RedbEngine {
+    db: Database,
+    /// Where it lives, for messages.
+    path: PathBuf,
+    busy_timeout: Duration,
+    /// No other process can hold the database (single-process backends): writes need no wait.
+    single_process: bool,
+}
+
+impl RedbEngine {
+    /// Creates the tables of a new vault in `path`, which must not exist: the file is created
+    /// exclusively, mode 0600. `initialize` writes the header in the first transaction.
+    pub(crate) fn create_file(path: &Path, busy_timeout: Duration) -> Result<RedbEngine, Error> {
+        create_private_file(path)?;
+        match builder().create(path) {
+            Ok(db) => Ok(RedbEngine::new(db, path, busy_timeout, false)),
+            Err(e) => {
+                // Nothing was committed: do not leave a file that `create` would then refuse.
+                let _ = fs::remove_file(path);
+                Err(storage(e))
+            }
+        }
+    }
+
+    /// Opens an existing vault file for reading and writing.
+    pub(crate) fn open_file(path: &Path, busy_timeout: Duration) -> Result<RedbEngine, Error> {
+        check_vault_file(path)?;
+        let db = builder().open(path).map_err(|e| open_error(e, path))?;
+        Ok(RedbEngine::new(db, path, busy_timeout, false))
+    }
+
+    /// A vault on a caller-supplied backend. `single_process` for backends without file locks
+    /// (redb's `InMemoryBackend`), which must use redb's exclusive mode.
+    pub(crate) fn with_backend(
+        backend: impl redb::StorageBackend,
+        name: &Path,
+        busy_timeout: Duration,
+        single_process: bool,
+    ) -> Result<RedbEngine, Error> {
+        let mut b = builder();
+        if single_process {
+            b.set_concurrency_mode(ConcurrencyMode::ExclusiveWriter);
+        }
+        let db = b
+            .create_with_backend(backend)
+            .map_err(|e| open_error(e, name))?;
+        Ok(RedbEngine::new(db, name, busy_timeout, single_process))
+    }
+
+    fn new(db: Database, path: &Path, busy_timeout: Duration, single_process: bool) -> RedbEngine {
+        RedbEngine {
+            db,
+            path: path.to_path_buf(),
+            busy_timeout,
+            single_process,
+        }
+    }
+
+    /// Whether the database holds any table yet (a backend handed to `create` must not).
+    pub(crate) fn is_blank(&self) -> Result<bool, Error> {
+        let txn = self.db.begin_read().map_err(storage)?;
+        Ok(txn.list_tables().map_err(storage)?.next().is_none())
+    }
+
+    /// Begins a write transaction, waiting up to the busy timeout for other processes.
+    fn begin_write(&self) -> Result<WriteTransaction, Error> {
+        if self.single_process {
+            // In-process writers are already serialized by the batcher's commit lock.
+            return self.db.begin_write().map_err(storage);
+        }
+        let start = Instant::now();
+        let mut pause = Duration::from_micros(200);
+        loop {
+            match self.db.try_begin_write() {
+                Ok(txn) => return Ok(txn),
+                Err(redb::TransactionError::WouldBlock) => {
+                    let waited = start.elapsed();
+                    if waited >= self.busy_timeout {
+                        return Err(Error::Busy { waited });
+                    }
+                    std::thread::sleep(pause.min(self.busy_timeout - waited));
+                    pause = (pause * 2).min(Duration::from_millis(20));
+                }
+                Err(e) => return Err(storage(e)),
+            }
+        }
+    }
+}
+
+impl Engine for RedbEngine {
+    fn read(&self, f: &mut dyn FnMut(&dyn ReadStore) -> Result<(), Error>) -> Result<(), Error> {
+        let txn = self.db.begin_read().map_err(storage)?;
+        let [a, b, c, d] = IndexKind::ALL.map(|kind| txn.open_table(index_table(kind)));
+        let table_error = |e| table_error(e, &self.path);
+        let tables = Tables {
+            header: txn.open_table(HEADER).map_err(table_error)?,
+            records: txn.open_table(RECORDS).map_err(table_error)?,
+            order: txn.open_table(ORDER).map_err(table_error)?,
+            indexes: [
+                a.map_err(table_error)?,
+                b.map_err(table_error)?,
+                c.map_err(table_error)?,
+                d.map_err(table_error)?,
+            ],
+        };
+        f(&tables)
+    }
+
+    fn write(
+        &self,
+        f: &mut dyn FnMut(&mut dyn WriteStore) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        let txn = self.begin_write()?;
+        {
+            let [a, b, c, d] = IndexKind::ALL.map(|kind| txn.open_table(index_table(kind)));
+            let mut tables = Tables {
+                header: txn.open_table(HEADER).map_err(storage)?,
+                records: txn.open_table(RECORDS).map_err(storage)?,
+                order: txn.open_table(ORDER).map_err(storage)?,
+                indexes: [
+                    a.map_err(storage)?,
+                    b.map_err(storage)?,
+                    c.map_err(storage)?,
+                    d.map_err(storage)?,
+                ],
+            };
+            // An error here drops the transaction uncommitted: nothing changes.
+            f(&mut tables)?;
+        }
+        txn.commit().map_err(storage)
+    }
+
+    fn compact(&mut self) -> Result<bool, Error> {
+        self.db.compact().map_err(storage)
+    }
+}
+
+/// The open tables of one transaction, read-only or writable.
+struct Tables<H, R, O, I> {
+    header: H,
+    records: R,
+    order: O,
+    indexes: [I; 4],
+}
+
+impl<H, R, O, I> ReadStore for Tables<H, R, O, I>
+where
+    H: ReadableTable<&'static str, &'static [u8]>,
+    R: ReadableTable<u64, &'static [u8]>,
+    O: ReadableTable<u64, u64>,
+    I: ReadableTable<IndexKey, u64>,
+{
+    fn header_entry(&self, slot: HeaderSlot) -> Result<Option<Vec<u8>>, Error> {
+        Ok(self
+            .header
+            .get(slot.key())
+            .map_err(storage)?
+            .map(|v| v.value().to_vec()))
+    }
+
+    fn record(&self, id: u64) -> Result<Option<Vec<u8>>, Error> {
+        Ok(self
+            .records
+            .get(id)
+            .map_err(storage)?
+            .map(|v| v.value().to_vec()))
+    }
+
+    fn max_id(&self) -> Result<Option<u64>, Error> {
+        Ok(self
+            .records
+            .last()
+            .map_err(storage)?
+            .map(|(id, _)| id.value()))
+    }
+
+    fn last_seq(&self) -> Result<Option<u64>, Error> {
+        Ok(self
+            .order
+            .last()
+            .map_err(storage)?
+            .map(|(seq, _)| seq.value()))
+    }
+
+    fn count(&self) -> Result<u64, Error> {
+        self.records.len().map_err(storage)
+    }
+
+    fn order(&self) -> Result<Vec<(u64, u64)>, Error> {
+        let mut out =
+            Vec::with_capacity(usize::try_from(self.order.len().map_err(storage)?).unwrap_or(0));
+        for entry in self.order.iter().map_err(storage)? {
+            let (seq, id) = entry.map_err(storage)?;
+            out.push((seq.value(), id.value()));
+        }
+        Ok(out)
+    }
+
+    fn index_hits(&self, kind: IndexKind, tag: &Tag) -> Result<Vec<(u64, u64)>, Error> {
+        let range = index_key(tag, 0)..=index_key(tag, u64::MAX);
+        let mut hits = Vec::new();
+        for entry in self.indexes[kind as usize].range(range).map_err(storage)? {
+            let (key, id) = entry.map_err(storage)?;
+            hits.push((split_index_key(&key.value()).1, id.value()));
+        }
+        Ok(hits)
+    }
+
+    fn each_record(&self, f: RecordVisitor<'_>) -> Result<(), Error> {
+        for entry in self.records.iter().map_err(storage)? {
+            let (id, sealed) = entry.map_err(storage)?;
+            f(id.value(), sealed.value())?;
+        }
+        Ok(())
+    }
+
+    fn index_entries(&self, kind: IndexKind) -> Result<Vec<(Tag, u64, u64)>, Error> {
+        let mut out = Vec::new();
+        for entry in self.indexes[kind as usize].iter().map_err(storage)? {
+            let (key, id) = entry.map_err(storage)?;
+            let (tag, seq) = split_index_key(&key.value());
+            out.push((tag, seq, id.value()));
+        }
+        Ok(out)
+    }
+}
+
+type WriteTables<'t> = Tables<
+    Table<'t, &'static str, &'static [u8]>,
+    Table<'t, u64, &'static [u8]>,
+    Table<'t, u64, u64>,
+    Table<'t, IndexKey, u64>,
+>;
+
+impl WriteStore for WriteTables<'_> {
+    fn put_header_entry(&mut self, slot: HeaderSlot, value: &[u8]) -> Result<(), Error> {
+        self.header.insert(slot.key(), value).map_err(storage)?;
+        Ok(())
+    }
+
+    fn put_record(&mut self, id: u64, sealed: &[u8]) -> Result<(), Error> {
+        self.records.insert(id, sealed).map_err(storage)?;
+        Ok(())
+    }
+
+    fn remove_record(&mut self, id: u64) -> Result<(), Error> {
+        self.records.remove(id).map_err(storage)?;
+        Ok(())
+    }
+
+    fn put_order(&mut self, seq: u64, id: u64) -> Result<(), Error> {
+        self.order.insert(seq, id).map_err(storage)?;
+        Ok(())
+    }
+
+    fn remove_order(&mut self, seq: u64) -> Result<(), Error> {
+        self.order.remove(seq).map_err(storage)?;
+        Ok(())
+    }
+
+    fn put_index(&mut self, kind: IndexKind, tag: &Tag, seq: u64, id: u64) -> Result<(), Error> {
+        self.indexes[kind as usize]
+            .insert(index_key(tag, seq), id)
+            .map_err(storage)?;
+        Ok(())
+    }
+
+    fn remove_index(&mut self, kind: IndexKind, tag: &Tag, seq: u64) -> Result<(), Error> {
+        self.indexes[kind as usize]
+            .remove(index_key(tag, seq))
+            .map_err(storage)?;
+        Ok(())
+    }
+
+    fn clear_indexes(&mut self) -> Result<(), Error> {
+        for index in &mut self.indexes {
+            index.retain(|_, _| false).map_err(storage)?;
+        }
+        Ok(())
+    }
+
+    fn clear_tokens(&mut self) -> Result<(), Error> {
+        self.records.retain(|_, _| false).map_err(storage)?;
+        self.order.retain(|_, _| false).map_err(storage)?;
+        self.clear_indexes()
+    }
+}
+
+/// Creates `path` exclusively, readable and writable by its owner only.
+fn create_private_file(path: &Path) -> Result<(), Error> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(Error::AlreadyExists {
+            path: path.to_path_buf(),
+        }),
+        Err(e) => Err(Error::Io(e)),
+    }
+}
+
+/// Checks that `path` is a non-empty regular file before redb touches it.
+fn check_vault_file(path: &Path) -> Result<(), Error> {
+    let meta = fs::metadata(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Error::VaultNotFound {
+            path: path.to_path_buf(),
+        },
+        _ => Error::Io(e),
+    })?;
+    if !meta.is_file() || meta.len() == 0 {
+        return Err(Error::NotAVault {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(())
+}
+
+/// redb's "this is not a redb file" becomes `NotAVault`; the rest keeps its meaning.
+fn open_error(e: redb::DatabaseError, path: &Path) -> Error {
+    match storage(e) {
+        Error::Io(io) if io.kind() == std::io::ErrorKind::InvalidData => Error::NotAVault {
+            path: path.to_path_buf(),
+        },
+        other => other,
+    }
+}
+
+fn table_error(e: TableError, path: &Path) -> Error {
+    match e {
+        TableError::TableDoesNotExist(_) => Error::NotAVault {
+            path: path.to_path_buf(),
+        },
+        TableError::TableTypeMismatch { .. } | TableError::TableIsMultimap(_) => {
+            Error::corrupted(format!("unexpected table layout: {e}"))
+        }
+        other => storage(other),
+    }
+}
+
+/// What a file shows without any key: the header entries and the number of records.
+pub(crate) struct FileView {
+    pub(crate) header: Vec<u8>,
+    pub(crate) state: Vec<u8>,
+    pub(crate) records: u64,
+}
+
+/// Reads the unkeyed parts of a vault file without writing a byte (not even redb's
+/// bookkeeping), unless the file needs crash recovery, which only a writable open performs.
+pub(crate) fn view_file(path: &Path) -> Result<FileView, Error> {
+    check_vault_file(path)?;
+    match builder().open_read_only(path) {
+        Ok(db) => {
+            let view = view(&db, path)?;
+            db.close().map_err(storage)?;
+            Ok(view)
+        }
+        Err(redb::DatabaseError::RepairAborted) => {
+            let db = builder().open(path).map_err(|e| open_error(e, path))?;
+            view(&db, path)
+        }
+        Err(e) => Err(open_error(e, path)),
+    }
+}
+
+fn view(db: &impl ReadableDatabase, path: &Path) -> Result<FileView, Error> {
+    let txn = db.begin_read().map_err(storage)?;
+    let header = txn.open_table(HEADER).map_err(|e| table_error(e, path))?;
+    let entry = |slot: HeaderSlot| -> Result<Vec<u8>, Error> {
+        Ok(header
+            .get(slot.key())
+            .map_err(storage)?
+            .ok_or_else(|| Error::corrupted(format!("{} missing", slot.key())))?
+            .value()
+            .to_vec())
+    };
+    Ok(FileView {
+        header: entry(HeaderSlot::Header)?,
+        state: entry(HeaderSlot::State)?,
+        records: txn
+            .open_table(RECORDS)
+            .map_err(|e| table_error(e, path))?
+            .len()
+            .map_err(storage)?,
+    })
+}
