@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod child;
+pub mod faulty;
 pub mod rng;
 pub mod workload;
 
