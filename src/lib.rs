@@ -57,5 +57,10 @@ pub use store::{
 };
 pub use token::{Secret, Token};
 
+// The README's examples are compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 /// The vault format version this build reads and writes.
 pub const FORMAT_VERSION: u16 = format::FORMAT_VERSION;
