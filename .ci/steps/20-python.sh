@@ -19,9 +19,10 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/tokenvault-python.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 python3 -m venv "$work/venv"
 pip="$work/venv/bin/pip"
-"$pip" install --quiet --disable-pip-version-check "maturin>=1.9.4,<2"
+"$pip" install --quiet --disable-pip-version-check "maturin>=1.9.4,<2" ruff mypy
 
 (cd python && cargo fmt --check && cargo clippy --all-targets -- -D warnings)
+(cd python && "$work/venv/bin/ruff" check --quiet . && "$work/venv/bin/mypy" --no-error-summary)
 
 "$work/venv/bin/maturin" build --release --manifest-path python/Cargo.toml --out "$work/dist"
 "$pip" install --quiet --disable-pip-version-check "$work"/dist/tokenvault-*.whl \

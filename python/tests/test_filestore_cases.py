@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 from pathlib import Path
-from typing import Any, Callable, Dict
+from typing import Any, Dict
 
 import pytest
 
@@ -68,7 +67,8 @@ def _run(store, op: Dict[str, Any]):
             found = store.find_token(token)
             if found is not None and found is not token:
                 return {"kind": "error", "code": "find_token returned another object"}, token
-            result = {"kind": "none"} if found is None else {"kind": "token", "token": token_dict(found)}
+            result = ({"kind": "none"} if found is None
+                      else {"kind": "token", "token": token_dict(found)})
         elif kind == "save_token":
             store.save_token(token)
             result = {"kind": "ok"}

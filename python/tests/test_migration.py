@@ -53,8 +53,9 @@ def test_migrated_vault_gives_what_the_filestore_gives(source: Path, tmp_path: P
         file_store = FileStore(str(copy))
         for row in expected[:50]:
             if row["user_name"]:
-                assert token_dict(store.find_token(make_token({"user_name": row["user_name"]}))) \
-                    == token_dict(file_store.find_token(make_token({"user_name": row["user_name"]})))
+                by_name = {"user_name": row["user_name"]}
+                assert token_dict(store.find_token(make_token(by_name))) \
+                    == token_dict(file_store.find_token(make_token(by_name)))
 
     data = target.read_bytes()
     for row in rows:

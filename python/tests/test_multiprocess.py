@@ -60,7 +60,8 @@ def test_eight_processes_saving_twenty_tokens_each_keep_all_160(vault_path: Path
     VaultStore(vault_path, PASSPHRASE, kdf=TEST_KDF).close()
     ctx = multiprocessing.get_context("spawn")
     got = run_workers(ctx, workers.save_many_in_new_process,
-                      lambda w: ("vault", str(vault_path), PASSPHRASE, tuple(TEST_KDF), w, SAVES, False))
+                      lambda w: ("vault", str(vault_path), PASSPHRASE, tuple(TEST_KDF), w, SAVES,
+                                 False))
 
     assert sum(r[1] for r in got) == PROCESSES * SAVES
     assert sum(r[2] for r in got) == 0

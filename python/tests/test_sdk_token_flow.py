@@ -18,7 +18,7 @@ import pytest
 import requests
 from requests.models import Response
 
-from conftest import PASSPHRASE, TEST_KDF
+from conftest import PASSPHRASE
 from tokenvault import VaultStore
 from zohocrmsdk.src.com.zoho.api.authenticator import oauth_token as oauth_token_module
 from zohocrmsdk.src.com.zoho.api.authenticator.oauth_token import OAuthToken
@@ -251,7 +251,8 @@ def test_remove_deletes_the_token(store, zoho, clock, tmp_path):
 def test_several_users_each_get_their_own_row(store, zoho, clock, tmp_path, vault_path):
     first_start("grant", store, zoho, tmp_path)
     other = OAuthToken(client_id=CLIENT_ID, client_secret=CLIENT_SECRET,
-                       refresh_token="1000.refresh.other", user_signature=UserSignature("bob@zylker.com"))
+                       refresh_token="1000.refresh.other",
+                       user_signature=UserSignature("bob@zylker.com"))
     zoho.refresh_token = "1000.refresh.other"
     Initializer.switch_user(token=other)
     other.get_token()

@@ -2,7 +2,7 @@
 
 import os
 import pathlib
-from typing import Dict, List, Optional, Tuple, Union
+from typing import List, Optional, Tuple, TypedDict, Union
 
 Fields = Tuple[Optional[str], ...]
 """A token: ten ``str | None`` in ``FIELDS`` order."""
@@ -10,6 +10,37 @@ Fields = Tuple[Optional[str], ...]
 FORMAT_VERSION: int
 FIELDS: List[str]
 DEFAULT_BUSY_TIMEOUT: float
+
+class VaultInfo(TypedDict):
+    format_version: int
+    store_id: str
+    kdf: Tuple[int, int, int]
+    created_unix: int
+    generation: int
+    seal_count: int
+    token_count: int
+    file_size: int
+
+class FileInfo(TypedDict):
+    """What `inspect` reads without the passphrase."""
+
+    format_version: int
+    store_id: str
+    kdf: Tuple[int, int, int]
+    created_unix: int
+    token_count: int
+    file_size: int
+
+class VerifyReport(TypedDict):
+    records_ok: int
+    index_entries: int
+    problems: List[str]
+
+class ImportCounts(TypedDict):
+    rows: int
+    inserted: int
+    updated: int
+    skipped: List[Tuple[int, str]]
 
 class VaultError(Exception): ...
 class WrongPassphraseError(VaultError): ...
@@ -53,11 +84,11 @@ class Vault:
     def delete_tokens(self) -> None: ...
     def find_token_by_id(self, id: str) -> Fields: ...
     def __len__(self) -> int: ...
-    def info(self) -> Dict[str, object]: ...
-    def verify(self) -> Dict[str, object]: ...
+    def info(self) -> VaultInfo: ...
+    def verify(self) -> VerifyReport: ...
     def import_filestore(
         self, csv_path: Union[str, os.PathLike[str]], *, require_empty: bool
-    ) -> Dict[str, object]: ...
+    ) -> ImportCounts: ...
 
 def check_filestore_file(path: Union[str, os.PathLike[str]]) -> int: ...
-def inspect(path: Union[str, os.PathLike[str]]) -> Dict[str, object]: ...
+def inspect(path: Union[str, os.PathLike[str]]) -> FileInfo: ...

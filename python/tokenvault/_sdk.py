@@ -15,10 +15,10 @@ import json
 from typing import Any, Optional
 
 try:
-    from zohocrmsdk.src.com.zoho.api.authenticator.oauth_token import OAuthToken
-    from zohocrmsdk.src.com.zoho.api.authenticator.store.token_store import TokenStore
-    from zohocrmsdk.src.com.zoho.crm.api.exception.sdk_exception import SDKException
-    from zohocrmsdk.src.com.zoho.crm.api.user_signature import UserSignature
+    from zohocrmsdk.src.com.zoho.api.authenticator.oauth_token import OAuthToken  # type: ignore
+    from zohocrmsdk.src.com.zoho.api.authenticator.store.token_store import TokenStore  # type: ignore
+    from zohocrmsdk.src.com.zoho.crm.api.exception.sdk_exception import SDKException  # type: ignore
+    from zohocrmsdk.src.com.zoho.crm.api.user_signature import UserSignature  # type: ignore
 
     SDK_AVAILABLE = True
 except ImportError:

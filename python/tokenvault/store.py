@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, List, NamedTuple, Optional, Union
+from typing import Any, List, NamedTuple, Optional, Union
 
 from . import _handles, _native
 from ._sdk import OAuthToken, SDKException, TokenStore
@@ -34,7 +34,8 @@ class KdfParams(NamedTuple):
 
     @classmethod
     def insecure_for_tests(cls) -> "KdfParams":
-        """Tiny parameters (8 KiB, 1 pass, 1 lane) for tests. Never protect real tokens with them."""
+        """Tiny parameters (8 KiB, 1 pass, 1 lane) for tests. Never protect real tokens
+        with them."""
         return cls(8, 1, 1)
 
 
@@ -111,7 +112,7 @@ class VaultStore(TokenStore):
             self._path,
             _passphrase_bytes(passphrase),
             create=create,
-            kdf=None if kdf is None else tuple(KdfParams(*kdf)),
+            kdf=None if kdf is None else KdfParams(*kdf),
             busy_timeout=_native.DEFAULT_BUSY_TIMEOUT if busy_timeout is None else busy_timeout,
         )
 
@@ -223,11 +224,11 @@ class VaultStore(TokenStore):
         """Whether this ``VaultStore`` created the vault file."""
         return self._created
 
-    def info(self) -> Dict[str, Any]:
+    def info(self) -> "_native.VaultInfo":
         """Format version, store id, KDF parameters, counters, token count and file size."""
         return self._vault().info()
 
-    def verify(self) -> Dict[str, Any]:
+    def verify(self) -> "_native.VerifyReport":
         """Decrypts every record and checks every index entry. ``problems`` lists what is wrong
         (ids and positions only, never a value); an empty list means the vault is sound."""
         return self._vault().verify()
