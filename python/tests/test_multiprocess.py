@@ -1,6 +1,7 @@
 """Several worker processes on one store, as gunicorn or celery run an app: 8 processes x 20
 save_token of distinct tokens. VaultStore must keep all 160; the SDK's FileStore, under the same
-load, is measured (the figures are printed at the end of the run)."""
+load, is measured (the figures are printed at the end of the run). Also: forked workers, workers
+racing to create the vault, and threads sharing one store."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import gc
 import multiprocessing
 import os
 import queue
+import threading
 from pathlib import Path
 
 import pytest
@@ -133,3 +135,18 @@ def test_processes_racing_to_create_the_vault_all_open_the_same_one(vault_path: 
     assert sum(r[3] for r in got) == 1, "exactly one process created the vault"
     with VaultStore(vault_path, PASSPHRASE, create=False) as store:
         assert_all_saved(store, PROCESSES)
+
+
+def test_threads_sharing_one_store_keep_every_save(store):
+    threads_count, saves = 8, 25
+
+    def work(worker):
+        for i in range(saves):
+            store.save_token(workers.distinct_token(worker, i))
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in range(threads_count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert_all_saved(store, threads_count * saves)
