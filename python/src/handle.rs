@@ -99,10 +99,9 @@ fn open_or_create(
 ) -> Result<(Vault, bool), Error> {
     let deadline = Instant::now() + busy_timeout;
     loop {
-        match options.open(path, passphrase) {
-            Ok(vault) => return Ok((vault, false)),
-            Err(Error::VaultNotFound { .. }) if create.is_some() => {
-                let kdf = create.unwrap_or_default();
+        match (options.open(path, passphrase), create) {
+            (Ok(vault), _) => return Ok((vault, false)),
+            (Err(Error::VaultNotFound { .. }), Some(kdf)) => {
                 match options.create(path, passphrase, kdf) {
                     Ok(vault) => return Ok((vault, true)),
                     // Another process created it first: open theirs.
@@ -110,9 +109,9 @@ fn open_or_create(
                     Err(e) => return Err(e),
                 }
             }
-            Err(Error::NotAVault { .. })
+            (Err(Error::NotAVault { .. }), _)
                 if Instant::now() < deadline && may_be_under_creation(path) => {}
-            Err(e) => return Err(e),
+            (Err(e), _) => return Err(e),
         }
         std::thread::sleep(CREATION_RACE_PAUSE);
     }
@@ -260,6 +259,8 @@ impl PyVault {
         Ok(())
     }
 
+    /// `find_token`: the query with its absent fields filled from the stored token it selects,
+    /// or `None`.
     fn find_token<'py>(
         &self,
         py: Python<'py>,
@@ -284,24 +285,29 @@ impl PyVault {
         fields_tuple(py, &token)
     }
 
+    /// `delete_token`; `TokenNotFoundError` when no token has `id`.
     fn delete_token(&self, py: Python<'_>, id: String) -> PyResult<()> {
         self.run(py, move |v| v.delete_token(&id))
     }
 
+    /// Every stored token, in insertion order.
     fn get_tokens<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         let tokens = self.run(py, |v| v.get_tokens())?;
         fields_list(py, &tokens)
     }
 
+    /// Deletes every token; the vault and its keys stay.
     fn delete_tokens(&self, py: Python<'_>) -> PyResult<()> {
         self.run(py, |v| v.delete_tokens())
     }
 
+    /// The token with `id`; `TokenNotFoundError` when there is none.
     fn find_token_by_id<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyTuple>> {
         let token = self.run(py, move |v| v.find_token_by_id(&id))?;
         fields_tuple(py, &token)
     }
 
+    /// How many tokens are stored.
     fn __len__(&self, py: Python<'_>) -> PyResult<usize> {
         let count = self.run(py, |v| v.len())?;
         usize::try_from(count).map_err(|_| VaultError::new_err("token count over usize"))
