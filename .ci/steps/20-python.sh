@@ -21,6 +21,7 @@ python3 -m venv "$work/venv"
 pip="$work/venv/bin/pip"
 "$pip" install --quiet --disable-pip-version-check "maturin>=1.9.4,<2" ruff mypy
 
+rustup component add rustfmt clippy >/dev/null 2>&1 || true
 (cd python && cargo fmt --check && cargo clippy --all-targets -- -D warnings)
 (cd python && "$work/venv/bin/ruff" check --quiet . && "$work/venv/bin/mypy" --no-error-summary)
 
