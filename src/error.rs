@@ -156,7 +156,10 @@ impl Error {
 /// Maps redb's errors onto ours: I/O and corruption keep their meaning, the rest is `Storage`.
 pub(crate) fn storage(e: impl Into<redb::Error>) -> Error {
     match e.into() {
-        redb::Error::Io(io) => Error::Io(io),
+        redb::Error::Io(io) => match crate::store::lock_timeout(&io) {
+            Some(waited) => Error::Busy { waited },
+            None => Error::Io(io),
+        },
         redb::Error::Corrupted(what) => Error::Corrupted {
             what: format!("storage engine: {what}"),
         },

@@ -78,7 +78,7 @@ impl Vault {
     /// The counters are shown as stored; only an unlocked vault authenticates them.
     pub fn inspect(path: impl AsRef<Path>) -> Result<VaultInfo, Error> {
         let path = path.as_ref();
-        let view = redb_engine::view_file(path)?;
+        let view = redb_engine::view_file(path, crate::store::DEFAULT_BUSY_TIMEOUT)?;
         let header = Header::decode(&view.header)?;
         let state = State::decode_unverified(&view.state)?;
         Ok(VaultInfo {

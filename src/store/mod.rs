@@ -4,6 +4,7 @@
 //! find and change it through the engine seam (`engine.rs`); `redb_engine.rs` is the file engine.
 
 mod batch;
+mod bounded_locks;
 mod engine;
 mod keys;
 mod lookup;
@@ -28,6 +29,8 @@ use batch::{Batcher, WriteOp, WriteResult};
 use engine::{Engine, HeaderSlot, ReadStore};
 use keys::Unlocked;
 use redb_engine::RedbEngine;
+
+pub(crate) use bounded_locks::lock_timeout;
 
 /// How long a write waits for another process to release the vault before failing with
 /// [`Error::Busy`], unless [`OpenOptions::busy_timeout`] says otherwise.
@@ -113,7 +116,7 @@ impl OpenOptions {
         let path = path.as_ref();
         // Unlock from a read-only view first: a wrong passphrase or a tampered header must leave
         // every byte of the file as it was, and a writable redb open writes bookkeeping.
-        let view = redb_engine::view_file(path)?;
+        let view = redb_engine::view_file(path, self.busy_timeout)?;
         let keys = Unlocked::unlock(&view.header, passphrase.as_ref())?;
         let engine = RedbEngine::open_file(path, self.busy_timeout)?;
         Vault::unlock(Box::new(engine), path, passphrase.as_ref(), Some(keys))

@@ -5,6 +5,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use redb::backends::FileBackend;
 use redb::{
     ConcurrencyMode, Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, Table,
     TableDefinition, TableError, WriteTransaction,
@@ -12,6 +13,7 @@ use redb::{
 
 use crate::error::{Error, storage};
 use crate::index::{IndexKind, Tag};
+use crate::store::bounded_locks::BoundedLocks;
 use crate::store::engine::{Engine, HeaderSlot, ReadStore, RecordVisitor, WriteStore};
 
 /// `"header"` → static header, `"state"` → counters and their MAC.
@@ -79,7 +81,7 @@ impl RedbEngine {
     /// Opens an existing vault file for reading and writing.
     pub(crate) fn open_file(path: &Path, busy_timeout: Duration) -> Result<RedbEngine, Error> {
         check_vault_file(path)?;
-        let db = builder().open(path).map_err(|e| open_error(e, path))?;
+        let db = open_writable(path, busy_timeout)?;
         Ok(RedbEngine::new(db, path, busy_timeout, false))
     }
 
@@ -374,6 +376,32 @@ fn check_vault_file(path: &Path) -> Result<(), Error> {
     Ok(())
 }
 
+/// Opens the file for writing, waiting at most `busy_timeout` for any file lock: a writable
+/// multi-writer open waits for the write lock of a transaction another process has open, and
+/// redb would wait for it forever (see `bounded_locks.rs`). `check_vault_file` has just refused
+/// an empty file, which `create_with_backend` (redb's only open that takes a backend) would
+/// initialize.
+fn open_writable(path: &Path, busy_timeout: Duration) -> Result<Database, Error> {
+    let file = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+        .map_err(Error::Io)?;
+    let backend = FileBackend::new(file).map_err(|e| open_error(e, path))?;
+    builder()
+        .create_with_backend(BoundedLocks::new(backend, busy_timeout))
+        .map_err(|e| open_error(e, path))
+}
+
+/// The read-only counterpart of [`open_writable`].
+fn open_read_only(
+    path: &Path,
+    busy_timeout: Duration,
+) -> Result<redb::ReadOnlyDatabase, redb::DatabaseError> {
+    let file = fs::File::open(path)?;
+    builder().open_read_only_with_backend(BoundedLocks::new(FileBackend::new(file)?, busy_timeout))
+}
+
 /// redb's "this is not a redb file" becomes `NotAVault`; the rest keeps its meaning.
 fn open_error(e: redb::DatabaseError, path: &Path) -> Error {
     match storage(e) {
@@ -405,16 +433,16 @@ pub(crate) struct FileView {
 
 /// Reads the unkeyed parts of a vault file without writing a byte (not even redb's
 /// bookkeeping), unless the file needs crash recovery, which only a writable open performs.
-pub(crate) fn view_file(path: &Path) -> Result<FileView, Error> {
+pub(crate) fn view_file(path: &Path, busy_timeout: Duration) -> Result<FileView, Error> {
     check_vault_file(path)?;
-    match builder().open_read_only(path) {
+    match open_read_only(path, busy_timeout) {
         Ok(db) => {
             let view = view(&db, path)?;
             db.close().map_err(storage)?;
             Ok(view)
         }
         Err(redb::DatabaseError::RepairAborted) => {
-            let db = builder().open(path).map_err(|e| open_error(e, path))?;
+            let db = open_writable(path, busy_timeout)?;
             view(&db, path)
         }
         Err(e) => Err(open_error(e, path)),
