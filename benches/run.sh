@@ -36,6 +36,7 @@ if [[ $cipher == 1 ]]; then
 fi
 
 start=$(date +%s)
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "::: timing tokenvault, SQLite, FileStore port, raw redb (log: $out/bench.log)" >&2
 cargo bench --quiet --bench compare >"$out/bench.log" 2>&1 || { tail -30 "$out/bench.log"; exit 1; }
 if [[ $cipher == 1 ]]; then
@@ -50,12 +51,16 @@ if [[ $cipher == 1 ]]; then
 fi
 elapsed=$(( $(date +%s) - start ))
 
-commit=$(git rev-parse --short HEAD)
-git diff --quiet HEAD -- ../../src ../../Cargo.toml . || commit="$commit (with uncommitted changes)"
+if commit=$(git rev-parse --short HEAD 2>/dev/null); then
+    git diff --quiet HEAD -- ../../src ../../Cargo.toml . || commit="$commit (with uncommitted changes)"
+else
+    commit="${TOKENVAULT_COMMIT:-unknown} (exported tree)"
+fi
 {
     echo "Run $(date -u '+%Y-%m-%d %H:%M UTC'), tokenvault $commit, $elapsed s of measuring."
     echo "Machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), $(free -g | awk '/^Mem:/{print $2}') GiB, Linux $(uname -r), $(rustc --version)."
     echo "Command: \`benches/run.sh $*\`. Medians of criterion's samples; ratios to SQLite in the same run."
+    echo "Load average before / after measuring: $load_before / $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews timings)."
     ./target/release/report "$CRITERION_HOME" "$out/footprint.jsonl"
 } >"$out/report.md"
 cat "$out/report.md"

@@ -307,6 +307,15 @@ fn bench_open(c: &mut Criterion, n: u64) {
         group.bench_function(BenchmarkId::new("redb", n), |b| {
             b.iter(|| RedbStore::open(&path))
         });
+        // What verifying every page at open would cost (redb's only no-panic promise on a
+        // damaged file; see the fuzzing notes in docs/BENCHMARKS.md).
+        group.bench_function(BenchmarkId::new("redb.integrity_check", n), |b| {
+            b.iter(|| {
+                let mut builder = redb::Database::builder();
+                builder.set_check_integrity_on_open(true);
+                builder.open(&path).expect("open with integrity check")
+            })
+        });
     }
     group.finish();
 }

@@ -60,7 +60,7 @@ fn time(ns: f64) -> String {
     format!("{value:.digits$} {unit}")
 }
 
-const STORES: [&str; 7] = [
+const STORES: [&str; 8] = [
     "tokenvault",
     "tokenvault.tiny_kdf",
     "sqlite",
@@ -68,6 +68,7 @@ const STORES: [&str; 7] = [
     "sqlcipher.tiny_kdf",
     "filestore",
     "redb",
+    "redb.integrity_check",
 ];
 
 const OPERATIONS: [(&str, &str); 13] = [
@@ -120,6 +121,7 @@ fn label(store: &str) -> String {
         "sqlcipher.tiny_kdf" => "sqlcipher, 1 KDF iteration".into(),
         "filestore" => "FileStore (Rust port)".into(),
         "redb" => "raw redb (plaintext)".into(),
+        "redb.integrity_check" => "raw redb, integrity check on open".into(),
         other => other.into(),
     }
 }
