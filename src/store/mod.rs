@@ -9,6 +9,7 @@ mod engine;
 mod keys;
 mod lookup;
 mod maintenance;
+mod permissions;
 mod redb_engine;
 mod write;
 
