@@ -138,6 +138,35 @@ pub enum Error {
     )]
     AlreadyOpen,
 
+    /// A vault location that cannot be used: a malformed server URL, or a server URL given to a
+    /// build without the `mysql` feature. Names parameters, never a password.
+    #[error("invalid vault location: {reason}")]
+    InvalidLocation {
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// The database server did not answer within the connect timeout, or refused the connection.
+    /// Nothing was changed.
+    #[error(
+        "cannot reach the database server {server}: {reason}; check that it is running and the URL's host and port"
+    )]
+    ServerUnreachable {
+        /// The server's URL, without its password.
+        server: String,
+        /// What the connection attempt ran into.
+        reason: String,
+    },
+
+    /// The database server refused or aborted an operation (missing privilege, connection
+    /// killed or lost, server shut down). `what` says whether the transaction was rolled back or,
+    /// when the connection dropped during its commit, whether its outcome is unknown.
+    #[error("database server error: {what}")]
+    Server {
+        /// What the server said or what happened to the connection (never a password or a value).
+        what: String,
+    },
+
     /// An I/O error from the operating system.
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),

@@ -39,6 +39,8 @@
 #![warn(unreachable_pub)]
 
 mod crypto;
+#[cfg(feature = "mysql")]
+pub mod dbstore;
 mod error;
 pub mod filestore;
 mod format;
@@ -52,8 +54,11 @@ mod token;
 pub use crypto::KdfParams;
 pub use error::Error;
 pub use rules::MatchedBy;
+#[cfg(feature = "mysql")]
+pub use store::DEFAULT_CONNECT_TIMEOUT;
 pub use store::{
-    DEFAULT_BUSY_TIMEOUT, ImportSummary, OpenOptions, SaveOutcome, Vault, VaultInfo, VerifyReport,
+    DEFAULT_BUSY_TIMEOUT, ImportSummary, Location, OpenOptions, SaveOutcome, Vault, VaultInfo,
+    VerifyReport,
 };
 pub use token::{Secret, Token};
 

@@ -121,6 +121,11 @@ fn replicate(e: &Error) -> Error {
         Error::KeyChanged => Error::KeyChanged,
         Error::SealBudgetExhausted => Error::SealBudgetExhausted,
         Error::Io(io) => Error::Io(std::io::Error::new(io.kind(), io.to_string())),
+        Error::Server { what } => Error::Server { what: what.clone() },
+        Error::ServerUnreachable { server, reason } => Error::ServerUnreachable {
+            server: server.clone(),
+            reason: reason.clone(),
+        },
         other => Error::Io(std::io::Error::other(other.to_string())),
     }
 }

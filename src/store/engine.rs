@@ -79,4 +79,9 @@ pub(crate) trait Engine: Send + Sync {
     ) -> Result<(), Error>;
     /// Gives free space back, where the engine can. `Ok(false)` when there was nothing to do.
     fn compact(&mut self) -> Result<bool, Error>;
+    /// The bytes the vault takes where the engine knows (a server's tables); `None` for a file,
+    /// whose size the file system tells.
+    fn stored_bytes(&self) -> Result<Option<u64>, Error> {
+        Ok(None)
+    }
 }

@@ -69,7 +69,7 @@ pub struct ImportSummary {
     pub skipped: Vec<(usize, String)>,
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -105,7 +105,10 @@ impl Vault {
             generation: state.generation,
             seal_count: state.seal_count,
             token_count: self.len()?,
-            file_size: std::fs::metadata(&self.path).map_or(0, |m| m.len()),
+            file_size: match self.engine.stored_bytes()? {
+                Some(bytes) => bytes,
+                None => std::fs::metadata(&self.path).map_or(0, |m| m.len()),
+            },
         })
     }
 

@@ -5,10 +5,14 @@
 
 mod batch;
 mod bounded_locks;
+mod by_location;
 mod engine;
 mod keys;
+mod location;
 mod lookup;
 mod maintenance;
+#[cfg(feature = "mysql")]
+mod mysql_engine;
 mod permissions;
 mod redb_engine;
 mod write;
@@ -23,12 +27,18 @@ use crate::format::Header;
 use crate::rules::{self, MatchedBy};
 use crate::token::Token;
 
+pub use location::Location;
 pub use maintenance::{ImportSummary, VaultInfo, VerifyReport};
+#[cfg(feature = "mysql")]
+pub use mysql_engine::DEFAULT_CONNECT_TIMEOUT;
+#[cfg(feature = "mysql")]
+pub(crate) use mysql_engine::ServerUrl;
 pub use write::SaveOutcome;
 
 use batch::{Batcher, WriteOp, WriteResult};
 use engine::{Engine, HeaderSlot, ReadStore};
 use keys::Unlocked;
+use maintenance::hex;
 use redb_engine::RedbEngine;
 
 pub(crate) use bounded_locks::lock_timeout;
@@ -211,7 +221,16 @@ impl Vault {
 
     /// Writes the header of a new vault in its first transaction.
     fn initialize(engine: Box<dyn Engine>, path: &Path, keys: Unlocked) -> Result<Vault, Error> {
-        engine.write(&mut |store| write::Writer::initialize(store, &keys))?;
+        engine.write(&mut |store| {
+            // Checked inside the transaction: on a shared server another host may have created
+            // the vault since this one found the tables empty.
+            if store.header_entry(HeaderSlot::Header)?.is_some() {
+                return Err(Error::AlreadyExists {
+                    path: path.to_path_buf(),
+                });
+            }
+            write::Writer::initialize(store, &keys)
+        })?;
         Ok(Vault::assemble(engine, path, Arc::new(keys)))
     }
 
@@ -252,7 +271,7 @@ impl Vault {
         }
     }
 
-    /// The path this vault was opened from.
+    /// The path this vault was opened from; for a server, its URL without the password.
     pub fn path(&self) -> &Path {
         &self.path
     }

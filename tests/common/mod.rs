@@ -2,7 +2,13 @@
 #![allow(dead_code)]
 
 pub mod child;
+#[cfg(feature = "mysql")]
+pub mod dbstore_sdk;
 pub mod faulty;
+pub mod mixed;
+#[cfg(feature = "mysql")]
+pub mod mysql;
+pub mod replay;
 pub mod rng;
 pub mod workload;
 

@@ -1,0 +1,176 @@
+//! A MySQL/MariaDB server for the `mysql_*` tests: `TOKENVAULT_TEST_MYSQL_URL` names it
+//! (`.ci/mariadb.sh` starts one and sets it). Each test gets a database of its own, dropped at
+//! the end. Without the variable a test prints a visible "skipped" line on the terminal (not
+//! through the test harness's capture) and returns; under CI (`CI` set) it fails instead, so CI
+//! can never pass these tests silently.
+
+use std::io::Write;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use mysql::prelude::Queryable;
+use tokenvault::{KdfParams, Location, Vault};
+
+use super::PASSPHRASE;
+
+pub const URL_VAR: &str = "TOKENVAULT_TEST_MYSQL_URL";
+
+/// The server URL, or `None` after saying the test is skipped.
+pub fn server_url(test: &str) -> Option<String> {
+    match std::env::var(URL_VAR) {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "{test}: CI must run the MySQL tests against a server; {URL_VAR} is not set"
+            );
+            // Straight to the terminal: libtest captures `eprintln!`, not stderr itself.
+            let _ = writeln!(
+                std::io::stderr(),
+                "{test}: skipped: no MySQL server (set {URL_VAR}, e.g. `source .ci/mariadb.sh && mariadb_start`)"
+            );
+            None
+        }
+    }
+}
+
+/// A database of this test's own on the test server, dropped when this is dropped.
+pub struct TestDb {
+    /// The URL of this database (password included).
+    pub url: String,
+    pub name: String,
+    admin: mysql::Pool,
+    /// Made by this process (and dropped by it).
+    owned: bool,
+}
+
+static NEXT: AtomicUsize = AtomicUsize::new(0);
+
+impl TestDb {
+    /// A new, empty database; `None` (with the skip message) without a server.
+    pub fn new(test: &str) -> Option<TestDb> {
+        let server = server_url(test)?;
+        let name = format!(
+            "tvtest_{}_{}_{}",
+            test.chars()
+                .filter(char::is_ascii_alphanumeric)
+                .take(24)
+                .collect::<String>(),
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        let admin = admin_pool(&with_database(&server, ""));
+        admin
+            .get_conn()
+            .unwrap()
+            .query_drop(format!("CREATE DATABASE `{name}`"))
+            .expect("create a test database");
+        Some(TestDb {
+            url: with_database(&server, &name),
+            name,
+            admin,
+            owned: true,
+        })
+    }
+
+    /// An existing database (made by another process of the same test); dropped by its maker.
+    pub fn attach(url: String) -> TestDb {
+        let name = url
+            .rsplit('/')
+            .next()
+            .and_then(|tail| tail.split('?').next())
+            .unwrap()
+            .to_string();
+        let admin = admin_pool(&url);
+        TestDb {
+            url,
+            name,
+            admin,
+            owned: false,
+        }
+    }
+
+    pub fn location(&self) -> Location {
+        Location::parse(&self.url)
+    }
+
+    /// A vault with the test passphrase and tiny KDF parameters in this database.
+    pub fn create_vault(&self) -> Vault {
+        Vault::create_location(
+            &self.location(),
+            PASSPHRASE,
+            KdfParams::insecure_for_tests(),
+        )
+        .expect("create a vault on the server")
+    }
+
+    pub fn open_vault(&self) -> Vault {
+        Vault::open_location(&self.location(), PASSPHRASE).expect("open the vault on the server")
+    }
+
+    /// A plain connection to this database, for what the vault does not do (SQL checks, KILL).
+    pub fn conn(&self) -> mysql::PooledConn {
+        let mut conn = self
+            .admin
+            .get_conn()
+            .expect("connection to the test server");
+        conn.query_drop(format!("USE `{}`", self.name))
+            .expect("use the test database");
+        conn
+    }
+
+    /// Removes every row of the vault's tables where they exist, so `create_vault` can make a
+    /// new vault (faster than a new database for each of hundreds of cases).
+    pub fn wipe_if_created(&self) {
+        let mut conn = self.conn();
+        let tables: Vec<String> = conn.query("SHOW TABLES").unwrap();
+        if tables.is_empty() {
+            return;
+        }
+        for table in [
+            "tokenvault_header",
+            "tokenvault_records",
+            "tokenvault_order",
+            "tokenvault_index",
+        ] {
+            conn.query_drop(format!("DELETE FROM {table}")).unwrap();
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if !self.owned {
+            return;
+        }
+        if let Ok(mut conn) = self.admin.get_conn() {
+            let _ = conn.query_drop(format!("DROP DATABASE IF EXISTS `{}`", self.name));
+        }
+    }
+}
+
+/// A small pool for the test's own SQL.
+fn admin_pool(url: &str) -> mysql::Pool {
+    let opts = mysql::Opts::from_url(url).expect("a MySQL URL in TOKENVAULT_TEST_MYSQL_URL");
+    let opts = mysql::OptsBuilder::from_opts(opts).pool_opts(
+        mysql::PoolOpts::default().with_constraints(mysql::PoolConstraints::new(1, 4).unwrap()),
+    );
+    mysql::Pool::new(opts).expect("connect to the test server")
+}
+
+/// `url` with its database replaced by `database` (query parameters kept).
+pub fn with_database(url: &str, database: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let host_end = base[scheme_end..]
+        .find('/')
+        .map_or(base.len(), |i| scheme_end + i);
+    let mut out = format!("{}/{database}", &base[..host_end]);
+    if let Some(query) = query {
+        out.push('?');
+        out.push_str(query);
+    }
+    out
+}
