@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use tokenvault::KdfParams;
+use tokenvault::{KdfParams, Location};
 
 /// The vault used when neither `--vault` nor `TOKENVAULT_PATH` names one.
 pub(crate) const DEFAULT_VAULT: &str = "tokens.vault";
@@ -14,6 +14,8 @@ pub(crate) const DEFAULT_VAULT: &str = "tokens.vault";
 const CONTRACT: &str = "\
 Vault path:
   --vault PATH, else TOKENVAULT_PATH, else ./tokens.vault
+  On a MySQL/MariaDB server instead: --database-url, else TOKENVAULT_DATABASE_URL
+  (mysql://USER:PASSWORD@HOST:PORT/DATABASE; prefer the variable, which `ps` does not show)
 
 Passphrase (never a command-line value):
   TOKENVAULT_PASSPHRASE, else the first line of --passphrase-file PATH, else a prompt on the
@@ -59,6 +61,17 @@ pub(crate) struct GlobalArgs {
     )]
     pub(crate) vault: PathBuf,
 
+    /// The vault on a MySQL/MariaDB server instead of a file:
+    /// mysql://USER:PASSWORD@HOST:PORT/DATABASE[?ssl-mode=verify_identity]
+    #[arg(
+        long,
+        global = true,
+        value_name = "URL",
+        env = "TOKENVAULT_DATABASE_URL",
+        hide_env_values = true
+    )]
+    pub(crate) database_url: Option<String>,
+
     /// Read the passphrase from the first line of this file (when TOKENVAULT_PASSPHRASE is unset)
     #[arg(long, global = true, value_name = "PATH")]
     pub(crate) passphrase_file: Option<PathBuf>,
@@ -98,15 +111,25 @@ pub(crate) enum Command {
     /// Create a new, empty vault (refuses to overwrite a file)
     Init(KdfArgs),
 
-    /// Import an SDK token file (FileStore CSV) in one transaction: all or nothing
+    /// Import an SDK token file (FileStore CSV), or an SDK DBStore table, in one transaction: all
+    /// or nothing
     #[command(
         after_help = "Ids are kept. A row the SDK itself would refuse to save (no access, \
 refresh or grant token) is skipped and reported. Running the same import twice updates the \
-same tokens."
+same tokens.\n\nFrom the SDK's DBStore (MySQL):\n  tokenvault --database-url \
+mysql://app@db/zohooauth import --from-dbstore 'mysql://app@db/zohooauth?table=oauthtoken'"
     )]
     Import {
         /// The SDK token file (`sdk_tokens.txt`), or `-` for stdin
-        file: PathBuf,
+        #[arg(
+            required_unless_present = "from_dbstore",
+            conflicts_with = "from_dbstore"
+        )]
+        file: Option<PathBuf>,
+        /// Read the tokens from the SDK's DBStore table instead:
+        /// mysql://USER:PASSWORD@HOST/zohooauth[?table=oauthtoken] (read only, never changed)
+        #[arg(long, value_name = "URL")]
+        from_dbstore: Option<String>,
         /// Create the vault first if it does not exist
         #[arg(long)]
         create: bool,
@@ -199,6 +222,25 @@ tokenvault find --explain"
     /// Shrink the file, dropping free pages (and the old ciphertext in them)
     Compact,
 
+    /// Copy the vault to a new file or server database, records still sealed
+    #[command(
+        after_help = "Nothing is decrypted or re-encrypted: the copy is the same vault (same \
+passphrase, same store id) on the other engine, taken as one consistent snapshot. The target \
+must hold no vault yet.\n\nExamples:\n  tokenvault --vault tokens.vault copy --to \
+mysql://app@db/zohooauth\n  tokenvault --database-url mysql://app@db/zohooauth copy --to \
+backup.vault"
+    )]
+    Copy {
+        /// Where to: a file path that does not exist, or mysql://USER:PASSWORD@HOST/DATABASE
+        #[arg(
+            long,
+            value_name = "PATH_OR_URL",
+            env = "TOKENVAULT_COPY_TO",
+            hide_env_values = true
+        )]
+        to: String,
+    },
+
     /// Print a shell completion script
     Completions {
         /// The shell
@@ -236,6 +278,21 @@ impl KdfArgs {
             iterations: self.kdf_iterations.unwrap_or(base.iterations),
             parallelism: self.kdf_parallelism.unwrap_or(base.parallelism),
         }
+    }
+}
+
+impl GlobalArgs {
+    /// The vault's location: the server URL when one is given, else the path.
+    pub(crate) fn location(&self) -> Location {
+        match &self.database_url {
+            Some(url) => Location::parse(url),
+            None => Location::parse(&self.vault),
+        }
+    }
+
+    /// The location as messages show it (a URL without its password).
+    pub(crate) fn shown(&self) -> PathBuf {
+        PathBuf::from(self.location().to_string())
     }
 }
 

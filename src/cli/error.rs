@@ -117,9 +117,18 @@ pub(crate) fn vault_error(e: Error, path: &Path) -> CliError {
             Exit::NotFound,
             format!("{e} in {shown} (`tokenvault list` shows the ids)"),
         ),
+        Error::VaultNotFound { .. } if is_server(path) => CliError::failure(format!(
+            "the database of {shown} does not exist; create it on the server (CREATE DATABASE), or check --database-url / TOKENVAULT_DATABASE_URL"
+        )),
         Error::VaultNotFound { .. } => not_found_vault(path),
+        Error::AlreadyExists { .. } if is_server(path) => CliError::failure(format!(
+            "{shown} already holds a vault; refusing to overwrite it (choose another database)"
+        )),
         Error::AlreadyExists { .. } => CliError::failure(format!(
             "{shown} already exists; refusing to overwrite it (choose another --vault path)"
+        )),
+        Error::NotAVault { .. } if is_server(path) => CliError::failure(format!(
+            "{shown} holds no tokenvault vault; create one with `tokenvault --database-url URL init`, or check --database-url / TOKENVAULT_DATABASE_URL"
         )),
         Error::NotAVault { .. } => CliError::failure(format!(
             "{shown} is not a tokenvault vault; check --vault or TOKENVAULT_PATH"
@@ -128,6 +137,12 @@ pub(crate) fn vault_error(e: Error, path: &Path) -> CliError {
         Error::Io(io) => CliError::failure(format!("I/O error on {shown}: {io}")),
         e => CliError::failure(e.to_string()),
     }
+}
+
+/// Whether `path` is a server location as `GlobalArgs::shown` prints it.
+fn is_server(path: &Path) -> bool {
+    path.to_str()
+        .is_some_and(|p| tokenvault::Location::parse(p).is_server())
 }
 
 /// No vault at `path`: say how to make one.

@@ -1,11 +1,10 @@
-//! Opening and creating the vault the global options name, with the passphrase from its
-//! sources. The file is checked before anyone is asked for a passphrase, so a typo in the path
-//! is reported at once rather than after a prompt.
+//! Opening and creating the vault the global options name (a file, or a database on a server),
+//! with the passphrase from its sources. A file is checked before anyone is asked for a
+//! passphrase, so a typo in the path is reported at once rather than after a prompt.
 
-use std::path::Path;
 use std::sync::mpsc::RecvTimeoutError;
 
-use tokenvault::{KdfParams, OpenOptions, Vault};
+use tokenvault::{Error, KdfParams, Location, OpenOptions, Vault};
 
 use crate::cli::CliError;
 use crate::cli::args::GlobalArgs;
@@ -18,19 +17,37 @@ pub(crate) fn options(global: &GlobalArgs) -> OpenOptions {
 
 /// Unlocks the existing vault.
 pub(crate) fn open(global: &GlobalArgs) -> Result<Vault, CliError> {
-    let path = &global.vault;
-    if !path.exists() {
-        return Err(not_found_vault(path));
+    let location = global.location();
+    let shown = global.shown();
+    if let Some(path) = location.as_path() {
+        if !path.exists() {
+            return Err(not_found_vault(path));
+        }
     }
     let passphrase = passphrase::obtain(
         Which::Current {
             file: global.passphrase_file.as_deref(),
         },
-        path,
+        &shown,
     )?;
     let options = options(global);
-    let owned = path.clone();
-    within_busy_timeout(global, move || options.open(owned, &passphrase))
+    within_busy_timeout(global, move || {
+        options.open_location(&location, &passphrase)
+    })
+}
+
+/// Whether a vault is at the location: a file there, or a vault in the server's database.
+pub(crate) fn exists(global: &GlobalArgs) -> Result<bool, CliError> {
+    let location = global.location();
+    if let Some(path) = location.as_path() {
+        return Ok(path.exists());
+    }
+    // A server's waits are bounded by the connect and I/O timeouts, not by a file lock.
+    match Vault::inspect_location(&location) {
+        Ok(_) => Ok(true),
+        Err(Error::NotAVault { .. }) => Ok(false),
+        Err(e) => Err(vault_error(e, &global.shown())),
+    }
 }
 
 /// Runs `open` on a helper thread and waits at most `--busy-timeout` for it.
@@ -49,24 +66,25 @@ pub(crate) fn within_busy_timeout<T: Send + 'static>(
         let _ = done.send(open());
     });
     match result.recv_timeout(global.busy_timeout) {
-        Ok(outcome) => outcome.map_err(|e| vault_error(e, &global.vault)),
+        Ok(outcome) => outcome.map_err(|e| vault_error(e, &global.shown())),
         Err(RecvTimeoutError::Timeout) => Err(vault_error(
             tokenvault::Error::Busy {
                 waited: global.busy_timeout,
             },
-            &global.vault,
+            &global.shown(),
         )),
         Err(RecvTimeoutError::Disconnected) => Err(CliError::failure(format!(
             "opening {} failed unexpectedly; run the command again",
-            global.vault.display()
+            global.shown().display()
         ))),
     }
 }
 
 /// Creates a new vault with `kdf`; refuses an existing file before asking for a passphrase.
 pub(crate) fn create(global: &GlobalArgs, kdf: KdfParams) -> Result<Vault, CliError> {
-    let path = &global.vault;
-    refuse_existing(path)?;
+    let location = global.location();
+    let shown = global.shown();
+    refuse_existing(&location)?;
     kdf.validate().map_err(|e| {
         CliError::failure(format!("{e}; lower --kdf-memory-kib or --kdf-iterations"))
     })?;
@@ -74,23 +92,25 @@ pub(crate) fn create(global: &GlobalArgs, kdf: KdfParams) -> Result<Vault, CliEr
         Which::Creating {
             file: global.passphrase_file.as_deref(),
         },
-        path,
+        &shown,
     )?;
     options(global)
-        .create(path, &passphrase, kdf)
-        .map_err(|e| vault_error(e, path))
+        .create_location(&location, &passphrase, kdf)
+        .map_err(|e| vault_error(e, &shown))
 }
 
-fn refuse_existing(path: &Path) -> Result<(), CliError> {
-    if path.exists() {
-        return Err(vault_error(
-            tokenvault::Error::AlreadyExists {
+/// A file already there is refused before the passphrase prompt (a server database is checked
+/// by the library, inside the transaction that creates the vault).
+fn refuse_existing(location: &Location) -> Result<(), CliError> {
+    match location.as_path() {
+        Some(path) if path.exists() => Err(vault_error(
+            Error::AlreadyExists {
                 path: path.to_path_buf(),
             },
             path,
-        ));
+        )),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 /// A KDF description for messages: "Argon2id, 64 MiB, 3 passes, 4 lanes".

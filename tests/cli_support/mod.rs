@@ -66,6 +66,8 @@ impl Scratch {
         let mut cmd = Command::new(binary());
         cmd.current_dir(self.dir.path())
             .env_remove("TOKENVAULT_PATH")
+            .env_remove("TOKENVAULT_DATABASE_URL")
+            .env_remove("TOKENVAULT_COPY_TO")
             .env_remove("TOKENVAULT_PASSPHRASE")
             .env_remove("TOKENVAULT_NEW_PASSPHRASE")
             .env_remove("NO_COLOR")

@@ -15,17 +15,20 @@ use crate::cli::output::{self, BOLD};
 use crate::cli::vault::{self, describe_kdf};
 
 pub(crate) fn info(global: &GlobalArgs, unlock: bool) -> Result<(), CliError> {
-    let path = &global.vault;
-    if !path.exists() {
-        return Err(not_found_vault(path));
+    let path = &global.shown();
+    let location = global.location();
+    if let Some(file) = location.as_path() {
+        if !file.exists() {
+            return Err(not_found_vault(file));
+        }
     }
+    let server = location.is_server();
     let info = if unlock {
         vault::open(global)?
             .info()
             .map_err(|e| vault_error(e, path))?
     } else {
-        let owned = path.clone();
-        vault::within_busy_timeout(global, move || Vault::inspect(owned))?
+        vault::within_busy_timeout(global, move || Vault::inspect_location(&location))?
     };
     let created = UNIX_EPOCH
         .checked_add(Duration::from_secs(info.created_unix))
@@ -62,7 +65,7 @@ pub(crate) fn info(global: &GlobalArgs, unlock: bool) -> Result<(), CliError> {
         ("encryptions", info.seal_count.to_string()),
         ("tokens", info.token_count.to_string()),
         (
-            "file size",
+            if server { "table size" } else { "file size" },
             format!("{} ({} bytes)", HumanBytes(info.file_size), info.file_size),
         ),
         ("authenticated", authenticated),
@@ -76,7 +79,7 @@ pub(crate) fn info(global: &GlobalArgs, unlock: bool) -> Result<(), CliError> {
 }
 
 pub(crate) fn verify(global: &GlobalArgs) -> Result<(), CliError> {
-    let path = &global.vault;
+    let path = &global.shown();
     let vault = vault::open(global)?;
     let report = vault.verify().map_err(|e| vault_error(e, path))?;
     if global.json {

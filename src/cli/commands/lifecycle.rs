@@ -26,7 +26,8 @@ pub(crate) fn kdf_json(kdf: &KdfParams) -> serde_json::Value {
 pub(crate) fn init(global: &GlobalArgs, kdf: KdfArgs) -> Result<(), CliError> {
     let kdf = kdf.over(KdfParams::default());
     drop(vault::create(global, kdf)?);
-    let path = global.vault.display();
+    let shown = global.shown();
+    let path = shown.display();
     if global.json {
         return output::print_json(&json!({
             "vault": path.to_string(),
@@ -46,7 +47,7 @@ pub(crate) fn passwd(
     new_passphrase_file: Option<&Path>,
     kdf: KdfArgs,
 ) -> Result<(), CliError> {
-    let path = &global.vault;
+    let path = &global.shown();
     let vault = vault::open(global)?;
     let current = vault.info().map_err(|e| vault_error(e, path))?.kdf;
     let new_kdf = kdf.over(current);
@@ -78,7 +79,7 @@ pub(crate) fn passwd(
 }
 
 pub(crate) fn rotate_key(global: &GlobalArgs) -> Result<(), CliError> {
-    let path = &global.vault;
+    let path = &global.shown();
     let vault = vault::open(global)?;
     let total = vault.len().map_err(|e| vault_error(e, path))?;
     let bar = progress::bar(total, "re-sealing");
@@ -101,17 +102,23 @@ pub(crate) fn rotate_key(global: &GlobalArgs) -> Result<(), CliError> {
 }
 
 pub(crate) fn compact(global: &GlobalArgs) -> Result<(), CliError> {
-    let path = &global.vault;
-    let size = || {
-        std::fs::metadata(path)
-            .map(|m| m.len())
-            .map_err(|e| CliError::io("read the size of", path, &e))
-    };
+    let path = &global.shown();
+    let location = global.location();
     let mut vault = vault::open(global)?;
-    let before = size()?;
+    // A file's size on disk; a server's tables, as the server reports them (`info`'s figure).
+    let before = match location.as_path() {
+        Some(file) => file_size(file)?,
+        None => table_size(&vault, path)?,
+    };
     vault.compact().map_err(|e| vault_error(e, path))?;
-    drop(vault);
-    let after = size()?;
+    let after = match location.as_path() {
+        // The file shrinks when the handle closes.
+        Some(file) => {
+            drop(vault);
+            file_size(file)?
+        }
+        None => table_size(&vault, path)?,
+    };
     if global.json {
         return output::print_json(&json!({
             "vault": path.display().to_string(),
@@ -126,4 +133,17 @@ pub(crate) fn compact(global: &GlobalArgs) -> Result<(), CliError> {
         HumanBytes(after)
     ));
     Ok(())
+}
+
+fn file_size(file: &Path) -> Result<u64, CliError> {
+    std::fs::metadata(file)
+        .map(|m| m.len())
+        .map_err(|e| CliError::io("read the size of", file, &e))
+}
+
+fn table_size(vault: &tokenvault::Vault, shown: &Path) -> Result<u64, CliError> {
+    vault
+        .info()
+        .map(|info| info.file_size)
+        .map_err(|e| vault_error(e, shown))
 }

@@ -2,6 +2,7 @@
 //! looking at and removing tokens (`tokens`), the SDK's own lookups (`sdk`), and the vault as a
 //! whole (`lifecycle`, `inspect`).
 
+mod hosts;
 mod inspect;
 mod lifecycle;
 mod sdk;
@@ -17,7 +18,23 @@ pub(crate) fn run(cli: Cli) -> Result<(), CliError> {
     let global = &cli.global;
     match cli.command {
         Command::Init(kdf) => lifecycle::init(global, kdf),
-        Command::Import { file, create, kdf } => transfer::import(global, &file, create, kdf),
+        Command::Import {
+            file,
+            from_dbstore,
+            create,
+            kdf,
+        } => {
+            let source = match (file, from_dbstore) {
+                (_, Some(url)) => transfer::Source::DbStore(url),
+                (Some(file), None) => transfer::Source::File(file),
+                (None, None) => {
+                    return Err(CliError::failure(
+                        "import needs a token FILE or --from-dbstore URL",
+                    ));
+                }
+            };
+            transfer::import(global, &source, create, kdf)
+        }
         Command::Export { file, force } => transfer::export(global, &file, force),
         Command::List { reveal } => tokens::list(global, reveal),
         Command::Get { id, reveal } => tokens::get(global, &id, reveal),
@@ -33,6 +50,7 @@ pub(crate) fn run(cli: Cli) -> Result<(), CliError> {
         Command::RotateKey => lifecycle::rotate_key(global),
         Command::Verify => inspect::verify(global),
         Command::Compact => lifecycle::compact(global),
+        Command::Copy { to } => hosts::copy(global, &to),
         Command::Completions { shell } => completions(shell),
     }
 }

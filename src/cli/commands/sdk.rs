@@ -29,7 +29,7 @@ fn rule(matched: MatchedBy) -> (&'static str, &'static str) {
 }
 
 pub(crate) fn find(global: &GlobalArgs, explain: bool, reveal: bool) -> Result<(), CliError> {
-    let path = &global.vault;
+    let path = &global.shown();
     let query = input::read_token_from_stdin()?;
     let found = vault::open(global)?
         .find_token_explained(&query)
@@ -57,7 +57,7 @@ pub(crate) fn find(global: &GlobalArgs, explain: bool, reveal: bool) -> Result<(
 }
 
 pub(crate) fn save(global: &GlobalArgs) -> Result<(), CliError> {
-    let path = &global.vault;
+    let path = &global.shown();
     let mut token = input::read_token_from_stdin()?;
     let outcome = vault::open(global)?
         .save_token(&mut token)

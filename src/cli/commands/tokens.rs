@@ -24,7 +24,7 @@ const SECRET_TITLES: [&str; 4] = [
 const SECRET_NAMES: [&str; 4] = ["secret", "refresh", "access", "grant"];
 
 pub(crate) fn list(global: &GlobalArgs, reveal: bool) -> Result<(), CliError> {
-    let path = &global.vault;
+    let path = &global.shown();
     let tokens = vault::open(global)?
         .get_tokens()
         .map_err(|e| vault_error(e, path))?;
@@ -103,7 +103,7 @@ fn present_secrets(token: &Token) -> String {
 }
 
 pub(crate) fn get(global: &GlobalArgs, id: &str, reveal: bool) -> Result<(), CliError> {
-    let path = &global.vault;
+    let path = &global.shown();
     let token = vault::open(global)?
         .find_token_by_id(id)
         .map_err(|e| vault_error(e, path))?;
@@ -114,7 +114,7 @@ pub(crate) fn get(global: &GlobalArgs, id: &str, reveal: bool) -> Result<(), Cli
 }
 
 pub(crate) fn delete(global: &GlobalArgs, id: &str) -> Result<(), CliError> {
-    let path = &global.vault;
+    let path = &global.shown();
     vault::open(global)?
         .delete_token(id)
         .map_err(|e| vault_error(e, path))?;
@@ -126,7 +126,7 @@ pub(crate) fn delete(global: &GlobalArgs, id: &str) -> Result<(), CliError> {
 }
 
 pub(crate) fn clear(global: &GlobalArgs, yes: bool) -> Result<(), CliError> {
-    let path = &global.vault;
+    let path = &global.shown();
     if !yes {
         return Err(CliError::failure(format!(
             "`clear` deletes every token in {}; run it again with --yes to confirm",

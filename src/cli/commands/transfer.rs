@@ -8,7 +8,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use serde_json::json;
-use tokenvault::{KdfParams, Token, filestore};
+use tokenvault::{KdfParams, Location, Token, filestore};
 use zeroize::Zeroizing;
 
 use crate::cli::CliError;
@@ -30,24 +30,67 @@ fn shown(path: &Path) -> String {
     }
 }
 
+/// Where `import` reads its tokens.
+pub(crate) enum Source {
+    /// An SDK token file (`-`: stdin).
+    File(PathBuf),
+    /// The SDK's DBStore table on a MySQL server (a URL, which may hold a password).
+    DbStore(String),
+}
+
+impl Source {
+    /// What messages call it: the file, or the table's URL without its password.
+    fn shown(&self) -> String {
+        match self {
+            Source::File(file) => shown(file),
+            Source::DbStore(url) => Location::parse(url).to_string(),
+        }
+    }
+
+    /// Every token, read in full before the vault is touched.
+    fn read(&self) -> Result<Vec<Token>, CliError> {
+        match self {
+            Source::File(file) => {
+                let bytes = read_input(file)?;
+                filestore::parse(&bytes).map_err(|e| {
+                    CliError::failure(format!(
+                        "cannot import {}: {e}; nothing was imported",
+                        shown(file)
+                    ))
+                })
+            }
+            Source::DbStore(url) => read_dbstore(url, &self.shown()),
+        }
+    }
+}
+
+#[cfg(feature = "mysql")]
+fn read_dbstore(url: &str, shown: &str) -> Result<Vec<Token>, CliError> {
+    tokenvault::dbstore::read(url).map_err(|e| {
+        CliError::failure(format!(
+            "cannot import the DBStore table {shown}: {e}; nothing was imported"
+        ))
+    })
+}
+
+#[cfg(not(feature = "mysql"))]
+fn read_dbstore(_url: &str, _shown: &str) -> Result<Vec<Token>, CliError> {
+    Err(CliError::failure(
+        "this tokenvault was built without MySQL support; rebuild it with `cargo install --features mysql`",
+    ))
+}
+
 pub(crate) fn import(
     global: &GlobalArgs,
-    file: &Path,
+    source: &Source,
     create: bool,
     kdf: KdfArgs,
 ) -> Result<(), CliError> {
-    let path = &global.vault;
-    let bytes = read_input(file)?;
-    let tokens = filestore::parse(&bytes).map_err(|e| {
-        CliError::failure(format!(
-            "cannot import {}: {e}; nothing was imported",
-            shown(file)
-        ))
-    })?;
-    drop(bytes);
+    let path = &global.shown();
+    let tokens = source.read()?;
     let ids: Vec<Option<String>> = tokens.iter().map(|t| t.id.clone()).collect();
 
-    let created = create && !path.exists();
+    let created = create && !vault::exists(global)?;
     let vault = if created {
         vault::create(global, kdf.over(KdfParams::default()))?
     } else {
@@ -67,9 +110,10 @@ pub(crate) fn import(
         Ok(summary) => summary,
         Err(e) => {
             drop(vault);
-            if created {
+            let location = global.location();
+            if let (true, Some(file)) = (created, location.as_path()) {
                 // All or nothing: the vault made for this import goes with it.
-                let _ = fs::remove_file(path);
+                let _ = fs::remove_file(file);
             }
             return Err(vault_error(e, path));
         }
@@ -89,7 +133,7 @@ pub(crate) fn import(
             .map(|(row, id, reason)| json!({ "row": row, "id": id, "reason": reason }))
             .collect();
         return output::print_json(&json!({
-            "file": shown(file),
+            "file": source.shown(),
             "vault": path.display().to_string(),
             "created": created,
             "rows": total,
@@ -108,7 +152,7 @@ pub(crate) fn import(
         summary.updated,
         skipped.len(),
         if total == 1 { "" } else { "s" },
-        shown(file),
+        source.shown(),
     )?;
     for (row, id, reason) in skipped {
         let id = id.map(|id| format!(" (id {})", output::printable(id)));
@@ -147,7 +191,7 @@ fn read_input(file: &Path) -> Result<Zeroizing<Vec<u8>>, CliError> {
 }
 
 pub(crate) fn export(global: &GlobalArgs, file: &Path, force: bool) -> Result<(), CliError> {
-    let path = &global.vault;
+    let path = &global.shown();
     if is_stdio(file) && global.json {
         return Err(CliError::failure(
             "`export -` writes the token file to stdout, so it cannot also print JSON; export to a file, or drop --json",
