@@ -17,7 +17,7 @@ use blake2::{Blake2b512, Digest};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
-use tokenvault::{Error, KdfParams, OpenOptions, Token, Vault};
+use tokenvault::{Error, KdfParams, Location, OpenOptions, Token, Vault};
 use zeroize::Zeroizing;
 
 use crate::convert::{fields_list, fields_tuple, token_from_fields};
@@ -98,11 +98,20 @@ fn open_or_create(
     busy_timeout: Duration,
 ) -> Result<(Vault, bool), Error> {
     let deadline = Instant::now() + busy_timeout;
+    // A `mysql://` URL names a server database: there "not found" is a database without a vault.
+    let location = Location::parse(path);
     loop {
-        match (options.open(path, passphrase), create) {
+        match (options.open_location(&location, passphrase), create) {
             (Ok(vault), _) => return Ok((vault, false)),
+            (Err(Error::NotAVault { .. }), Some(kdf)) if location.is_server() => {
+                match options.create_location(&location, passphrase, kdf) {
+                    Ok(vault) => return Ok((vault, true)),
+                    Err(Error::AlreadyExists { .. }) => {}
+                    Err(e) => return Err(e),
+                }
+            }
             (Err(Error::VaultNotFound { .. }), Some(kdf)) => {
-                match options.create(path, passphrase, kdf) {
+                match options.create_location(&location, passphrase, kdf) {
                     Ok(vault) => return Ok((vault, true)),
                     // Another process created it first: open theirs.
                     Err(Error::AlreadyExists { .. }) => {}
@@ -383,7 +392,7 @@ impl PyVault {
     fn __repr__(&self) -> String {
         format!(
             "<tokenvault._native.Vault path={:?} pid={}>",
-            self.path.display().to_string(),
+            Location::parse(&self.path).to_string(),
             self.owner_pid
         )
     }
@@ -413,7 +422,9 @@ pub(crate) fn check_filestore_file(py: Python<'_>, path: PathBuf) -> PyResult<us
 /// What can be read from a vault file without its passphrase.
 #[pyfunction]
 pub(crate) fn inspect(py: Python<'_>, path: PathBuf) -> PyResult<Bound<'_, PyDict>> {
-    let info = py.detach(move || Vault::inspect(&path)).map_err(to_py)?;
+    let info = py
+        .detach(move || Vault::inspect_location(&Location::parse(&path)))
+        .map_err(to_py)?;
     let d = PyDict::new(py);
     d.set_item("format_version", info.format_version)?;
     d.set_item("store_id", info.store_id)?;

@@ -34,8 +34,29 @@ if hasattr(os, "register_at_fork"):
 
 
 def resolve(path: "os.PathLike[str] | str") -> str:
-    """The key a vault file is known by: its absolute path with symlinks resolved."""
-    return os.path.realpath(os.fspath(path))
+    """The key a vault is known by: a file's absolute path with symlinks resolved, or a
+    ``mysql://`` URL (a vault on a MySQL/MariaDB server) as given."""
+    text = os.fspath(path)
+    if is_server(text):
+        return text
+    return os.path.realpath(text)
+
+
+def is_server(path: str) -> bool:
+    """Whether ``path`` is a ``mysql://`` URL rather than a file path."""
+    return path[:8].lower() == "mysql://"
+
+
+def shown(path: str) -> str:
+    """``path`` as it may be printed: a server URL loses its password."""
+    if not is_server(path):
+        return path
+    scheme, rest = path[:8], path[8:]
+    query_at = min([i for i in (rest.find("?"), rest.find("#")) if i >= 0] or [len(rest)])
+    at = rest.rfind("@", 0, query_at)
+    if at < 0:
+        return path
+    return scheme + rest[:at].split(":", 1)[0] + rest[at:]
 
 
 def acquire(
@@ -58,7 +79,7 @@ def acquire(
             if not handle.accepts_passphrase(passphrase):
                 raise _native.WrongPassphraseError(
                     "wrong passphrase: %s is already open in this process with another one "
-                    "(check TOKENVAULT_PASSPHRASE or the passphrase= argument)" % path
+                    "(check TOKENVAULT_PASSPHRASE or the passphrase= argument)" % shown(path)
                 )
             return handle, False
         handle, created = _native.Vault.open(

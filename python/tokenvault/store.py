@@ -79,7 +79,8 @@ class VaultStore(TokenStore):
 
     Args:
         path: The vault file. Created (mode 0600) when it does not exist, like the FileStore's
-            file, unless ``create=False``.
+            file, unless ``create=False``. Or ``mysql://USER:PASSWORD@HOST/DATABASE``: the vault
+            in a MySQL/MariaDB database that several hosts share (created in it likewise).
         passphrase: ``str`` or ``bytes``. Default: the ``TOKENVAULT_PASSPHRASE`` environment
             variable.
         create: Create the vault when the file does not exist (default ``True``).
@@ -216,8 +217,8 @@ class VaultStore(TokenStore):
 
     @property
     def path(self) -> str:
-        """The vault file (absolute, symlinks resolved)."""
-        return self._path
+        """The vault file (absolute, symlinks resolved), or the server URL without its password."""
+        return _handles.shown(self._path)
 
     @property
     def created(self) -> bool:
@@ -250,7 +251,7 @@ class VaultStore(TokenStore):
         self.close()
 
     def __repr__(self) -> str:
-        return "VaultStore(%r)" % self._path
+        return "VaultStore(%r)" % _handles.shown(self._path)
 
     @staticmethod
     def migrate_file_store(
