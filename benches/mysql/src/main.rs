@@ -1,0 +1,202 @@
+//! tokenvault's MySQL engine against the Zoho SDK's `DBStore` layout on the same server, and
+//! against tokenvault's file engine, for the two operations that matter: `find_token` (before
+//! every API call) and a durable `save_token`.
+//!
+//! The DBStore side runs the SDK's own statements (`store/db_store.py`, zohocrmsdk8-0 7.0.0) on
+//! its own table (`CREATE TABLE oauthtoken` from the SDK's README: no index but the primary key),
+//! over one kept connection: the SDK opens a new connection for every call, which would only
+//! make it slower, and the point is the layout and the transaction, not connection setup. Every
+//! store holds the same `TOKENS` tokens; each save is committed (InnoDB flushes its log at
+//! commit, the server default; redb fsyncs).
+//!
+//! Usage: `TOKENVAULT_BENCH_MYSQL_URL=mysql://user:pw@127.0.0.1:3306/db tokenvault-bench-mysql`
+//! (the database is used for the run and its tables dropped at the end). `benches/mysql/run.sh`
+//! starts a throwaway MariaDB and runs this.
+
+use std::time::{Duration, Instant};
+
+use mysql::prelude::Queryable;
+use tokenvault::{KdfParams, Location, Secret, Token, Vault};
+
+const TOKENS: usize = 1000;
+const FINDS: usize = 3000;
+const SAVES: usize = 300;
+
+fn token(i: usize) -> Token {
+    Token {
+        id: None,
+        user_name: Some(format!("user{i}@zylker.com")),
+        client_id: Some("1000.CLIENTID".into()),
+        client_secret: Some(Secret::new("client-secret-0123456789abcdef")),
+        refresh_token: Some(Secret::new(format!("1000.refresh.{i:08}.0123456789abcdef0123456789abcdef"))),
+        access_token: Some(Secret::new(format!("1000.access.{i:08}.0123456789abcdef0123456789abcdef"))),
+        grant_token: None,
+        expiry_time: Some("1700000000000".into()),
+        redirect_url: Some("https://zylker.com/oauth/callback".into()),
+        api_domain: Some("https://www.zohoapis.com".into()),
+    }
+}
+
+/// Timings of one operation.
+struct Sample(Vec<Duration>);
+
+impl Sample {
+    fn median(&self) -> Duration {
+        let mut v = self.0.clone();
+        v.sort();
+        v[v.len() / 2]
+    }
+    fn p95(&self) -> Duration {
+        let mut v = self.0.clone();
+        v.sort();
+        v[v.len() * 95 / 100]
+    }
+}
+
+fn time(n: usize, mut f: impl FnMut(usize)) -> Sample {
+    // Warm-up: statement caches, buffer pool, page cache.
+    for i in 0..n / 10 {
+        f(i);
+    }
+    Sample(
+        (0..n)
+            .map(|i| {
+                let start = Instant::now();
+                f(i);
+                start.elapsed()
+            })
+            .collect(),
+    )
+}
+
+fn us(d: Duration) -> String {
+    format!("{:.0} µs", d.as_secs_f64() * 1e6)
+}
+
+const DBSTORE_TABLE: &str = "CREATE TABLE oauthtoken (
+  id varchar(10) NOT NULL, user_name varchar(255), client_id varchar(255),
+  client_secret varchar(255), refresh_token varchar(255), access_token varchar(255),
+  grant_token varchar(255), expiry_time varchar(20), redirect_url varchar(255),
+  api_domain varchar(255), primary key (id)) ENGINE=InnoDB";
+
+fn dbstore_row(t: &Token, id: usize) -> Vec<mysql::Value> {
+    let mut row = vec![mysql::Value::from(id.to_string())];
+    for field in &Token::FIELDS[1..] {
+        row.push(t.field(field).map_or(mysql::Value::NULL, |v| v.into()));
+    }
+    row
+}
+
+const DBSTORE_INSERT: &str = "insert into `oauthtoken` (id,user_name,client_id,client_secret,refresh_token,access_token,grant_token,expiry_time,redirect_url,api_domain) values (?,?,?,?,?,?,?,?,?,?)";
+
+fn main() {
+    let url = std::env::var("TOKENVAULT_BENCH_MYSQL_URL")
+        .expect("set TOKENVAULT_BENCH_MYSQL_URL=mysql://user:pw@host:port/database");
+    let opts = mysql::Opts::from_url(&url).expect("a MySQL URL");
+    let mut conn = mysql::Conn::new(opts).expect("connect");
+    for table in ["oauthtoken", "tokenvault_header", "tokenvault_records", "tokenvault_order", "tokenvault_index"] {
+        conn.query_drop(format!("DROP TABLE IF EXISTS {table}")).unwrap();
+    }
+    let version: String = conn.query_first("SELECT VERSION()").unwrap().unwrap();
+
+    // ---- tokenvault on the server
+    let server = Vault::create_location(&Location::parse(&url), "bench", KdfParams::insecure_for_tests())
+        .expect("create the server vault");
+    server.import((0..TOKENS).map(token)).unwrap();
+    // ---- tokenvault in a file
+    let dir = tempfile::tempdir().unwrap();
+    let file = Vault::create(dir.path().join("bench.vault"), "bench", KdfParams::insecure_for_tests()).unwrap();
+    file.import((0..TOKENS).map(token)).unwrap();
+    // ---- the DBStore layout
+    conn.query_drop(DBSTORE_TABLE).unwrap();
+    conn.query_drop("START TRANSACTION").unwrap();
+    for i in 0..TOKENS {
+        conn.exec_drop(DBSTORE_INSERT, dbstore_row(&token(i), i + 1)).unwrap();
+    }
+    conn.query_drop("COMMIT").unwrap();
+
+    let query = |i: usize| Token {
+        user_name: Some(format!("user{}@zylker.com", (i * 7919) % TOKENS)),
+        ..Token::default()
+    };
+
+    let find_server = time(FINDS, |i| {
+        assert!(server.find_token(&query(i)).unwrap().is_some());
+    });
+    let find_file = time(FINDS, |i| {
+        assert!(file.find_token(&query(i)).unwrap().is_some());
+    });
+    // DBStore.find_token: "select * from `oauthtoken` where user_name=%s limit 1".
+    let find_dbstore = time(FINDS, |i| {
+        let name = query(i).user_name.unwrap();
+        let row: Option<mysql::Row> = conn
+            .exec_first("select * from `oauthtoken` where user_name=? limit 1", (name,))
+            .unwrap();
+        assert!(row.is_some());
+    });
+
+    // A new token each time: the SDK's save of a user it has not stored yet.
+    let mut next = TOKENS;
+    let save_server = time(SAVES, |_| {
+        next += 1;
+        server.save_token(&mut token(next)).unwrap();
+    });
+    let save_file = time(SAVES, |_| {
+        next += 1;
+        file.save_token(&mut token(next)).unwrap();
+    });
+    // DBStore.save_token of a new user: the UPDATE … WHERE user_name matches nothing, then
+    // generate_id (SELECT max(id)) and INSERT, then commit.
+    let save_dbstore = time(SAVES, |_| {
+        next += 1;
+        let t = token(next);
+        let name = t.user_name.clone().unwrap();
+        conn.query_drop("START TRANSACTION").unwrap();
+        conn.exec_drop(
+            "update `oauthtoken` set user_name=%s,api_domain=?,client_id=?,client_secret=?,refresh_token=?,access_token=?,expiry_time=?,redirect_url=? where user_name=? limit 1"
+                .replace("%s", "?"),
+            (
+                name.clone(),
+                t.api_domain.clone(),
+                t.client_id.clone(),
+                t.field("client_secret").map(str::to_string),
+                t.field("refresh_token").map(str::to_string),
+                t.field("access_token").map(str::to_string),
+                t.expiry_time.clone(),
+                t.redirect_url.clone(),
+                name,
+            ),
+        )
+        .unwrap();
+        assert_eq!(conn.affected_rows(), 0);
+        // The SDK's generate_id: max over the varchar column, + 1 (one of its bugs: "9" > "10").
+        let _max: Option<Option<String>> =
+            conn.query_first("select max(id) as id from `oauthtoken`").unwrap();
+        conn.exec_drop(DBSTORE_INSERT, dbstore_row(&t, next + 1_000_000)).unwrap();
+        conn.query_drop("COMMIT").unwrap();
+    });
+
+    println!("Server: {version} on loopback; {TOKENS} tokens in each store; {FINDS} finds, {SAVES} durable saves each.\n");
+    println!("| operation | tokenvault, MySQL | SDK DBStore layout, same server | tokenvault, file | MySQL ÷ DBStore | MySQL ÷ file |");
+    println!("|---|---|---|---|---|---|");
+    for (name, s, d, f) in [
+        ("`find_token` by user name (median)", &find_server, &find_dbstore, &find_file),
+        ("`save_token`, new token, durable (median)", &save_server, &save_dbstore, &save_file),
+    ] {
+        println!(
+            "| {name} | {} (p95 {}) | {} (p95 {}) | {} (p95 {}) | {:.2} | {:.2} |",
+            us(s.median()),
+            us(s.p95()),
+            us(d.median()),
+            us(d.p95()),
+            us(f.median()),
+            us(f.p95()),
+            s.median().as_secs_f64() / d.median().as_secs_f64(),
+            s.median().as_secs_f64() / f.median().as_secs_f64(),
+        );
+    }
+    drop(server);
+    for table in ["oauthtoken", "tokenvault_header", "tokenvault_records", "tokenvault_order", "tokenvault_index"] {
+        conn.query_drop(format!("DROP TABLE IF EXISTS {table}")).unwrap();
+    }
+}
