@@ -28,8 +28,12 @@ fn token(i: usize) -> Token {
         user_name: Some(format!("user{i}@zylker.com")),
         client_id: Some("1000.CLIENTID".into()),
         client_secret: Some(Secret::new("client-secret-0123456789abcdef")),
-        refresh_token: Some(Secret::new(format!("1000.refresh.{i:08}.0123456789abcdef0123456789abcdef"))),
-        access_token: Some(Secret::new(format!("1000.access.{i:08}.0123456789abcdef0123456789abcdef"))),
+        refresh_token: Some(Secret::new(format!(
+            "1000.refresh.{i:08}.0123456789abcdef0123456789abcdef"
+        ))),
+        access_token: Some(Secret::new(format!(
+            "1000.access.{i:08}.0123456789abcdef0123456789abcdef"
+        ))),
         grant_token: None,
         expiry_time: Some("1700000000000".into()),
         redirect_url: Some("https://zylker.com/oauth/callback".into()),
@@ -94,24 +98,41 @@ fn main() {
         .expect("set TOKENVAULT_BENCH_MYSQL_URL=mysql://user:pw@host:port/database");
     let opts = mysql::Opts::from_url(&url).expect("a MySQL URL");
     let mut conn = mysql::Conn::new(opts).expect("connect");
-    for table in ["oauthtoken", "tokenvault_header", "tokenvault_records", "tokenvault_order", "tokenvault_index"] {
-        conn.query_drop(format!("DROP TABLE IF EXISTS {table}")).unwrap();
+    for table in [
+        "oauthtoken",
+        "tokenvault_header",
+        "tokenvault_records",
+        "tokenvault_order",
+        "tokenvault_index",
+    ] {
+        conn.query_drop(format!("DROP TABLE IF EXISTS {table}"))
+            .unwrap();
     }
     let version: String = conn.query_first("SELECT VERSION()").unwrap().unwrap();
 
     // ---- tokenvault on the server
-    let server = Vault::create_location(&Location::parse(&url), "bench", KdfParams::insecure_for_tests())
-        .expect("create the server vault");
+    let server = Vault::create_location(
+        &Location::parse(&url),
+        "bench",
+        KdfParams::insecure_for_tests(),
+    )
+    .expect("create the server vault");
     server.import((0..TOKENS).map(token)).unwrap();
     // ---- tokenvault in a file
     let dir = tempfile::tempdir().unwrap();
-    let file = Vault::create(dir.path().join("bench.vault"), "bench", KdfParams::insecure_for_tests()).unwrap();
+    let file = Vault::create(
+        dir.path().join("bench.vault"),
+        "bench",
+        KdfParams::insecure_for_tests(),
+    )
+    .unwrap();
     file.import((0..TOKENS).map(token)).unwrap();
     // ---- the DBStore layout
     conn.query_drop(DBSTORE_TABLE).unwrap();
     conn.query_drop("START TRANSACTION").unwrap();
     for i in 0..TOKENS {
-        conn.exec_drop(DBSTORE_INSERT, dbstore_row(&token(i), i + 1)).unwrap();
+        conn.exec_drop(DBSTORE_INSERT, dbstore_row(&token(i), i + 1))
+            .unwrap();
     }
     conn.query_drop("COMMIT").unwrap();
 
@@ -130,7 +151,10 @@ fn main() {
     let find_dbstore = time(FINDS, |i| {
         let name = query(i).user_name.unwrap();
         let row: Option<mysql::Row> = conn
-            .exec_first("select * from `oauthtoken` where user_name=? limit 1", (name,))
+            .exec_first(
+                "select * from `oauthtoken` where user_name=? limit 1",
+                (name,),
+            )
             .unwrap();
         assert!(row.is_some());
     });
@@ -170,18 +194,34 @@ fn main() {
         .unwrap();
         assert_eq!(conn.affected_rows(), 0);
         // The SDK's generate_id: max over the varchar column, + 1 (one of its bugs: "9" > "10").
-        let _max: Option<Option<String>> =
-            conn.query_first("select max(id) as id from `oauthtoken`").unwrap();
-        conn.exec_drop(DBSTORE_INSERT, dbstore_row(&t, next + 1_000_000)).unwrap();
+        let _max: Option<Option<String>> = conn
+            .query_first("select max(id) as id from `oauthtoken`")
+            .unwrap();
+        conn.exec_drop(DBSTORE_INSERT, dbstore_row(&t, next + 1_000_000))
+            .unwrap();
         conn.query_drop("COMMIT").unwrap();
     });
 
-    println!("Server: {version} on loopback; {TOKENS} tokens in each store; {FINDS} finds, {SAVES} durable saves each.\n");
-    println!("| operation | tokenvault, MySQL | SDK DBStore layout, same server | tokenvault, file | MySQL ÷ DBStore | MySQL ÷ file |");
+    println!(
+        "Server: {version} on loopback; {TOKENS} tokens in each store; {FINDS} finds, {SAVES} durable saves each.\n"
+    );
+    println!(
+        "| operation | tokenvault, MySQL | SDK DBStore layout, same server | tokenvault, file | MySQL ÷ DBStore | MySQL ÷ file |"
+    );
     println!("|---|---|---|---|---|---|");
     for (name, s, d, f) in [
-        ("`find_token` by user name (median)", &find_server, &find_dbstore, &find_file),
-        ("`save_token`, new token, durable (median)", &save_server, &save_dbstore, &save_file),
+        (
+            "`find_token` by user name (median)",
+            &find_server,
+            &find_dbstore,
+            &find_file,
+        ),
+        (
+            "`save_token`, new token, durable (median)",
+            &save_server,
+            &save_dbstore,
+            &save_file,
+        ),
     ] {
         println!(
             "| {name} | {} (p95 {}) | {} (p95 {}) | {} (p95 {}) | {:.2} | {:.2} |",
@@ -196,7 +236,14 @@ fn main() {
         );
     }
     drop(server);
-    for table in ["oauthtoken", "tokenvault_header", "tokenvault_records", "tokenvault_order", "tokenvault_index"] {
-        conn.query_drop(format!("DROP TABLE IF EXISTS {table}")).unwrap();
+    for table in [
+        "oauthtoken",
+        "tokenvault_header",
+        "tokenvault_records",
+        "tokenvault_order",
+        "tokenvault_index",
+    ] {
+        conn.query_drop(format!("DROP TABLE IF EXISTS {table}"))
+            .unwrap();
     }
 }
