@@ -10,16 +10,17 @@
 # data in a new directory under /tmp, and runs with Debian's defaults otherwise: InnoDB,
 # innodb_flush_log_at_trx_commit=1, so a commit is durable when it returns. Tests get a user with
 # every privilege on this server only (they create and drop one database each); the root account
-# is reachable through the Unix socket only.
+# is reachable through the Unix socket only. TLS is on, with a certificate for 127.0.0.1 from a CA
+# made for this run (TOKENVAULT_TEST_MYSQL_CA names its PEM), so the TLS modes can be tested.
 
 mariadb_install() {
     if command -v mariadbd >/dev/null && command -v mariadb-install-db >/dev/null \
-        && command -v mysqldump >/dev/null; then
+        && command -v mysqldump >/dev/null && command -v openssl >/dev/null; then
         return 0
     fi
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-        mariadb-server mariadb-client >/dev/null
+        mariadb-server mariadb-client openssl >/dev/null
 }
 
 mariadb_start() {
@@ -30,7 +31,10 @@ mariadb_start() {
     mariadb-install-db --no-defaults --user=root --datadir="$MARIADB_DIR/data" \
         --auth-root-authentication-method=socket --skip-test-db >"$MARIADB_DIR/install.log" 2>&1 \
         || { cat "$MARIADB_DIR/install.log" >&2; return 1; }
+    mariadb_certificates "$MARIADB_DIR/tls"
     mariadbd --no-defaults --user=root --datadir="$MARIADB_DIR/data" \
+        --ssl-ca="$MARIADB_DIR/tls/ca.pem" --ssl-cert="$MARIADB_DIR/tls/server.pem" \
+        --ssl-key="$MARIADB_DIR/tls/server.key" \
         --socket="$MARIADB_DIR/sock" --pid-file="$MARIADB_DIR/pid" \
         --bind-address=127.0.0.1 --port="$port" --skip-name-resolve \
         --log-error="$MARIADB_DIR/error.log" --innodb-buffer-pool-size=128M \
@@ -54,13 +58,28 @@ mariadb_start() {
     mariadb --no-defaults --socket="$MARIADB_DIR/sock" -uroot <<SQL
 CREATE USER 'tokenvault'@'127.0.0.1' IDENTIFIED BY '$password';
 CREATE USER 'tokenvault'@'localhost' IDENTIFIED BY '$password';
-GRANT ALL PRIVILEGES ON *.* TO 'tokenvault'@'127.0.0.1';
-GRANT ALL PRIVILEGES ON *.* TO 'tokenvault'@'localhost';
+GRANT ALL PRIVILEGES ON *.* TO 'tokenvault'@'127.0.0.1' WITH GRANT OPTION;
+GRANT ALL PRIVILEGES ON *.* TO 'tokenvault'@'localhost' WITH GRANT OPTION;
 CREATE DATABASE tokenvault_test;
 SQL
     export TOKENVAULT_TEST_MYSQL_URL="mysql://tokenvault:$password@127.0.0.1:$port/tokenvault_test"
     export TOKENVAULT_TEST_MYSQL_SOCKET="$MARIADB_DIR/sock"
+    export TOKENVAULT_TEST_MYSQL_CA="$MARIADB_DIR/tls/ca.pem"
     echo "MariaDB $(mariadbd --version | awk '{print $3}') on 127.0.0.1:$port (data in $MARIADB_DIR)"
+}
+
+# A CA and a server certificate for 127.0.0.1 and localhost, valid for two days, in $1.
+mariadb_certificates() {
+    local dir=$1
+    mkdir -p "$dir"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=tokenvault test CA" \
+        -keyout "$dir/ca.key" -out "$dir/ca.pem" 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
+        -keyout "$dir/server.key" -out "$dir/server.csr" 2>/dev/null
+    printf '%s\n' "subjectAltName=IP:127.0.0.1,DNS:localhost" "basicConstraints=CA:FALSE" \
+        "extendedKeyUsage=serverAuth" >"$dir/ext.cnf"
+    openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" \
+        -CAcreateserial -days 2 -extfile "$dir/ext.cnf" -out "$dir/server.pem" 2>/dev/null
 }
 
 mariadb_stop() {
@@ -69,5 +88,6 @@ mariadb_stop() {
         wait "$MARIADB_PID" 2>/dev/null || true
     fi
     [[ -n "${MARIADB_DIR:-}" ]] && rm -rf "$MARIADB_DIR"
-    unset MARIADB_PID MARIADB_DIR TOKENVAULT_TEST_MYSQL_URL TOKENVAULT_TEST_MYSQL_SOCKET
+    unset MARIADB_PID MARIADB_DIR TOKENVAULT_TEST_MYSQL_URL TOKENVAULT_TEST_MYSQL_SOCKET \
+        TOKENVAULT_TEST_MYSQL_CA
 }

@@ -20,7 +20,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use mysql::prelude::{FromRow, Queryable};
-use mysql::{Opts, OptsBuilder, Params, Pool, PoolConstraints, PoolOpts, PooledConn, SslOpts};
+use mysql::{Opts, OptsBuilder, Params, Pool, PoolConstraints, PooledConn};
 
 use crate::error::Error;
 use crate::index::{IndexKind, Tag};
@@ -118,6 +118,7 @@ impl ServerUrl {
         let mut kept = HashMap::new();
         let mut driver_pairs = Vec::new();
         let mut pool_given = false;
+        let mut reset_given = false;
         for (key, value) in parsed.query_pairs() {
             match key.as_ref() {
                 "ssl-mode" | "ssl_mode" | "sslmode" => ssl_mode = Some(value.to_ascii_lowercase()),
@@ -138,6 +139,7 @@ impl ServerUrl {
                 }
                 k => {
                     pool_given |= k == "pool_min" || k == "pool_max";
+                    reset_given |= k == "reset_connection";
                     driver_pairs.push((key.into_owned(), value.into_owned()));
                 }
             }
@@ -151,33 +153,37 @@ impl ServerUrl {
                 .extend_pairs(driver_pairs.iter());
         }
         let opts = Opts::from_url(parsed.as_str()).map_err(|e| invalid(url_error(&shown, e)))?;
-        let mut builder = OptsBuilder::from_opts(opts).tcp_connect_timeout(Some(connect_timeout));
+        // The driver's own TLS parameters (`root_cert_path`, …) are kept; `ssl-mode` adds to them.
+        let ssl = opts.get_ssl_opts().cloned().unwrap_or_default();
+        let mut pool = opts.get_pool_opts().clone();
         if !pool_given {
             let constraints = PoolConstraints::new(1, POOL_MAX)
                 .ok_or_else(|| invalid("internal: pool constraints"))?;
-            builder = builder.pool_opts(
-                PoolOpts::default()
-                    .with_constraints(constraints)
-                    // Our transactions leave no session state behind, and a reset would drop the
-                    // session settings and the prepared statements: two round trips per call.
-                    .with_reset_connection(false),
-            );
+            pool = pool.with_constraints(constraints);
         }
+        if !reset_given {
+            // Our transactions leave no session state behind, and a reset would drop the session
+            // settings and the prepared statements: two round trips per call.
+            pool = pool.with_reset_connection(false);
+        }
+        let mut builder = OptsBuilder::from_opts(opts)
+            .tcp_connect_timeout(Some(connect_timeout))
+            .pool_opts(pool);
         builder = match ssl_mode.as_deref() {
             None | Some("disabled") | Some("disable") => builder,
-            // Encrypted, but any certificate is accepted (the server's self-signed default).
+            // Encrypted, but any certificate is accepted (a server's self-signed default).
             Some("required") | Some("require") => builder.ssl_opts(
-                SslOpts::default()
-                    .with_danger_accept_invalid_certs(true)
+                ssl.with_danger_accept_invalid_certs(true)
                     .with_danger_skip_domain_validation(true),
             ),
             // The certificate must chain to a trusted root (`root_cert_path=PEM`, else the
-            // Mozilla roots), for any host name.
+            // Mozilla roots), whatever host name it is for.
             Some("verify_ca") | Some("verify-ca") => {
-                builder.ssl_opts(SslOpts::default().with_danger_skip_domain_validation(true))
+                builder.ssl_opts(ssl.with_danger_skip_domain_validation(true))
             }
+            // … and be for the host the URL names.
             Some("verify_identity") | Some("verify-full") | Some("verify_full") => {
-                builder.ssl_opts(SslOpts::default())
+                builder.ssl_opts(ssl)
             }
             Some(_) => {
                 return Err(invalid(format!(

@@ -1,0 +1,104 @@
+//! TLS to the server (rustls): a user the server admits over TLS only gets in with
+//! `ssl-mode=required`, `verify_ca` and `verify_identity` (with the run's CA as
+//! `root_cert_path`), and not without TLS or with a certificate that does not verify. Needs
+//! `--features mysql`, `TOKENVAULT_TEST_MYSQL_URL` and a server with TLS whose CA is
+//! `TOKENVAULT_TEST_MYSQL_CA` (`.ci/mariadb.sh` starts one).
+#![cfg(feature = "mysql")]
+
+mod common;
+
+use std::io::Write;
+
+use mysql::prelude::Queryable;
+use tokenvault::{Error, KdfParams, Location, Vault};
+
+use common::PASSPHRASE;
+use common::mysql::TestDb;
+use common::workload::{tagged_query, tagged_token};
+
+fn tls_user() -> String {
+    format!("tls{}", std::process::id())
+}
+
+/// The test database, reached as a user the server admits over TLS only, over TCP (the driver
+/// would otherwise move a loopback connection to the Unix socket).
+fn tls_only_url(db: &TestDb) -> String {
+    let user = tls_user();
+    let mut admin = db.conn();
+    for host in ["127.0.0.1", "localhost"] {
+        admin
+            .query_drop(format!(
+                "CREATE USER IF NOT EXISTS '{user}'@'{host}' IDENTIFIED BY 'tls-pw' REQUIRE SSL"
+            ))
+            .unwrap();
+        admin
+            .query_drop(format!("GRANT ALL ON `{}`.* TO '{user}'@'{host}'", db.name))
+            .unwrap();
+    }
+    let url = url::Url::parse(&db.url).unwrap();
+    format!(
+        "mysql://{user}:tls-pw@{}:{}/{}?prefer_socket=false",
+        url.host_str().unwrap(),
+        url.port().unwrap_or(3306),
+        db.name
+    )
+}
+
+#[test]
+fn a_tls_only_user_gets_in_with_tls_and_not_without() {
+    let Some(db) = TestDb::new("tls") else {
+        return;
+    };
+    let Ok(ca) = std::env::var("TOKENVAULT_TEST_MYSQL_CA") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI's server has TLS: TOKENVAULT_TEST_MYSQL_CA must be set"
+        );
+        // Straight to the terminal: libtest captures `eprintln!`, not stderr itself.
+        let _ = writeln!(
+            std::io::stderr(),
+            "mysql_tls: skipped: the test server has no TLS (set TOKENVAULT_TEST_MYSQL_CA)"
+        );
+        return;
+    };
+    let base = tls_only_url(&db);
+
+    let plain = Vault::create_location(
+        &Location::parse(&base),
+        PASSPHRASE,
+        KdfParams::insecure_for_tests(),
+    );
+    assert!(matches!(plain, Err(Error::Server { .. })), "{plain:?}");
+
+    let required = Location::parse(format!("{base}&ssl-mode=required"));
+    let vault =
+        Vault::create_location(&required, PASSPHRASE, KdfParams::insecure_for_tests()).unwrap();
+    vault.save_token(&mut tagged_token("tls", 0)).unwrap();
+    drop(vault);
+
+    let ca = url::form_urlencoded::byte_serialize(ca.as_bytes()).collect::<String>();
+    for mode in ["verify_ca", "verify_identity"] {
+        let location = Location::parse(format!("{base}&ssl-mode={mode}&root_cert_path={ca}"));
+        let vault = Vault::open_location(&location, PASSPHRASE).unwrap();
+        assert!(
+            vault.find_token(&tagged_query("tls")).unwrap().is_some(),
+            "{mode}"
+        );
+    }
+    // The run's CA is not among the public roots: verification must refuse the server.
+    let unverified = Location::parse(format!("{base}&ssl-mode=verify_identity"));
+    let refused = Vault::open_location(&unverified, PASSPHRASE);
+    assert!(
+        matches!(refused, Err(Error::ServerUnreachable { ref reason, .. }) if reason.contains("certificate")),
+        "{refused:?}"
+    );
+    let mut admin = db.conn();
+    for host in ["127.0.0.1", "localhost"] {
+        admin
+            .query_drop(format!(
+                "DROP USER IF EXISTS '{user}'@'{host}'",
+                user = tls_user()
+            ))
+            .unwrap();
+    }
+}
