@@ -3,8 +3,9 @@
 //! The DBStore keeps every token in the clear in one table (database `zohooauth`, table
 //! `oauthtoken` by default), with the columns in [`COLUMNS`]. [`read`] takes the whole table in
 //! one consistent snapshot, in primary-key order (the order the DBStore's own `SELECT … LIMIT 1`
-//! scans, so the vault's first-match rules pick the same token), and [`Vault::import`]
-//! (crate::Vault::import) then stores it in one transaction. Nothing is written to the server.
+//! scans, so the vault's first-match rules pick the same token), and
+//! [`Vault::import`](crate::Vault::import) then stores it in one transaction. Nothing is written
+//! to the server.
 //!
 //! ```no_run
 //! # fn main() -> Result<(), tokenvault::Error> {

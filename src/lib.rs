@@ -31,6 +31,11 @@
 //! # }
 //! ```
 //!
+//! With the `mysql` feature the same vault can live in a MySQL/MariaDB database that several
+//! hosts share: [`Vault::open_location`] and [`Vault::create_location`] take a [`Location`]
+//! (`mysql://…` or a path), [`Vault::copy_to`] moves a vault between engines still sealed, and
+//! `dbstore::read` reads the SDK's `DBStore` table for migration.
+//!
 //! The file format is specified in `docs/FORMAT.md`; the divergences from the FileStore are
 //! listed in `docs/COMPAT.md`.
 

@@ -16,6 +16,13 @@ use crate::cli::args::{Cli, Command};
 
 pub(crate) fn run(cli: Cli) -> Result<(), CliError> {
     let global = &cli.global;
+    if let Some(url) = &global.database_url {
+        if !tokenvault::Location::parse(url).is_server() {
+            return Err(CliError::failure(
+                "--database-url (TOKENVAULT_DATABASE_URL) must be a mysql:// URL; for a file, use --vault",
+            ));
+        }
+    }
     match cli.command {
         Command::Init(kdf) => lifecycle::init(global, kdf),
         Command::Import {
