@@ -30,8 +30,11 @@ python3 -m venv "$work/venv"
 "$work/venv/bin/maturin" build --quiet --release --manifest-path python/Cargo.toml --out "$work/dist"
 "$work/venv/bin/pip" install --quiet --disable-pip-version-check "$work"/dist/tokenvault-*.whl \
     "zohocrmsdk8-0==7.0.0" "pytest>=7"
-report=$("$work/venv/bin/pytest" python/tests/test_mysql_url.py -q -rs -p no:cacheprovider)
+status=0
+report=$("$work/venv/bin/pytest" python/tests/test_mysql_url.py -q -rs -p no:cacheprovider) \
+    || status=$?
 echo "$report"
+((status == 0)) || exit "$status"
 if grep -qi skipped <<<"$report"; then
     echo "the Python MySQL tests were skipped" >&2
     exit 1
