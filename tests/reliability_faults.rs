@@ -19,6 +19,7 @@ use tokenvault::{Error, KdfParams, Token, Vault};
 
 use common::PASSPHRASE;
 use common::faulty::{Counts, Fault, FaultyBackend, IoOp, Plan, Unsynced};
+use common::scratch::fast_tempdir;
 use common::workload::{tagged_token, tagged_update};
 
 const NEW_PASSPHRASE: &str = "the new passphrase";
@@ -60,18 +61,6 @@ const WORKLOAD: &[Step] = &[
     ("clear", Vault::delete_tokens),
     ("insert", |v| save(v, tagged_token("f3", 0))),
 ];
-
-/// A directory for the many copies: memory-backed where there is one (the faults are simulated,
-/// the disk's speed is not what is tested).
-fn scratch() -> tempfile::TempDir {
-    let shm = Path::new("/dev/shm");
-    if shm.is_dir() {
-        if let Ok(dir) = tempfile::tempdir_in(shm) {
-            return dir;
-        }
-    }
-    tempfile::tempdir().unwrap()
-}
 
 /// A vault with five tokens, closed: each run starts from a copy.
 fn baseline(dir: &Path) -> PathBuf {
@@ -231,7 +220,7 @@ struct Tally {
 
 #[test]
 fn every_write_set_len_sync_disk_full_and_power_loss_keeps_the_acknowledged_state() {
-    let dir = scratch();
+    let dir = fast_tempdir();
     let base = baseline(dir.path());
     let (states, counts) = dry_run(&base, dir.path(), WORKLOAD);
     assert_eq!(
@@ -330,7 +319,7 @@ fn every_write_set_len_sync_disk_full_and_power_loss_keeps_the_acknowledged_stat
 /// Interrupts `step` at every fault point; `check` gets the reopened vault (or the reason neither
 /// passphrase opens it) and whether the step was acknowledged.
 fn interrupt_everywhere(step: Step, mut check: impl FnMut(&Fault, &Path, bool, &[Token])) -> Tally {
-    let dir = scratch();
+    let dir = fast_tempdir();
     let base = baseline(dir.path());
     let steps = [step];
     let (states, counts) = dry_run(&base, dir.path(), &steps);

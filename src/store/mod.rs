@@ -348,8 +348,23 @@ impl Vault {
     }
 
     fn submit(&self, op: WriteOp) -> Result<WriteResult, Error> {
-        self.batcher
-            .submit(op, |ops| self.write(|w| batch::apply_all(w, ops)))
+        self.batcher.submit(op, |ops| {
+            // A batch whose every operation was refused for its input changed nothing: it is
+            // rolled back, not committed, so bad input leaves the file as it was.
+            let mut refused = None;
+            let committed = self.write(|w| {
+                let results = batch::apply_all(w, ops)?;
+                if results.iter().all(Result::is_err) {
+                    refused = Some(results);
+                    return Err(internal("every operation of the batch was refused"));
+                }
+                Ok(results)
+            });
+            match refused {
+                Some(results) => Ok(results),
+                None => committed,
+            }
+        })
     }
 
     // ---- The SDK's six TokenStore methods -------------------------------------------------

@@ -243,8 +243,9 @@ where
     }
 
     fn order(&self) -> Result<Vec<(u64, u64)>, Error> {
-        let mut out =
-            Vec::with_capacity(usize::try_from(self.order.len().map_err(storage)?).unwrap_or(0));
+        // Not sized by the table's length: that is a stored number, and a damaged file can
+        // claim any (an allocation of exabytes aborts the process).
+        let mut out = Vec::new();
         for entry in self.order.iter().map_err(storage)? {
             let (seq, id) = entry.map_err(storage)?;
             out.push((seq.value(), id.value()));
@@ -356,8 +357,13 @@ fn create_private_file(path: &Path) -> Result<(), Error> {
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(Error::AlreadyExists {
             path: path.to_path_buf(),
         }),
-        Err(e) => Err(Error::Io(e)),
+        Err(e) => Err(io_at(e, format!("cannot create {}", path.display()))),
     }
+}
+
+/// An I/O error that says what it happened to (the OS's own message names no file).
+fn io_at(e: std::io::Error, what: String) -> Error {
+    Error::Io(std::io::Error::new(e.kind(), format!("{what}: {e}")))
 }
 
 /// Checks that `path` is a non-empty regular file before redb touches it.
@@ -386,7 +392,7 @@ fn open_writable(path: &Path, busy_timeout: Duration) -> Result<Database, Error>
         .read(true)
         .write(true)
         .open(path)
-        .map_err(Error::Io)?;
+        .map_err(|e| io_at(e, format!("cannot open {} for writing", path.display())))?;
     let backend = FileBackend::new(file).map_err(|e| open_error(e, path))?;
     builder()
         .create_with_backend(BoundedLocks::new(backend, busy_timeout))

@@ -10,6 +10,7 @@ pub mod mixed;
 pub mod mysql;
 pub mod replay;
 pub mod rng;
+pub mod scratch;
 pub mod workload;
 
 use std::path::{Path, PathBuf};
