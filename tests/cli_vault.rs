@@ -188,10 +188,13 @@ fn info_needs_no_passphrase_and_unlock_authenticates_it() {
         "generation",
         "encryption_count",
         "token_count",
-        "file_size",
     ] {
         assert_eq!(plain[key], unlocked[key], "{key}");
     }
+    // The size is shown both ways, but an unlocking open checks the file's integrity, which
+    // rebuilds redb's allocator state and may change the size.
+    assert!(plain["file_size"].as_u64().unwrap() > 0);
+    assert!(unlocked["file_size"].as_u64().unwrap() > 0);
     assert_eq!(unlocked["encryption_count"], 3);
     s.bare()
         .env("TOKENVAULT_PASSPHRASE", "wrong")

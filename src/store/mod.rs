@@ -52,6 +52,7 @@ pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct OpenOptions {
     busy_timeout: Duration,
     single_process: bool,
+    check_integrity: bool,
 }
 
 impl Default for OpenOptions {
@@ -59,6 +60,7 @@ impl Default for OpenOptions {
         OpenOptions {
             busy_timeout: DEFAULT_BUSY_TIMEOUT,
             single_process: false,
+            check_integrity: true,
         }
     }
 }
@@ -73,6 +75,16 @@ impl OpenOptions {
     /// redb's exclusive single-process mode instead of the multi-process mode files use.
     pub fn single_process(mut self, yes: bool) -> Self {
         self.single_process = yes;
+        self
+    }
+
+    /// Whether opening a vault file first verifies every page's checksum (default: yes). The
+    /// check costs time proportional to the file (about 20 ms for 10k tokens, 80 ms for 100k;
+    /// docs/BENCHMARKS.md), and turns damage already in the file into [`Error::Corrupted`] at
+    /// open instead of a failure, or a silently missed entry, later. Turn it off only where the
+    /// storage is trusted and start-up time matters.
+    pub fn check_integrity(mut self, yes: bool) -> Self {
+        self.check_integrity = yes;
         self
     }
 
@@ -129,7 +141,7 @@ impl OpenOptions {
         // every byte of the file as it was, and a writable redb open writes bookkeeping.
         let view = redb_engine::view_file(path, self.busy_timeout)?;
         let keys = Unlocked::unlock(&view.header, passphrase.as_ref())?;
-        let engine = RedbEngine::open_file(path, self.busy_timeout)?;
+        let engine = RedbEngine::open_file(path, self.busy_timeout, self.check_integrity)?;
         Vault::unlock(Box::new(engine), path, passphrase.as_ref(), Some(keys))
     }
 

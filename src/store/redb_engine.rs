@@ -78,10 +78,18 @@ impl RedbEngine {
         }
     }
 
-    /// Opens an existing vault file for reading and writing.
-    pub(crate) fn open_file(path: &Path, busy_timeout: Duration) -> Result<RedbEngine, Error> {
+    /// Opens an existing vault file for reading and writing. With `check_integrity`, redb
+    /// verifies every page's checksum first (FORMAT.md §Container): damage present in the file
+    /// is then a typed error here instead of a panic, or a silently missed index entry, later.
+    pub(crate) fn open_file(
+        path: &Path,
+        busy_timeout: Duration,
+        check_integrity: bool,
+    ) -> Result<RedbEngine, Error> {
         check_vault_file(path)?;
-        let db = open_writable(path, busy_timeout)?;
+        let db = guarded("opening the file", || {
+            open_writable(path, busy_timeout, check_integrity)
+        })?;
         Ok(RedbEngine::new(db, path, busy_timeout, false))
     }
 
@@ -145,6 +153,26 @@ impl RedbEngine {
 
 impl Engine for RedbEngine {
     fn read(&self, f: &mut dyn FnMut(&dyn ReadStore) -> Result<(), Error>) -> Result<(), Error> {
+        guarded("reading", || self.read_unguarded(f))
+    }
+
+    fn write(
+        &self,
+        f: &mut dyn FnMut(&mut dyn WriteStore) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        guarded("writing", || self.write_unguarded(f))
+    }
+
+    fn compact(&mut self) -> Result<bool, Error> {
+        guarded("compacting", || self.db.compact().map_err(storage))
+    }
+}
+
+impl RedbEngine {
+    fn read_unguarded(
+        &self,
+        f: &mut dyn FnMut(&dyn ReadStore) -> Result<(), Error>,
+    ) -> Result<(), Error> {
         let txn = self.db.begin_read().map_err(storage)?;
         let [a, b, c, d] = IndexKind::ALL.map(|kind| txn.open_table(index_table(kind)));
         let table_error = |e| table_error(e, &self.path);
@@ -162,7 +190,7 @@ impl Engine for RedbEngine {
         f(&tables)
     }
 
-    fn write(
+    fn write_unguarded(
         &self,
         f: &mut dyn FnMut(&mut dyn WriteStore) -> Result<(), Error>,
     ) -> Result<(), Error> {
@@ -185,10 +213,21 @@ impl Engine for RedbEngine {
         }
         txn.commit().map_err(storage)
     }
+}
 
-    fn compact(&mut self) -> Result<bool, Error> {
-        self.db.compact().map_err(storage)
-    }
+/// Runs `f`, turning a panic into a typed error.
+///
+/// redb 4.6 trusts the pages it reads: some damaged pages make it panic (`unreachable!` in its
+/// b-tree code) instead of returning `Corrupted` (found by the `file_bytes` fuzz target and
+/// tests/reliability_damaged_files.rs). The integrity check on open rejects damage present when
+/// the file is opened; this catches what happens to the file afterwards. A second panic while
+/// unwinding still aborts the process; no code outside redb can prevent that.
+fn guarded<T>(during: &str, f: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
+        Err(Error::corrupted(format!(
+            "the storage engine failed on damaged data while {during}; run `tokenvault verify`, or restore the vault from a backup"
+        )))
+    })
 }
 
 /// The open tables of one transaction, read-only or writable.
@@ -387,14 +426,20 @@ fn check_vault_file(path: &Path) -> Result<(), Error> {
 /// redb would wait for it forever (see `bounded_locks.rs`). `check_vault_file` has just refused
 /// an empty file, which `create_with_backend` (redb's only open that takes a backend) would
 /// initialize.
-fn open_writable(path: &Path, busy_timeout: Duration) -> Result<Database, Error> {
+fn open_writable(
+    path: &Path,
+    busy_timeout: Duration,
+    check_integrity: bool,
+) -> Result<Database, Error> {
     let file = fs::OpenOptions::new()
         .read(true)
         .write(true)
         .open(path)
         .map_err(|e| io_at(e, format!("cannot open {} for writing", path.display())))?;
     let backend = FileBackend::new(file).map_err(|e| open_error(e, path))?;
-    builder()
+    let mut builder = builder();
+    builder.set_check_integrity_on_open(check_integrity);
+    builder
         .create_with_backend(BoundedLocks::new(backend, busy_timeout))
         .map_err(|e| open_error(e, path))
 }
@@ -441,6 +486,12 @@ pub(crate) struct FileView {
 /// bookkeeping), unless the file needs crash recovery, which only a writable open performs.
 pub(crate) fn view_file(path: &Path, busy_timeout: Duration) -> Result<FileView, Error> {
     check_vault_file(path)?;
+    guarded("reading the header", || {
+        view_file_unguarded(path, busy_timeout)
+    })
+}
+
+fn view_file_unguarded(path: &Path, busy_timeout: Duration) -> Result<FileView, Error> {
     match open_read_only(path, busy_timeout) {
         Ok(db) => {
             let view = view(&db, path)?;
@@ -448,7 +499,7 @@ pub(crate) fn view_file(path: &Path, busy_timeout: Duration) -> Result<FileView,
             Ok(view)
         }
         Err(redb::DatabaseError::RepairAborted) => {
-            let db = open_writable(path, busy_timeout)?;
+            let db = open_writable(path, busy_timeout, true)?;
             view(&db, path)
         }
         Err(e) => Err(open_error(e, path)),
