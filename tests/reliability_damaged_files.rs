@@ -15,6 +15,9 @@
 //! file that aborts the process (a panic while unwinding aborts; no `catch_unwind` stops it) is
 //! counted and the sweep goes on from the next position.
 //!
+//! `TOKENVAULT_DAMAGE_SCREEN=1` first opens each copy with redb's integrity check, as the vault
+//! could, and counts what that check rejects.
+//!
 //! `cargo test` flips every byte of the first 4 KiB (redb's header and commit slots) and every
 //! 31st byte beyond (from a seeded offset, so runs cover different bytes), and truncates at every
 //! 16th length. `.ci/long/damaged-files.sh` (`TOKENVAULT_DAMAGE_STRIDE=1`) does every byte and
@@ -183,6 +186,24 @@ fn check_copy(path: &Path, base: &Base) -> (Outcome, Vec<String>) {
     let mut errors = Vec::new();
     let mut outcome = Outcome::Unchanged;
     let note = |o: Outcome, outcome: &mut Outcome| *outcome = (*outcome).min(o);
+    if std::env::var_os("TOKENVAULT_DAMAGE_SCREEN").is_some() {
+        // What the vault would gain by running redb's integrity check before trusting a file
+        // (it writes to the file and reads all of it, so the vault does not, yet).
+        step("screen");
+        let mut builder = redb::Database::builder();
+        builder
+            .set_concurrency_mode(redb::ConcurrencyMode::MultiWriter)
+            .set_check_integrity_on_open(true);
+        if let Err(e) = builder.open(path) {
+            let first = format!("{e}")
+                .split(':')
+                .next()
+                .unwrap_or("")
+                .replace(' ', "-");
+            errors.push(format!("screened-{first}"));
+            return (Outcome::TypedError, errors);
+        }
+    }
     step("inspect");
     match Vault::inspect(path) {
         Ok(info) if info.token_count != base.tokens.len() as u64 => {
@@ -447,7 +468,7 @@ fn every_damaged_copy_gives_the_original_data_or_a_typed_error() {
         let mut tally: BTreeMap<Outcome, usize> = BTreeMap::new();
         let mut errors: BTreeMap<String, usize> = BTreeMap::new();
         let mut engine_panics: BTreeMap<String, usize> = BTreeMap::new();
-        let mut worst: Vec<String> = Vec::new();
+        let mut worst: Vec<(Outcome, usize)> = Vec::new();
         for (at, (outcome, detail)) in &results {
             *tally.entry(*outcome).or_default() += 1;
             match outcome {
@@ -465,17 +486,26 @@ fn every_damaged_copy_gives_the_original_data_or_a_typed_error() {
                 }
                 _ => {}
             }
-            if *outcome < Outcome::TypedError && worst.len() < 12 {
-                worst.push(format!("{at}:{}", outcome.name()));
+            if *outcome < Outcome::TypedError {
+                worst.push((*outcome, *at));
             }
             if outcome.always_fails() || (strict && outcome.fails_strictly()) {
                 failures.push(format!("{mode:?} at {at}: {} {detail}", outcome.name()));
             }
         }
+        // The worst outcomes first, a few of each kind, to replay with TOKENVAULT_DAMAGE_POSITIONS.
+        worst.sort();
+        let mut shown: BTreeMap<Outcome, Vec<usize>> = BTreeMap::new();
+        for (outcome, at) in worst {
+            let list = shown.entry(outcome).or_default();
+            if list.len() < 5 {
+                list.push(at);
+            }
+        }
         println!(
             "{mode:?}: {} positions of a {}-byte vault in {:?}: {tally:?}; errors met: \
              {errors:?}; engine panics by step and place: {engine_panics:?}; first positions \
-             with more than a typed error: {worst:?}",
+             of each outcome worse than a typed error: {shown:?}",
             results.len(),
             base.bytes.len(),
             started.elapsed(),
