@@ -384,3 +384,23 @@ fn help_documents_the_contract() {
         .success()
         .stdout(predicate::str::starts_with("tokenvault "));
 }
+
+#[test]
+fn opening_a_vault_other_users_can_read_prints_a_warning() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = Scratch::with_typical();
+    s.cmd()
+        .arg("list")
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("other users").not());
+    std::fs::set_permissions(s.vault(), std::fs::Permissions::from_mode(0o644)).unwrap();
+    s.cmd()
+        .arg("list")
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "can be accessed by other users (mode 644)",
+        ))
+        .stderr(predicate::str::contains("chmod 600"));
+}

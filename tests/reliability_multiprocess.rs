@@ -153,7 +153,12 @@ fn eight_processes_saving_at_once_keep_every_row_intact() {
 
 fn writer_child() {
     let writer = child::env("WRITER");
-    let vault = Vault::open(child::env("VAULT"), PASSPHRASE).expect("writer opens the vault");
+    // A generous wait: this test is about losing nothing, and redb's writer lock is not fair, so
+    // on a loaded machine one writer can wait several seconds for its turn.
+    let vault = Vault::options()
+        .busy_timeout(Duration::from_secs(60))
+        .open(child::env("VAULT"), PASSPHRASE)
+        .expect("writer opens the vault");
     child::report("ready");
     wait_for_file(Path::new(&child::env("GO")));
     let mut slowest = Duration::ZERO;
@@ -176,7 +181,10 @@ fn writer_child() {
 fn reader_child() {
     let total: usize = child::env("TOTAL").parse().unwrap();
     let stop = PathBuf::from(child::env("STOP"));
-    let vault = Vault::open(child::env("VAULT"), PASSPHRASE).expect("reader opens the vault");
+    let vault = Vault::options()
+        .busy_timeout(Duration::from_secs(60))
+        .open(child::env("VAULT"), PASSPHRASE)
+        .expect("reader opens the vault");
     child::report("ready");
     wait_for_file(Path::new(&child::env("GO")));
     let (mut reads, mut last) = (0usize, 0usize);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Long damaged-file sweep (not part of CI): flip every byte of a small vault, and truncate it at
 # every length; each copy is opened, listed, searched and verified.
-# Usage: bash .ci/long/damaged-files.sh   (add TOKENVAULT_DAMAGE_STRICT=1 to fail on redb's panics)
+# Usage: bash .ci/long/damaged-files.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 TOKENVAULT_DAMAGE_STRIDE=1 \

@@ -9,6 +9,7 @@ use tokenvault::{Error, KdfParams, Location, OpenOptions, Vault};
 use crate::cli::CliError;
 use crate::cli::args::GlobalArgs;
 use crate::cli::error::{not_found_vault, vault_error};
+use crate::cli::output;
 use crate::cli::passphrase::{self, Which};
 
 pub(crate) fn options(global: &GlobalArgs) -> OpenOptions {
@@ -22,6 +23,9 @@ pub(crate) fn open(global: &GlobalArgs) -> Result<Vault, CliError> {
     if let Some(path) = location.as_path() {
         if !path.exists() {
             return Err(not_found_vault(path));
+        }
+        if let Some(warning) = Vault::permission_warning(path) {
+            output::warn(warning.trim_start_matches("warning: "));
         }
     }
     let passphrase = passphrase::obtain(
