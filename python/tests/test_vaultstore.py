@@ -229,3 +229,26 @@ def test_the_package_works_without_the_sdk(tmp_path):
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
+
+
+def test_opening_a_vault_other_users_can_read_warns(tmp_path):
+    script = textwrap.dedent("""
+        import sys, warnings
+        from tokenvault import VaultStore, KdfParams
+        warnings.simplefilter("always")
+        with warnings.catch_warnings(record=True) as seen:
+            VaultStore(sys.argv[1], "pw", kdf=KdfParams.insecure_for_tests())
+        print(len([w for w in seen if "other users" in str(w.message)]))
+    """)
+    path = tmp_path / "shared.vault"
+
+    def warnings_on_open():
+        out = subprocess.run([sys.executable, "-c", script, str(path)],
+                             capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+        return int(out.stdout.strip())
+
+    assert warnings_on_open() == 0          # created 0600
+    assert warnings_on_open() == 0          # reopened, still 0600
+    os.chmod(path, 0o644)
+    assert warnings_on_open() == 1

@@ -14,7 +14,9 @@ file and file locks.
 from __future__ import annotations
 
 import os
+import stat
 import threading
+import warnings
 from typing import Dict, Optional, Tuple
 
 from . import _native
@@ -86,7 +88,26 @@ def acquire(
             path, passphrase, create=create, kdf=kdf, busy_timeout=busy_timeout
         )
         _handles[key] = handle
+        if not is_server(path):
+            warn_if_shared(path)
         return handle, created
+
+
+def warn_if_shared(path: str) -> None:
+    """A ``UserWarning`` when other users can access the vault file (the CLI prints the same):
+    anyone who can read it can attack the passphrase offline. Vaults are created with mode 0600;
+    a copied or restored file may not be."""
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        return
+    if os.name == "posix" and mode & 0o077:
+        warnings.warn(
+            "%s can be accessed by other users (mode %03o); restrict it with `chmod 600 %s`"
+            % (path, mode, path),
+            UserWarning,
+            stacklevel=4,
+        )
 
 
 def for_this_process(handle: _native.Vault) -> _native.Vault:
