@@ -56,10 +56,9 @@ pub(crate) fn exists(global: &GlobalArgs) -> Result<bool, CliError> {
 
 /// Runs `open` on a helper thread and waits at most `--busy-timeout` for it.
 ///
-/// redb's writable open in multi-writer mode waits, with no bound, for any write transaction
-/// another process is running (it takes the writer lock to check whether the file needs
-/// repair); the library's bounded wait only covers its own writes. Without this a command run
-/// during a long import elsewhere would hang instead of exiting 5. On timeout the thread is
+/// The library bounds its own lock waits (`src/store/bounded_locks.rs`), but an open also runs
+/// redb's integrity check and key derivation; this keeps the command's promise — exit 5 after
+/// `--busy-timeout`, never a hang — whatever part of the open is slow. On timeout the thread is
 /// left blocked and ends with the process; it has written nothing.
 pub(crate) fn within_busy_timeout<T: Send + 'static>(
     global: &GlobalArgs,
