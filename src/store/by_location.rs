@@ -5,13 +5,13 @@ use std::path::Path;
 
 use crate::crypto::KdfParams;
 use crate::error::Error;
-use crate::format::{FORMAT_VERSION, Header, State};
+use crate::format::State;
 use crate::index::{IndexKind, Tag};
 use crate::store::engine::{Engine, HeaderSlot};
 use crate::store::keys::Unlocked;
 use crate::store::location::Location;
 use crate::store::redb_engine::RedbEngine;
-use crate::store::{DEFAULT_BUSY_TIMEOUT, OpenOptions, Vault, VaultInfo, hex, now_unix};
+use crate::store::{DEFAULT_BUSY_TIMEOUT, OpenOptions, Vault, VaultInfo, now_unix};
 
 impl OpenOptions {
     /// Opens the vault at `location`: a file, or a database on a MySQL/MariaDB server (with the
@@ -163,19 +163,13 @@ impl Vault {
         let (Some(header), state, records) = view.ok_or_else(internal_location)? else {
             return Err(Error::NotAVault { path: shown });
         };
-        let header = Header::decode(&header)?;
-        let state =
-            State::decode_unverified(&state.ok_or_else(|| Error::corrupted("state missing"))?)?;
-        Ok(VaultInfo {
-            format_version: FORMAT_VERSION,
-            store_id: hex(&header.store_id),
-            kdf: header.kdf,
-            created_unix: header.created_unix,
-            generation: state.generation,
-            seal_count: state.seal_count,
-            token_count: records,
-            file_size: engine.stored_bytes()?.unwrap_or(0),
-        })
+        let state = state.ok_or_else(|| Error::corrupted("state missing"))?;
+        VaultInfo::unauthenticated(
+            &header,
+            &state,
+            records,
+            engine.stored_bytes()?.unwrap_or(0),
+        )
     }
 
     /// Copies this vault, as it is now, to `target`: a file that must not exist, or a server

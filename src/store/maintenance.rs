@@ -73,14 +73,16 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-impl Vault {
-    /// Reads what needs no passphrase: header fields, counters, token count, file size.
-    /// The counters are shown as stored; only an unlocked vault authenticates them.
-    pub fn inspect(path: impl AsRef<Path>) -> Result<VaultInfo, Error> {
-        let path = path.as_ref();
-        let view = redb_engine::view_file(path, crate::store::DEFAULT_BUSY_TIMEOUT)?;
-        let header = Header::decode(&view.header)?;
-        let state = State::decode_unverified(&view.state)?;
+impl VaultInfo {
+    /// What the header and state bytes say, without a key (nothing here is authenticated).
+    pub(crate) fn unauthenticated(
+        header: &[u8],
+        state: &[u8],
+        token_count: u64,
+        file_size: u64,
+    ) -> Result<VaultInfo, Error> {
+        let header = Header::decode(header)?;
+        let state = State::decode_unverified(state)?;
         Ok(VaultInfo {
             format_version: FORMAT_VERSION,
             store_id: hex(&header.store_id),
@@ -88,9 +90,20 @@ impl Vault {
             created_unix: header.created_unix,
             generation: state.generation,
             seal_count: state.seal_count,
-            token_count: view.records,
-            file_size: std::fs::metadata(path).map_or(0, |m| m.len()),
+            token_count,
+            file_size,
         })
+    }
+}
+
+impl Vault {
+    /// Reads what needs no passphrase: header fields, counters, token count, file size.
+    /// The counters are shown as stored; only an unlocked vault authenticates them.
+    pub fn inspect(path: impl AsRef<Path>) -> Result<VaultInfo, Error> {
+        let path = path.as_ref();
+        let view = redb_engine::view_file(path, crate::store::DEFAULT_BUSY_TIMEOUT)?;
+        let file_size = std::fs::metadata(path).map_or(0, |m| m.len());
+        VaultInfo::unauthenticated(&view.header, &view.state, view.records, file_size)
     }
 
     /// [`Vault::inspect`] for this open vault, with the counters authenticated.

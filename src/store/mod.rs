@@ -38,7 +38,6 @@ pub use write::SaveOutcome;
 use batch::{Batcher, WriteOp, WriteResult};
 use engine::{Engine, HeaderSlot, ReadStore};
 use keys::Unlocked;
-use maintenance::hex;
 use redb_engine::RedbEngine;
 
 pub(crate) use bounded_locks::lock_timeout;

@@ -104,10 +104,15 @@ pub(crate) fn rotate_key(global: &GlobalArgs) -> Result<(), CliError> {
 pub(crate) fn compact(global: &GlobalArgs) -> Result<(), CliError> {
     let path = &global.shown();
     let location = global.location();
+    // A file's size on disk, before the open (whose integrity check may already give free
+    // space back); a server's tables, as the server reports them (`info`'s figure).
+    let file_before = match location.as_path() {
+        Some(file) if file.exists() => Some(file_size(file)?),
+        _ => None,
+    };
     let mut vault = vault::open(global)?;
-    // A file's size on disk; a server's tables, as the server reports them (`info`'s figure).
-    let before = match location.as_path() {
-        Some(file) => file_size(file)?,
+    let before = match file_before {
+        Some(size) => size,
         None => table_size(&vault, path)?,
     };
     vault.compact().map_err(|e| vault_error(e, path))?;
