@@ -32,19 +32,9 @@ use crate::token::Token;
 /// The table the SDK's `DBStore` uses unless told otherwise.
 pub const DEFAULT_TABLE: &str = "oauthtoken";
 
-/// The DBStore's columns, in the SDK's order (its `CREATE TABLE` and `INSERT`).
-pub const COLUMNS: [&str; 10] = [
-    "id",
-    "user_name",
-    "client_id",
-    "client_secret",
-    "refresh_token",
-    "access_token",
-    "grant_token",
-    "expiry_time",
-    "redirect_url",
-    "api_domain",
-];
+/// The DBStore's columns, in the SDK's order (its `CREATE TABLE` and `INSERT`): the token
+/// model's field names, one for one.
+pub const COLUMNS: [&str; 10] = Token::FIELDS;
 
 /// How long one read from the server may take.
 const IO_TIMEOUT: Duration = Duration::from_secs(60);

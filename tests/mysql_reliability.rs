@@ -9,17 +9,17 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::sync::{Arc, Barrier};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokenvault::{Location, SaveOutcome, Vault};
 
 use common::PASSPHRASE;
 use common::child::{self, Reporter};
-use common::mixed::{Model, OPS_PER_THREAD, own_tokens, run_thread};
+use common::mixed::{Model, OPS_PER_THREAD, own_tokens, run_threads};
 use common::mysql::TestDb;
 use common::rng::Rng;
-use common::workload::{check_tagged, tagged_query, tagged_token};
+use common::workload::{check_tagged, read_until_stopped, tagged_token};
 
 const WRITERS: usize = 8;
 const SAVES_PER_WRITER: usize = 200;
@@ -155,29 +155,7 @@ fn reader_child() {
     let vault = open_child_vault();
     child::report("ready");
     wait_for_file(Path::new(&child::env("GO")));
-    let (mut reads, mut last) = (0usize, 0usize);
-    loop {
-        let stopping = Path::new(&stop).exists();
-        let tokens = vault.get_tokens().expect("reader: get_tokens");
-        assert!(tokens.len() >= last, "a later read saw fewer rows");
-        last = tokens.len();
-        for t in &tokens {
-            check_tagged(t).unwrap_or_else(|e| panic!("reader saw a damaged row: {e}"));
-        }
-        if let Some(t) = tokens.get(reads % tokens.len().max(1)) {
-            let (tag, _) = check_tagged(t).unwrap();
-            let found = vault.find_token(&tagged_query(&tag)).expect("reader: find");
-            assert_eq!(
-                found.as_ref(),
-                Some(t),
-                "find_token disagrees with the list"
-            );
-        }
-        reads += 1;
-        if stopping {
-            break;
-        }
-    }
+    let (reads, last) = read_until_stopped(&vault, Path::new(&stop));
     assert_eq!(
         last,
         WRITERS * SAVES_PER_WRITER,
@@ -194,20 +172,7 @@ fn eight_threads_of_mixed_operations_on_the_server_end_where_serial_runs_would()
     let seed = Rng::seed_from_env();
     println!("seed {seed} (set TOKENVAULT_TEST_SEED to replay)");
     let vault = Arc::new(db.create_vault());
-    let start = Arc::new(Barrier::new(THREADS));
-    let handles: Vec<_> = (0..THREADS)
-        .map(|me| {
-            let (vault, start) = (vault.clone(), start.clone());
-            std::thread::spawn(move || {
-                start.wait();
-                run_thread(&vault, me, seed)
-            })
-        })
-        .collect();
-    let models: Vec<Model> = handles
-        .into_iter()
-        .map(|h| h.join().expect("a thread failed"))
-        .collect();
+    let models: Vec<Model> = run_threads(vault.clone(), THREADS, seed);
     let check = |vault: &Vault| {
         let tokens = vault.get_tokens().unwrap();
         let expected: usize = models.iter().map(|m| m.live.len()).sum();

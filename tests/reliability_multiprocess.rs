@@ -15,7 +15,7 @@ use tokenvault::{Error, KdfParams, SaveOutcome, Vault};
 
 use common::PASSPHRASE;
 use common::child::{self, Reporter};
-use common::workload::{check_tagged, tagged_query, tagged_token};
+use common::workload::{check_tagged, read_until_stopped, tagged_query, tagged_token};
 
 const WRITERS: usize = 8;
 const SAVES_PER_WRITER: usize = 200;
@@ -187,30 +187,7 @@ fn reader_child() {
         .expect("reader opens the vault");
     child::report("ready");
     wait_for_file(Path::new(&child::env("GO")));
-    let (mut reads, mut last) = (0usize, 0usize);
-    loop {
-        // Checked before the read, so the last read starts after every writer has finished.
-        let stopping = stop.exists();
-        let tokens = vault.get_tokens().expect("reader: get_tokens");
-        assert!(tokens.len() >= last, "a later read saw fewer rows");
-        last = tokens.len();
-        for t in &tokens {
-            check_tagged(t).unwrap_or_else(|e| panic!("reader saw a damaged row: {e}"));
-        }
-        if let Some(t) = tokens.get(reads % tokens.len().max(1)) {
-            let (tag, _) = check_tagged(t).unwrap();
-            let found = vault.find_token(&tagged_query(&tag)).expect("reader: find");
-            assert_eq!(
-                found.as_ref(),
-                Some(t),
-                "find_token disagrees with the list"
-            );
-        }
-        reads += 1;
-        if stopping {
-            break;
-        }
-    }
+    let (reads, last) = read_until_stopped(&vault, &stop);
     assert_eq!(last, total, "the last read did not see every row");
     child::report(format!("done {reads}"));
 }

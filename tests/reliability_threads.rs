@@ -5,11 +5,11 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Barrier};
+use std::sync::Arc;
 
 use tokenvault::Vault;
 
-use common::mixed::{Model, OPS_PER_THREAD, own_tokens, run_thread};
+use common::mixed::{Model, OPS_PER_THREAD, own_tokens, run_threads};
 use common::new_vault;
 use common::rng::Rng;
 
@@ -21,20 +21,7 @@ fn eight_threads_of_mixed_operations_end_where_serial_runs_would() {
     println!("seed {seed} (set TOKENVAULT_TEST_SEED to replay)");
     let (_dir, path, vault) = new_vault();
     let vault = Arc::new(vault);
-    let start = Arc::new(Barrier::new(THREADS));
-    let handles: Vec<_> = (0..THREADS)
-        .map(|me| {
-            let (vault, start) = (vault.clone(), start.clone());
-            std::thread::spawn(move || {
-                start.wait();
-                run_thread(&vault, me, seed)
-            })
-        })
-        .collect();
-    let models: Vec<Model> = handles
-        .into_iter()
-        .map(|h| h.join().expect("a thread failed"))
-        .collect();
+    let models: Vec<Model> = run_threads(vault.clone(), THREADS, seed);
 
     let check = |vault: &Vault| {
         let tokens = vault.get_tokens().unwrap();

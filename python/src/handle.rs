@@ -17,7 +17,7 @@ use blake2::{Blake2b512, Digest};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
-use tokenvault::{Error, KdfParams, Location, OpenOptions, Token, Vault};
+use tokenvault::{Error, KdfParams, Location, OpenOptions, Token, Vault, VaultInfo};
 use zeroize::Zeroizing;
 
 use crate::convert::{fields_list, fields_tuple, token_from_fields};
@@ -325,22 +325,9 @@ impl PyVault {
     /// Header fields and counters, authenticated.
     fn info<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let info = self.run(py, |v| v.info())?;
-        let d = PyDict::new(py);
-        d.set_item("format_version", info.format_version)?;
-        d.set_item("store_id", info.store_id)?;
-        d.set_item(
-            "kdf",
-            (
-                info.kdf.memory_kib,
-                info.kdf.iterations,
-                info.kdf.parallelism,
-            ),
-        )?;
-        d.set_item("created_unix", info.created_unix)?;
+        let d = info_dict(py, &info)?;
         d.set_item("generation", info.generation)?;
         d.set_item("seal_count", info.seal_count)?;
-        d.set_item("token_count", info.token_count)?;
-        d.set_item("file_size", info.file_size)?;
         Ok(d)
     }
 
@@ -425,17 +412,16 @@ pub(crate) fn inspect(py: Python<'_>, path: PathBuf) -> PyResult<Bound<'_, PyDic
     let info = py
         .detach(move || Vault::inspect_location(&Location::parse(&path)))
         .map_err(to_py)?;
+    info_dict(py, &info)
+}
+
+/// The fields `inspect` and `Vault.info` share (`info` adds the authenticated counters).
+fn info_dict<'py>(py: Python<'py>, info: &VaultInfo) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
     d.set_item("format_version", info.format_version)?;
-    d.set_item("store_id", info.store_id)?;
-    d.set_item(
-        "kdf",
-        (
-            info.kdf.memory_kib,
-            info.kdf.iterations,
-            info.kdf.parallelism,
-        ),
-    )?;
+    d.set_item("store_id", &info.store_id)?;
+    let kdf = &info.kdf;
+    d.set_item("kdf", (kdf.memory_kib, kdf.iterations, kdf.parallelism))?;
     d.set_item("created_unix", info.created_unix)?;
     d.set_item("token_count", info.token_count)?;
     d.set_item("file_size", info.file_size)?;

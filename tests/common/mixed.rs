@@ -148,3 +148,22 @@ pub fn own_tokens(tokens: &[Token], me: usize) -> Vec<(String, String, u32)> {
         .filter(|(tag, _, _)| tag.starts_with(&prefix))
         .collect()
 }
+
+/// Runs [`run_thread`] on `threads` threads sharing `vault`, started together behind a barrier
+/// (a real race), and returns each thread's model in thread order.
+pub fn run_threads(vault: std::sync::Arc<Vault>, threads: usize, seed: u64) -> Vec<Model> {
+    let start = std::sync::Arc::new(std::sync::Barrier::new(threads));
+    let handles: Vec<_> = (0..threads)
+        .map(|me| {
+            let (vault, start) = (vault.clone(), start.clone());
+            std::thread::spawn(move || {
+                start.wait();
+                run_thread(&vault, me, seed)
+            })
+        })
+        .collect();
+    handles
+        .into_iter()
+        .map(|h| h.join().expect("a thread failed"))
+        .collect()
+}

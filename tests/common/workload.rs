@@ -70,3 +70,33 @@ pub fn check_tagged(t: &Token) -> Result<(String, u32), String> {
     }
     Ok((tag.to_string(), version))
 }
+
+/// A reader process's loop while writers run: reads every token until `stop` exists (checked
+/// before each read, so the last read starts after every writer has finished), checking that
+/// reads never shrink, every row is intact, and `find_token` agrees with the list. Returns
+/// `(reads, rows seen by the last read)`.
+pub fn read_until_stopped(vault: &tokenvault::Vault, stop: &std::path::Path) -> (usize, usize) {
+    let (mut reads, mut last) = (0usize, 0usize);
+    loop {
+        let stopping = stop.exists();
+        let tokens = vault.get_tokens().expect("reader: get_tokens");
+        assert!(tokens.len() >= last, "a later read saw fewer rows");
+        last = tokens.len();
+        for t in &tokens {
+            check_tagged(t).unwrap_or_else(|e| panic!("reader saw a damaged row: {e}"));
+        }
+        if let Some(t) = tokens.get(reads % tokens.len().max(1)) {
+            let (tag, _) = check_tagged(t).unwrap();
+            let found = vault.find_token(&tagged_query(&tag)).expect("reader: find");
+            assert_eq!(
+                found.as_ref(),
+                Some(t),
+                "find_token disagrees with the list"
+            );
+        }
+        reads += 1;
+        if stopping {
+            return (reads, last);
+        }
+    }
+}
