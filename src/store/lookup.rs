@@ -6,6 +6,8 @@
 //! - `order[seq] = id` for exactly the stored records, so `order` iterates in insertion order;
 //! - each index holds `tag ‖ seq → id` for exactly the indexed fields of the stored records.
 
+use rayon::prelude::*;
+
 use crate::error::Error;
 use crate::format::{self, Record};
 use crate::rules::{self, Selector};
@@ -33,13 +35,19 @@ fn load_at(store: &dyn ReadStore, keys: &Unlocked, seq: u64, id: u64) -> Result<
             "an entry at position {seq} names missing record {id}"
         ))
     })?;
+    check_position(&record, seq, id)?;
+    Ok(record)
+}
+
+/// A record reached through an entry at position `seq` must carry that position.
+fn check_position(record: &Record, seq: u64, id: u64) -> Result<(), Error> {
     if record.seq != seq {
         return Err(Error::corrupted(format!(
             "record {id} is at position {}, an entry says {seq}",
             record.seq
         )));
     }
-    Ok(record)
+    Ok(())
 }
 
 /// The first stored token, in insertion order, that `selector` selects. Index hits are only
@@ -71,11 +79,48 @@ pub(crate) fn first_match(
 }
 
 /// Every stored record, in insertion order.
+///
+/// One pass over `records` (by id) and one over `order` (by position) instead of a lookup per
+/// record; each order entry must name a stored record at its position, and every record must
+/// have an entry.
 pub(crate) fn all(store: &dyn ReadStore, keys: &Unlocked) -> Result<Vec<Record>, Error> {
-    store
-        .order()?
+    let mut sealed: Vec<(u64, Vec<u8>)> = Vec::new();
+    store.each_record(&mut |id, bytes| {
+        sealed.push((id, bytes.to_vec()));
+        Ok(())
+    })?;
+    // Opening (AES-GCM, then decoding) is most of the time: spread it over the cores.
+    let mut by_id: Vec<(u64, Option<Record>)> = sealed
+        .par_iter()
+        .map(|(id, bytes)| {
+            format::open_record(&keys.record_key, keys.store_id(), *id, bytes)
+                .map(|record| (*id, Some(record)))
+        })
+        .collect::<Result<_, Error>>()?;
+    drop(sealed);
+    let order = store.order()?;
+    if order.len() != by_id.len() {
+        return Err(Error::corrupted(format!(
+            "{} records but {} positions",
+            by_id.len(),
+            order.len()
+        )));
+    }
+    order
         .into_iter()
-        .map(|(seq, id)| load_at(store, keys, seq, id))
+        .map(|(seq, id)| {
+            let record = by_id
+                .binary_search_by_key(&id, |(id, _)| *id)
+                .ok()
+                .and_then(|at| by_id[at].1.take())
+                .ok_or_else(|| {
+                    Error::corrupted(format!(
+                        "an entry at position {seq} names missing record {id}"
+                    ))
+                })?;
+            check_position(&record, seq, id)?;
+            Ok(record)
+        })
         .collect()
 }
 

@@ -77,7 +77,8 @@ impl OpenOptions {
         self
     }
 
-    /// Whether opening a vault file first verifies every page's checksum (default: yes). The
+    /// Whether opening a vault (a file, or a backend of your own) first verifies every page's
+    /// checksum (default: yes). The
     /// check costs time proportional to the file (about 20 ms for 10k tokens, 80 ms for 100k;
     /// docs/BENCHMARKS.md), and turns damage already in the file into [`Error::Corrupted`] at
     /// open instead of a failure, or a silently missed entry, later. Turn it off only where the
@@ -106,8 +107,13 @@ impl OpenOptions {
         let name = name.as_ref();
         kdf.validate()?;
         let keys = Unlocked::create(passphrase.as_ref(), kdf, now_unix())?;
-        let engine =
-            RedbEngine::with_backend(backend, name, self.busy_timeout, self.single_process)?;
+        let engine = RedbEngine::with_backend(
+            backend,
+            name,
+            self.busy_timeout,
+            self.single_process,
+            self.check_integrity,
+        )?;
         if !engine.is_blank()? {
             return Err(Error::AlreadyExists {
                 path: name.to_path_buf(),
@@ -124,8 +130,13 @@ impl OpenOptions {
         passphrase: impl AsRef<[u8]>,
     ) -> Result<Vault, Error> {
         let name = name.as_ref();
-        let engine =
-            RedbEngine::with_backend(backend, name, self.busy_timeout, self.single_process)?;
+        let engine = RedbEngine::with_backend(
+            backend,
+            name,
+            self.busy_timeout,
+            self.single_process,
+            self.check_integrity,
+        )?;
         Vault::unlock(Box::new(engine), name, passphrase.as_ref(), None)
     }
 

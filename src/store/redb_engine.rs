@@ -1,14 +1,15 @@
 //! The redb engine: the vault's tables in one redb file (FORMAT.md §Tables), shared by several
 //! processes in redb's `MultiWriter` mode.
 
+use std::cell::OnceCell;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use redb::backends::FileBackend;
 use redb::{
-    ConcurrencyMode, Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, Table,
-    TableDefinition, TableError, WriteTransaction,
+    ConcurrencyMode, Database, ReadOnlyTable, ReadTransaction, ReadableDatabase, ReadableTable,
+    ReadableTableMetadata, Table, TableDefinition, TableError, WriteTransaction,
 };
 
 use crate::error::{Error, storage};
@@ -94,20 +95,25 @@ impl RedbEngine {
     }
 
     /// A vault on a caller-supplied backend. `single_process` for backends without file locks
-    /// (redb's `InMemoryBackend`), which must use redb's exclusive mode.
+    /// (redb's `InMemoryBackend`), which must use redb's exclusive mode. `check_integrity` as for
+    /// [`RedbEngine::open_file`]: without it redb trusts page pointers it has not verified, and a
+    /// damaged one sizes a read buffer of up to 4 GiB before the read fails.
     pub(crate) fn with_backend(
         backend: impl redb::StorageBackend,
         name: &Path,
         busy_timeout: Duration,
         single_process: bool,
+        check_integrity: bool,
     ) -> Result<RedbEngine, Error> {
         let mut b = builder();
         if single_process {
             b.set_concurrency_mode(ConcurrencyMode::ExclusiveWriter);
         }
-        let db = b
-            .create_with_backend(backend)
-            .map_err(|e| open_error(e, name))?;
+        b.set_check_integrity_on_open(check_integrity);
+        let db = guarded("opening the backend", || {
+            b.create_with_backend(backend)
+                .map_err(|e| open_error(e, name))
+        })?;
         Ok(RedbEngine::new(db, name, busy_timeout, single_process))
     }
 
@@ -174,20 +180,7 @@ impl RedbEngine {
         f: &mut dyn FnMut(&dyn ReadStore) -> Result<(), Error>,
     ) -> Result<(), Error> {
         let txn = self.db.begin_read().map_err(storage)?;
-        let [a, b, c, d] = IndexKind::ALL.map(|kind| txn.open_table(index_table(kind)));
-        let table_error = |e| table_error(e, &self.path);
-        let tables = Tables {
-            header: txn.open_table(HEADER).map_err(table_error)?,
-            records: txn.open_table(RECORDS).map_err(table_error)?,
-            order: txn.open_table(ORDER).map_err(table_error)?,
-            indexes: [
-                a.map_err(table_error)?,
-                b.map_err(table_error)?,
-                c.map_err(table_error)?,
-                d.map_err(table_error)?,
-            ],
-        };
-        f(&tables)
+        f(&LazyTables::new(&txn, &self.path))
     }
 
     fn write_unguarded(
@@ -230,7 +223,21 @@ fn guarded<T>(during: &str, f: impl FnOnce() -> Result<T, Error>) -> Result<T, E
     })
 }
 
-/// The open tables of one transaction, read-only or writable.
+/// Where the read methods find a transaction's tables: opened up front by a write transaction
+/// ([`Tables`]), or on first use by a read transaction ([`LazyTables`]), since a lookup needs
+/// three of the seven tables and opening one is a b-tree search of its own.
+trait OpenTables {
+    type Header: ReadableTable<&'static str, &'static [u8]>;
+    type Records: ReadableTable<u64, &'static [u8]>;
+    type Order: ReadableTable<u64, u64>;
+    type Index: ReadableTable<IndexKey, u64>;
+    fn header(&self) -> Result<&Self::Header, Error>;
+    fn records(&self) -> Result<&Self::Records, Error>;
+    fn order_table(&self) -> Result<&Self::Order, Error>;
+    fn index(&self, kind: IndexKind) -> Result<&Self::Index, Error>;
+}
+
+/// The open tables of one write transaction.
 struct Tables<H, R, O, I> {
     header: H,
     records: R,
@@ -238,16 +245,92 @@ struct Tables<H, R, O, I> {
     indexes: [I; 4],
 }
 
-impl<H, R, O, I> ReadStore for Tables<H, R, O, I>
+impl<H, R, O, I> OpenTables for Tables<H, R, O, I>
 where
     H: ReadableTable<&'static str, &'static [u8]>,
     R: ReadableTable<u64, &'static [u8]>,
     O: ReadableTable<u64, u64>,
     I: ReadableTable<IndexKey, u64>,
 {
+    type Header = H;
+    type Records = R;
+    type Order = O;
+    type Index = I;
+    fn header(&self) -> Result<&H, Error> {
+        Ok(&self.header)
+    }
+    fn records(&self) -> Result<&R, Error> {
+        Ok(&self.records)
+    }
+    fn order_table(&self) -> Result<&O, Error> {
+        Ok(&self.order)
+    }
+    fn index(&self, kind: IndexKind) -> Result<&I, Error> {
+        Ok(&self.indexes[kind as usize])
+    }
+}
+
+/// The tables of one read transaction, each opened when first used.
+struct LazyTables<'t> {
+    txn: &'t ReadTransaction,
+    path: &'t Path,
+    header: OnceCell<ReadOnlyTable<&'static str, &'static [u8]>>,
+    records: OnceCell<ReadOnlyTable<u64, &'static [u8]>>,
+    order: OnceCell<ReadOnlyTable<u64, u64>>,
+    indexes: [OnceCell<ReadOnlyTable<IndexKey, u64>>; 4],
+}
+
+impl<'t> LazyTables<'t> {
+    fn new(txn: &'t ReadTransaction, path: &'t Path) -> Self {
+        LazyTables {
+            txn,
+            path,
+            header: OnceCell::new(),
+            records: OnceCell::new(),
+            order: OnceCell::new(),
+            indexes: Default::default(),
+        }
+    }
+
+    fn open<'c, K: redb::Key + 'static, V: redb::Value + 'static>(
+        &self,
+        cell: &'c OnceCell<ReadOnlyTable<K, V>>,
+        definition: TableDefinition<K, V>,
+    ) -> Result<&'c ReadOnlyTable<K, V>, Error> {
+        if let Some(table) = cell.get() {
+            return Ok(table);
+        }
+        let table = self
+            .txn
+            .open_table(definition)
+            .map_err(|e| table_error(e, self.path))?;
+        Ok(cell.get_or_init(|| table))
+    }
+}
+
+impl OpenTables for LazyTables<'_> {
+    type Header = ReadOnlyTable<&'static str, &'static [u8]>;
+    type Records = ReadOnlyTable<u64, &'static [u8]>;
+    type Order = ReadOnlyTable<u64, u64>;
+    type Index = ReadOnlyTable<IndexKey, u64>;
+    fn header(&self) -> Result<&Self::Header, Error> {
+        self.open(&self.header, HEADER)
+    }
+    fn records(&self) -> Result<&Self::Records, Error> {
+        self.open(&self.records, RECORDS)
+    }
+    fn order_table(&self) -> Result<&Self::Order, Error> {
+        self.open(&self.order, ORDER)
+    }
+    fn index(&self, kind: IndexKind) -> Result<&Self::Index, Error> {
+        self.open(&self.indexes[kind as usize], index_table(kind))
+    }
+}
+
+impl<T: OpenTables> ReadStore for T {
     fn header_entry(&self, slot: HeaderSlot) -> Result<Option<Vec<u8>>, Error> {
         Ok(self
-            .header
+            .header()?
             .get(slot.key())
             .map_err(storage)?
             .map(|v| v.value().to_vec()))
@@ -255,7 +338,7 @@ where
 
     fn record(&self, id: u64) -> Result<Option<Vec<u8>>, Error> {
         Ok(self
-            .records
+            .records()?
             .get(id)
             .map_err(storage)?
             .map(|v| v.value().to_vec()))
@@ -263,7 +346,7 @@ where
 
     fn max_id(&self) -> Result<Option<u64>, Error> {
         Ok(self
-            .records
+            .records()?
             .last()
             .map_err(storage)?
             .map(|(id, _)| id.value()))
@@ -271,21 +354,21 @@ where
 
     fn last_seq(&self) -> Result<Option<u64>, Error> {
         Ok(self
-            .order
+            .order_table()?
             .last()
             .map_err(storage)?
             .map(|(seq, _)| seq.value()))
     }
 
     fn count(&self) -> Result<u64, Error> {
-        self.records.len().map_err(storage)
+        self.records()?.len().map_err(storage)
     }
 
     fn order(&self) -> Result<Vec<(u64, u64)>, Error> {
         // Not sized by the table's length: that is a stored number, and a damaged file can
         // claim any (an allocation of exabytes aborts the process).
         let mut out = Vec::new();
-        for entry in self.order.iter().map_err(storage)? {
+        for entry in self.order_table()?.iter().map_err(storage)? {
             let (seq, id) = entry.map_err(storage)?;
             out.push((seq.value(), id.value()));
         }
@@ -295,7 +378,7 @@ where
     fn index_hits(&self, kind: IndexKind, tag: &Tag) -> Result<Vec<(u64, u64)>, Error> {
         let range = index_key(tag, 0)..=index_key(tag, u64::MAX);
         let mut hits = Vec::new();
-        for entry in self.indexes[kind as usize].range(range).map_err(storage)? {
+        for entry in self.index(kind)?.range(range).map_err(storage)? {
             let (key, id) = entry.map_err(storage)?;
             hits.push((split_index_key(&key.value()).1, id.value()));
         }
@@ -303,7 +386,7 @@ where
     }
 
     fn each_record(&self, f: RecordVisitor<'_>) -> Result<(), Error> {
-        for entry in self.records.iter().map_err(storage)? {
+        for entry in self.records()?.iter().map_err(storage)? {
             let (id, sealed) = entry.map_err(storage)?;
             f(id.value(), sealed.value())?;
         }
@@ -312,7 +395,7 @@ where
 
     fn index_entries(&self, kind: IndexKind) -> Result<Vec<(Tag, u64, u64)>, Error> {
         let mut out = Vec::new();
-        for entry in self.indexes[kind as usize].iter().map_err(storage)? {
+        for entry in self.index(kind)?.iter().map_err(storage)? {
             let (key, id) = entry.map_err(storage)?;
             let (tag, seq) = split_index_key(&key.value());
             out.push((tag, seq, id.value()));
