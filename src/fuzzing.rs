@@ -161,29 +161,15 @@ pub fn fuzz_csv_import(data: &[u8]) {
     let summary = second
         .import(filestore::parse(&exported).expect("an export parses"))
         .expect("an export imports");
-    // FINDING: a row without an id and without any OAuth token is stored (it gets an id, as in
-    // the FileStore), but once exported with its id, `import` refuses it as `save_token` would
-    // (MissingAuthDetails) and reports it as skipped. So re-import gives the same tokens except
-    // exactly those rows; TOKENVAULT_FUZZ_STRICT=1 demands all of them.
-    let skipped: Vec<usize> = summary.skipped.iter().map(|(at, _)| *at).collect();
-    for &at in &skipped {
-        let t = &imported[at];
-        let tokenless =
-            t.access_token.is_none() && t.refresh_token.is_none() && t.grant_token.is_none();
-        assert!(tokenless, "re-import skipped a row that holds a token");
-    }
+    // Every row of an export was stored by the first vault, so the second keeps every one
+    // (finding 3, fixed: a row with only an id, which the FileStore writes for a token without
+    // user name and OAuth tokens, was once skipped here).
     assert!(
-        skipped.is_empty() || std::env::var_os("TOKENVAULT_FUZZ_STRICT").is_none(),
-        "re-import skipped {} tokenless rows",
-        skipped.len()
+        summary.skipped.is_empty(),
+        "re-import skipped rows: {:?}",
+        summary.skipped
     );
-    let expected: Vec<Token> = imported
-        .iter()
-        .enumerate()
-        .filter(|(at, _)| !skipped.contains(at))
-        .map(|(_, t)| t.clone())
-        .collect();
-    assert_eq!(second.get_tokens().expect("list"), expected);
+    assert_eq!(second.get_tokens().expect("list"), imported);
 }
 
 // ---- Seed inputs ---------------------------------------------------------------------------

@@ -180,7 +180,18 @@ pub(crate) fn save_target(token: &Token) -> Result<SaveTarget<'_>, Error> {
 /// Whether a token that matched nothing may be inserted: one with an id or a user name must carry
 /// an access, refresh or grant token (the SDK's "user authentication details not found").
 pub(crate) fn check_insertable(token: &Token) -> Result<(), Error> {
-    let identified = token.id.is_some() || token.user_name.is_some();
+    require_token_if(token.id.is_some() || token.user_name.is_some(), token)
+}
+
+/// Whether an imported row that matched nothing may be inserted: whether the FileStore could have
+/// written it. The FileStore gives a token without id, user name and OAuth tokens an id and
+/// stores it; such a row, read back from its file, must migrate too. A row with a user name must
+/// carry a token, as in [`check_insertable`].
+pub(crate) fn check_importable(token: &Token) -> Result<(), Error> {
+    require_token_if(token.user_name.is_some(), token)
+}
+
+fn require_token_if(identified: bool, token: &Token) -> Result<(), Error> {
     let has_token = token.access_token.is_some()
         || token.refresh_token.is_some()
         || token.grant_token.is_some();

@@ -96,6 +96,24 @@ fn importing_the_same_file_twice_updates_the_same_tokens() {
 }
 
 #[test]
+fn a_row_the_filestore_stores_without_user_or_token_migrates_and_exports_the_same() {
+    // The FileStore stores a token with neither user name nor OAuth token and gives it an id;
+    // migrating its file must keep that row like any other.
+    let s = Scratch::new();
+    let content =
+        format!("{HEADER}1,ann@zylker.com,1000.C,sa,1000.rt,,,,,\r\n2,,1000.C,sb,,,,,,\r\n");
+    let file = s.file("tokens.txt", content.clone());
+    s.cmd()
+        .args(["import", "--create"])
+        .args(FAST_KDF)
+        .arg(&file)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("2 imported, 0 updated, 0 skipped"));
+    assert_eq!(s.export(), content.into_bytes());
+}
+
+#[test]
 fn rows_the_sdk_would_refuse_are_skipped_with_a_reason() {
     let s = Scratch::new();
     let file = s.file(

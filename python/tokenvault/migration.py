@@ -29,8 +29,8 @@ class MigrationReport:
     inserted: int
     #: Tokens that replaced one with the same id (only when the file repeats a user or token).
     updated: int
-    #: ``(row number, reason)`` of each row the FileStore itself would refuse to save (no
-    #: access, refresh or grant token); these are not in the vault.
+    #: ``(row number, reason)`` of each row the FileStore could not have written (a user name
+    #: without any access, refresh or grant token); these are not in the vault.
     skipped: List[Tuple[int, str]] = field(default_factory=list)
     #: Whether the vault file was created by the migration.
     created_vault: bool = False

@@ -114,8 +114,8 @@ pub(crate) enum Command {
     /// Import an SDK token file (FileStore CSV), or an SDK DBStore table, in one transaction: all
     /// or nothing
     #[command(
-        after_help = "Ids are kept. A row the SDK itself would refuse to save (no access, \
-refresh or grant token) is skipped and reported. Running the same import twice updates the \
+        after_help = "Ids are kept. A row the SDK could not have written (a user name without \
+any access, refresh or grant token) is skipped and reported. Running the same import twice updates the \
 same tokens.\n\nFrom the SDK's DBStore (MySQL):\n  tokenvault --database-url \
 mysql://app@db/zohooauth import --from-dbstore 'mysql://app@db/zohooauth?table=oauthtoken'"
     )]

@@ -98,6 +98,12 @@ impl Model {
     }
 
     pub(crate) fn save(&mut self, t: &Token) -> Result<(Token, SaveOutcome), Refusal> {
+        self.save_row(t, false)
+    }
+
+    /// `save`; an imported row (`importing`) is a row of the FileStore's file, whose id the
+    /// FileStore gave it, so only a user name demands an OAuth token.
+    fn save_row(&mut self, t: &Token, importing: bool) -> Result<(Token, SaveOutcome), Refusal> {
         let at = match &t.id {
             Some(id) if canonical_id(id).is_none() => return Err(Refusal::InvalidId),
             Some(id) => self.by_id(id),
@@ -111,7 +117,8 @@ impl Model {
         }
         let has_token =
             t.access_token.is_some() || t.refresh_token.is_some() || t.grant_token.is_some();
-        if (t.id.is_some() || t.user_name.is_some()) && !has_token {
+        let identified = t.user_name.is_some() || (t.id.is_some() && !importing);
+        if identified && !has_token {
             return Err(Refusal::MissingAuthDetails);
         }
         if merged.id.is_none() {
@@ -144,7 +151,7 @@ impl Model {
         let mut next = self.clone();
         let (mut inserted, mut updated, mut skipped) = (0, 0, 0);
         for t in tokens {
-            match next.save(t) {
+            match next.save_row(t, true) {
                 Ok((_, SaveOutcome::Inserted)) => inserted += 1,
                 Ok(_) => updated += 1,
                 Err(Refusal::MissingAuthDetails) => skipped += 1,

@@ -232,8 +232,10 @@ impl Vault {
     }
 
     /// Saves every token in one transaction, in order, with `save_token`'s rules (ids kept):
-    /// all or nothing. A token the FileStore would refuse (no access, refresh or grant token) is
-    /// skipped and reported; any other error aborts the whole import.
+    /// all or nothing. A row the FileStore could not have written (a user name without any access,
+    /// refresh or grant token) is skipped and reported; any other error aborts the whole import.
+    /// A row with an id but no user name and no OAuth token is kept: the FileStore stores such a
+    /// token and gives it that id.
     ///
     /// Tokens are pulled from `tokens` one at a time inside the write transaction, so an
     /// iterator adapter can report progress (the CLI's progress bar does).
@@ -241,7 +243,7 @@ impl Vault {
         self.write_exclusive(|w| {
             let mut summary = ImportSummary::default();
             for (position, mut token) in tokens.into_iter().enumerate() {
-                match w.save(&mut token) {
+                match w.import_row(&mut token) {
                     Ok(SaveOutcome::Inserted) => summary.inserted += 1,
                     Ok(SaveOutcome::Updated) => summary.updated += 1,
                     Err(e @ Error::MissingAuthDetails) => {

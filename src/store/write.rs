@@ -117,6 +117,21 @@ impl<'s> Writer<'s> {
     /// `save_token`: the FileStore's update-or-insert. On success `token` holds what the caller's
     /// token holds after the SDK's call (its id, and stored fields merged into absent ones).
     pub(crate) fn save(&mut self, token: &mut Token) -> Result<SaveOutcome, Error> {
+        self.save_checked(token, rules::check_insertable)
+    }
+
+    /// One row of an import: `save_token`, except that a new row is checked as a row of the
+    /// FileStore's file ([`rules::check_importable`]), not as a new token.
+    pub(crate) fn import_row(&mut self, token: &mut Token) -> Result<SaveOutcome, Error> {
+        self.save_checked(token, rules::check_importable)
+    }
+
+    /// `save_token`, with `insertable` deciding whether a token that matched nothing is stored.
+    fn save_checked(
+        &mut self,
+        token: &mut Token,
+        insertable: fn(&Token) -> Result<(), Error>,
+    ) -> Result<SaveOutcome, Error> {
         let target = rules::save_target(token)?;
         let existing = match &target {
             SaveTarget::ById(id) => lookup::load(&*self.store, &self.keys, *id)?,
@@ -133,7 +148,7 @@ impl<'s> Writer<'s> {
                 SaveOutcome::Updated
             }
             None => {
-                rules::check_insertable(token)?;
+                insertable(token)?;
                 let id = match target {
                     SaveTarget::ById(id) => id,
                     SaveTarget::ByRule(_) => rules::next_id(self.store.max_id()?)?,
