@@ -132,9 +132,10 @@ pub enum Error {
     )]
     KeyChanged,
 
-    /// The vault file is already open in this process through another handle.
+    /// The vault file is already open: in this process through another handle, or in another
+    /// process that holds it alone ([`OpenOptions::single_process`](crate::OpenOptions::single_process)).
     #[error(
-        "the vault is already open in this process; share one Vault handle (it is Send + Sync)"
+        "the vault is already open: in this process (share one Vault handle: it is Send + Sync), or in another process that holds it alone (single_process)"
     )]
     AlreadyOpen,
 

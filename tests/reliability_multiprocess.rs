@@ -513,6 +513,48 @@ fn the_cli_waits_for_a_writing_process_then_succeeds_or_exits_busy() {
     assert!(id.is_some(), "save printed no id: {stdout}");
 }
 
+#[test]
+#[cfg(feature = "cli")]
+fn a_vault_held_alone_refuses_every_other_open_until_dropped() {
+    let (_dir, path) = new_vault_file();
+    let alone = Vault::options()
+        .single_process(true)
+        .open(&path, PASSPHRASE)
+        .unwrap();
+    let mut token = tagged_token("alone", 1);
+    alone.save_token(&mut token).unwrap();
+    assert_eq!(
+        alone.find_token(&tagged_query("alone")).unwrap(),
+        Some(token.clone())
+    );
+
+    // Another process: the CLI's documented busy code, with a sentence saying why.
+    let (code, _, stderr, _) = cli_save(&path, "0.5", "refused");
+    assert_eq!(code, Some(5), "stderr: {stderr}");
+    assert!(stderr.contains("for itself alone"), "{stderr}");
+    // This process, in the shared mode: refused too, and nothing changed.
+    assert!(matches!(
+        Vault::open(&path, PASSPHRASE),
+        Err(Error::AlreadyOpen)
+    ));
+    assert_eq!(alone.get_tokens().unwrap(), vec![token.clone()]);
+
+    drop(alone);
+    let (code, _, stderr, _) = cli_save(&path, "0.5", "after");
+    assert_eq!(code, Some(0), "stderr: {stderr}");
+    let shared = Vault::open(&path, PASSPHRASE).unwrap();
+    let names: Vec<Option<String>> = shared
+        .get_tokens()
+        .unwrap()
+        .into_iter()
+        .map(|t| t.user_name)
+        .collect();
+    assert_eq!(
+        names,
+        [token.user_name.clone(), Some("after@zylker.com".into())]
+    );
+}
+
 // ---- Cost per operation: one long-lived handle, or an open per operation ------------------------
 
 /// Median and mean of `samples`.

@@ -29,7 +29,7 @@ Exit codes:
   2  usage or other error
   3  wrong passphrase
   4  corrupted or tampered vault (also `verify` finding a problem)
-  5  vault busy: another process held it past --busy-timeout
+  5  vault busy: another process held it past --busy-timeout, or holds it alone
 
 Output: data on stdout (one JSON document with --json; secrets only with --reveal), messages
 and progress on stderr. Colour follows --color, NO_COLOR and whether the output is a terminal.";

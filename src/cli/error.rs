@@ -113,6 +113,13 @@ pub(crate) fn vault_error(e: Error, path: &Path) -> CliError {
                 waited.as_secs_f64()
             ),
         ),
+        // The CLI opens a vault once per command, so the other handle is another process's.
+        Error::AlreadyOpen => CliError::new(
+            Exit::Busy,
+            format!(
+                "{shown} is held by another process that opened it for itself alone (single_process); stop that process, or open the vault in it without single_process"
+            ),
+        ),
         e @ Error::TokenNotFound { .. } => CliError::new(
             Exit::NotFound,
             format!("{e} in {shown} (`tokenvault list` shows the ids)"),

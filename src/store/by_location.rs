@@ -207,7 +207,11 @@ impl Vault {
         let (engine, file): (Box<dyn Engine>, Option<&Path>) =
             match (target.as_path(), target.server_url()) {
                 (Some(path), _) => (
-                    Box::new(RedbEngine::create_file(path, options.busy_timeout)?),
+                    Box::new(RedbEngine::create_file(
+                        path,
+                        options.busy_timeout,
+                        options.single_process,
+                    )?),
                     Some(path),
                 ),
                 (None, Some(url)) => (options.blank_server_engine(url, &target.shown())?, None),

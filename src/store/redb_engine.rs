@@ -47,10 +47,16 @@ fn split_index_key(key: &IndexKey) -> (Tag, u64) {
     (tag, u64::from_be_bytes(seq))
 }
 
-/// The builder every vault file is opened with.
-fn builder() -> redb::Builder {
+/// The builder every vault file is opened with: shared by several processes, or held by one
+/// (`single_process`: redb's exclusive mode, which locks the whole file for the handle's life
+/// and spares each transaction the cross-process locking and header re-read).
+fn builder(single_process: bool) -> redb::Builder {
     let mut b = Database::builder();
-    b.set_concurrency_mode(ConcurrencyMode::MultiWriter);
+    b.set_concurrency_mode(if single_process {
+        ConcurrencyMode::ExclusiveWriter
+    } else {
+        ConcurrencyMode::MultiWriter
+    });
     b
 }
 
@@ -60,17 +66,21 @@ pub(crate) struct RedbEngine {
     /// Where it lives, for messages.
     path: PathBuf,
     busy_timeout: Duration,
-    /// No other process can hold the database (single-process backends): writes need no wait.
+    /// This handle holds the database alone (redb's exclusive mode): writes need no wait.
     single_process: bool,
 }
 
 impl RedbEngine {
     /// Creates the tables of a new vault in `path`, which must not exist: the file is created
     /// exclusively, mode 0600. `initialize` writes the header in the first transaction.
-    pub(crate) fn create_file(path: &Path, busy_timeout: Duration) -> Result<RedbEngine, Error> {
+    pub(crate) fn create_file(
+        path: &Path,
+        busy_timeout: Duration,
+        single_process: bool,
+    ) -> Result<RedbEngine, Error> {
         create_private_file(path)?;
-        match builder().create(path) {
-            Ok(db) => Ok(RedbEngine::new(db, path, busy_timeout, false)),
+        match builder(single_process).create(path) {
+            Ok(db) => Ok(RedbEngine::new(db, path, busy_timeout, single_process)),
             Err(e) => {
                 // Nothing was committed: do not leave a file that `create` would then refuse.
                 let _ = fs::remove_file(path);
@@ -86,12 +96,13 @@ impl RedbEngine {
         path: &Path,
         busy_timeout: Duration,
         check_integrity: bool,
+        single_process: bool,
     ) -> Result<RedbEngine, Error> {
         check_vault_file(path)?;
         let db = guarded("opening the file", || {
-            open_writable(path, busy_timeout, check_integrity)
+            open_writable(path, busy_timeout, check_integrity, single_process)
         })?;
-        Ok(RedbEngine::new(db, path, busy_timeout, false))
+        Ok(RedbEngine::new(db, path, busy_timeout, single_process))
     }
 
     /// A vault on a caller-supplied backend. `single_process` for backends without file locks
@@ -105,10 +116,7 @@ impl RedbEngine {
         single_process: bool,
         check_integrity: bool,
     ) -> Result<RedbEngine, Error> {
-        let mut b = builder();
-        if single_process {
-            b.set_concurrency_mode(ConcurrencyMode::ExclusiveWriter);
-        }
+        let mut b = builder(single_process);
         b.set_check_integrity_on_open(check_integrity);
         let db = guarded("opening the backend", || {
             b.create_with_backend(backend)
@@ -513,6 +521,7 @@ fn open_writable(
     path: &Path,
     busy_timeout: Duration,
     check_integrity: bool,
+    single_process: bool,
 ) -> Result<Database, Error> {
     let file = fs::OpenOptions::new()
         .read(true)
@@ -520,7 +529,7 @@ fn open_writable(
         .open(path)
         .map_err(|e| io_at(e, format!("cannot open {} for writing", path.display())))?;
     let backend = FileBackend::new(file).map_err(|e| open_error(e, path))?;
-    let mut builder = builder();
+    let mut builder = builder(single_process);
     builder.set_check_integrity_on_open(check_integrity);
     builder
         .create_with_backend(BoundedLocks::new(backend, busy_timeout))
@@ -533,7 +542,8 @@ fn open_read_only(
     busy_timeout: Duration,
 ) -> Result<redb::ReadOnlyDatabase, redb::DatabaseError> {
     let file = fs::File::open(path)?;
-    builder().open_read_only_with_backend(BoundedLocks::new(FileBackend::new(file)?, busy_timeout))
+    builder(false)
+        .open_read_only_with_backend(BoundedLocks::new(FileBackend::new(file)?, busy_timeout))
 }
 
 /// redb's "this is not a redb file" becomes `NotAVault`; the rest keeps its meaning.
@@ -582,7 +592,7 @@ fn view_file_unguarded(path: &Path, busy_timeout: Duration) -> Result<FileView, 
             Ok(view)
         }
         Err(redb::DatabaseError::RepairAborted) => {
-            let db = open_writable(path, busy_timeout, true)?;
+            let db = open_writable(path, busy_timeout, true, false)?;
             view(&db, path)
         }
         Err(e) => Err(open_error(e, path)),

@@ -43,7 +43,13 @@ pub fn peer_names() -> Vec<&'static str> {
     if cfg!(feature = "sqlcipher") {
         vec!["sqlcipher"]
     } else {
-        vec!["tokenvault", "sqlite", "filestore", "redb"]
+        vec![
+            "tokenvault",
+            "tokenvault.alone",
+            "sqlite",
+            "filestore",
+            "redb",
+        ]
     }
 }
 
@@ -51,6 +57,7 @@ pub fn peer_names() -> Vec<&'static str> {
 pub fn create(name: &str, dir: &Path) -> Box<dyn Store> {
     match name {
         "tokenvault" => Box::new(peers::vault::VaultStore::create(dir, false)),
+        "tokenvault.alone" => Box::new(peers::vault::VaultStore::create_alone(dir)),
         "sqlite" | "sqlcipher" => Box::new(peers::sql::SqlStore::create(dir, KeyMode::Default)),
         "filestore" => Box::new(peers::filestore::FileStorePort::create(dir)),
         "redb" => Box::new(peers::redb_raw::RedbStore::create(dir)),

@@ -60,8 +60,9 @@ fn time(ns: f64) -> String {
     format!("{value:.digits$} {unit}")
 }
 
-const STORES: [&str; 8] = [
+const STORES: [&str; 9] = [
     "tokenvault",
+    "tokenvault.alone",
     "tokenvault.tiny_kdf",
     "sqlite",
     "sqlcipher",
@@ -118,6 +119,7 @@ fn label(store: &str) -> String {
     match store {
         "tokenvault" => "**tokenvault**".into(),
         "tokenvault.tiny_kdf" => "**tokenvault**, tiny KDF".into(),
+        "tokenvault.alone" => "**tokenvault**, one process (`single_process`)".into(),
         "sqlcipher.tiny_kdf" => "sqlcipher, 1 KDF iteration".into(),
         "filestore" => "FileStore (Rust port)".into(),
         "redb" => "raw redb (plaintext)".into(),

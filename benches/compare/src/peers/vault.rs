@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use tokenvault::{KdfParams, Token, Vault, filestore};
+use tokenvault::{KdfParams, OpenOptions, Token, Vault, filestore};
 
 use crate::{PASSPHRASE, Store};
 
@@ -10,6 +10,8 @@ use crate::{PASSPHRASE, Store};
 pub struct VaultStore {
     vault: Vault,
     path: PathBuf,
+    /// `tokenvault`, or `tokenvault.alone` for a handle that holds the file alone.
+    name: &'static str,
 }
 
 impl VaultStore {
@@ -22,7 +24,26 @@ impl VaultStore {
             KdfParams::insecure_for_tests()
         };
         let vault = Vault::create(&path, PASSPHRASE, kdf).expect("create vault");
-        VaultStore { vault, path }
+        VaultStore {
+            vault,
+            path,
+            name: "tokenvault",
+        }
+    }
+
+    /// A new vault in `dir` (tiny KDF) held by this process alone (`OpenOptions::single_process`):
+    /// no cross-process locking per transaction.
+    pub fn create_alone(dir: &Path) -> Self {
+        let path = dir.join("tokens.vault");
+        let vault = OpenOptions::new()
+            .single_process(true)
+            .create(&path, PASSPHRASE, KdfParams::insecure_for_tests())
+            .expect("create vault");
+        VaultStore {
+            vault,
+            path,
+            name: "tokenvault.alone",
+        }
     }
 
     /// The vault [`VaultStore::create`] made in `dir`.
@@ -31,6 +52,7 @@ impl VaultStore {
         VaultStore {
             vault: VaultStore::open(&path),
             path,
+            name: "tokenvault",
         }
     }
 
@@ -52,7 +74,7 @@ impl VaultStore {
 
 impl Store for VaultStore {
     fn name(&self) -> &'static str {
-        "tokenvault"
+        self.name
     }
 
     fn find(&self, query: &Token) -> Option<Token> {
