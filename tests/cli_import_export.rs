@@ -231,6 +231,21 @@ fn a_bad_file_with_create_leaves_no_vault_behind() {
         .assert()
         .code(2);
     assert!(!s.vault().exists());
+    // A file that parses but whose import fails (after a good row, a token whose fields are each
+    // within the file's limit but together over a record's): the vault made for it goes with it.
+    let big = "a".repeat(tokenvault::filestore::MAX_FIELD_LEN);
+    let file = s.file(
+        "late.txt",
+        format!("{HEADER}1,ann,,,,1000.at,,,,\r\n2,bob,{big},{big},{big},{big},{big},,,\r\n"),
+    );
+    s.cmd()
+        .args(["import", "--create"])
+        .args(FAST_KDF)
+        .arg(&file)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("too large"));
+    assert!(!s.vault().exists());
 }
 
 #[test]

@@ -69,6 +69,48 @@ fn creating_over_an_existing_server_vault_is_refused_and_changes_nothing() {
 }
 
 #[test]
+fn a_create_whose_import_fails_leaves_no_vault_and_can_run_again() {
+    let Some(db) = TestDb::new("createimport") else {
+        return;
+    };
+    let options = tokenvault::OpenOptions::new();
+    let good = tagged_token("good", 0);
+    // A non-canonical id is refused (InvalidId), which aborts the whole import.
+    let bad = tokenvault::Token {
+        id: Some("007".into()),
+        ..tagged_token("bad", 0)
+    };
+    let failed = options.create_location_with_tokens(
+        &db.location(),
+        PASSPHRASE,
+        KdfParams::insecure_for_tests(),
+        [good.clone(), bad],
+    );
+    assert!(matches!(failed, Err(Error::InvalidId { .. })), "{failed:?}");
+    let opened = Vault::open_location(&db.location(), PASSPHRASE);
+    assert!(matches!(opened, Err(Error::NotAVault { .. })), "{opened:?}");
+
+    let (vault, summary) = options
+        .create_location_with_tokens(
+            &db.location(),
+            PASSPHRASE,
+            KdfParams::insecure_for_tests(),
+            [good],
+        )
+        .unwrap();
+    assert_eq!((summary.inserted, summary.updated), (1, 0));
+    assert_eq!(
+        vault
+            .find_token(&tagged_query("good"))
+            .unwrap()
+            .unwrap()
+            .id
+            .as_deref(),
+        Some("1")
+    );
+}
+
+#[test]
 fn a_database_without_a_vault_is_not_a_vault_and_a_missing_one_is_not_found() {
     let Some(db) = TestDb::new("notavault") else {
         return;

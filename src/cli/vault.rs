@@ -4,7 +4,7 @@
 
 use std::sync::mpsc::RecvTimeoutError;
 
-use tokenvault::{Error, KdfParams, Location, OpenOptions, Vault};
+use tokenvault::{Error, ImportSummary, KdfParams, Location, OpenOptions, Token, Vault};
 
 use crate::cli::CliError;
 use crate::cli::args::GlobalArgs;
@@ -85,6 +85,15 @@ pub(crate) fn within_busy_timeout<T: Send + 'static>(
 
 /// Creates a new vault with `kdf`; refuses an existing file before asking for a passphrase.
 pub(crate) fn create(global: &GlobalArgs, kdf: KdfParams) -> Result<Vault, CliError> {
+    create_with_tokens(global, kdf, std::iter::empty()).map(|(vault, _)| vault)
+}
+
+/// Creates the vault holding `tokens`, in one transaction: a failed import leaves no vault.
+pub(crate) fn create_with_tokens(
+    global: &GlobalArgs,
+    kdf: KdfParams,
+    tokens: impl IntoIterator<Item = Token>,
+) -> Result<(Vault, ImportSummary), CliError> {
     let location = global.location();
     let shown = global.shown();
     refuse_existing(&location)?;
@@ -98,7 +107,7 @@ pub(crate) fn create(global: &GlobalArgs, kdf: KdfParams) -> Result<Vault, CliEr
         &shown,
     )?;
     options(global)
-        .create_location(&location, &passphrase, kdf)
+        .create_location_with_tokens(&location, &passphrase, kdf, tokens)
         .map_err(|e| vault_error(e, &shown))
 }
 

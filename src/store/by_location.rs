@@ -11,7 +11,8 @@ use crate::store::engine::{Engine, HeaderSlot};
 use crate::store::keys::Unlocked;
 use crate::store::location::Location;
 use crate::store::redb_engine::RedbEngine;
-use crate::store::{DEFAULT_BUSY_TIMEOUT, OpenOptions, Vault, VaultInfo, now_unix};
+use crate::store::{DEFAULT_BUSY_TIMEOUT, ImportSummary, OpenOptions, Vault, VaultInfo, now_unix};
+use crate::token::Token;
 
 impl OpenOptions {
     /// Opens the vault at `location`: a file, or a database on a MySQL/MariaDB server (with the
@@ -42,15 +43,38 @@ impl OpenOptions {
         passphrase: impl AsRef<[u8]>,
         kdf: KdfParams,
     ) -> Result<Vault, Error> {
+        self.create_location_with_tokens(location, passphrase, kdf, std::iter::empty())
+            .map(|(vault, _)| vault)
+    }
+
+    /// Creates a new vault at `location` holding `tokens` (imported with [`Vault::import`]'s
+    /// rules), in one transaction: the vault and its tokens, or nothing. Where the import fails
+    /// no vault is left behind: a new file is removed, and a server database keeps its tables
+    /// without a vault, so the same call can run again.
+    pub fn create_location_with_tokens(
+        &self,
+        location: &Location,
+        passphrase: impl AsRef<[u8]>,
+        kdf: KdfParams,
+        tokens: impl IntoIterator<Item = Token>,
+    ) -> Result<(Vault, ImportSummary), Error> {
+        kdf.validate()?;
+        let shown = location.shown();
+        let derive = || Unlocked::create(passphrase.as_ref(), kdf, now_unix());
         match (location.as_path(), location.server_url()) {
-            (Some(path), _) => self.create(path, passphrase, kdf),
+            (Some(path), _) => {
+                // Derive first: a slow KDF must not hold a half-made file.
+                let keys = derive()?;
+                let engine = RedbEngine::create_file(path, self.busy_timeout, self.single_process)?;
+                Vault::initialize_with(Box::new(engine), path, keys, tokens).inspect_err(|_| {
+                    // Nothing was committed: do not leave a file that `create` would refuse.
+                    let _ = std::fs::remove_file(path);
+                })
+            }
             (None, Some(url)) => {
-                kdf.validate()?;
-                let shown = location.shown();
                 // Connect before the slow key derivation: a wrong URL or password fails at once.
                 let engine = self.blank_server_engine(url, &shown)?;
-                let keys = Unlocked::create(passphrase.as_ref(), kdf, now_unix())?;
-                Vault::initialize(engine, &shown, keys)
+                Vault::initialize_with(engine, &shown, derive()?, tokens)
             }
             (None, None) => Err(internal_location()),
         }

@@ -98,6 +98,9 @@ pub(crate) fn all(store: &dyn ReadStore, keys: &Unlocked) -> Result<Vec<Record>,
         })
         .collect::<Result<_, Error>>()?;
     drop(sealed);
+    // Engines visit records by id; sorting again costs one pass and makes the search below
+    // independent of that promise.
+    by_id.sort_unstable_by_key(|(id, _)| *id);
     let order = store.order()?;
     if order.len() != by_id.len() {
         return Err(Error::corrupted(format!(

@@ -13,7 +13,7 @@ use crate::store::Vault;
 use crate::store::engine::HeaderSlot;
 use crate::store::keys::{self, Unlocked};
 use crate::store::redb_engine;
-use crate::store::write::SaveOutcome;
+use crate::store::write::{SaveOutcome, Writer};
 use crate::token::Token;
 
 /// What can be read from a vault without its passphrase.
@@ -65,8 +65,25 @@ pub struct ImportSummary {
     pub inserted: u64,
     /// Tokens that replaced a stored one with the same id (or the same user, token…).
     pub updated: u64,
-    /// `(position in the input, reason)` of each token the FileStore would refuse to save.
+    /// `(position in the input, reason)` of each row the FileStore could not have written.
     pub skipped: Vec<(usize, String)>,
+}
+
+/// The rows of an import, in one write transaction (see [`Vault::import`]).
+pub(crate) fn import_rows(
+    w: &mut Writer<'_>,
+    tokens: impl IntoIterator<Item = Token>,
+) -> Result<ImportSummary, Error> {
+    let mut summary = ImportSummary::default();
+    for (position, mut token) in tokens.into_iter().enumerate() {
+        match w.import_row(&mut token) {
+            Ok(SaveOutcome::Inserted) => summary.inserted += 1,
+            Ok(SaveOutcome::Updated) => summary.updated += 1,
+            Err(e @ Error::MissingAuthDetails) => summary.skipped.push((position, e.to_string())),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(summary)
 }
 
 pub(crate) fn hex(bytes: &[u8]) -> String {
@@ -240,20 +257,7 @@ impl Vault {
     /// Tokens are pulled from `tokens` one at a time inside the write transaction, so an
     /// iterator adapter can report progress (the CLI's progress bar does).
     pub fn import(&self, tokens: impl IntoIterator<Item = Token>) -> Result<ImportSummary, Error> {
-        self.write_exclusive(|w| {
-            let mut summary = ImportSummary::default();
-            for (position, mut token) in tokens.into_iter().enumerate() {
-                match w.import_row(&mut token) {
-                    Ok(SaveOutcome::Inserted) => summary.inserted += 1,
-                    Ok(SaveOutcome::Updated) => summary.updated += 1,
-                    Err(e @ Error::MissingAuthDetails) => {
-                        summary.skipped.push((position, e.to_string()))
-                    }
-                    Err(e) => return Err(e),
-                }
-            }
-            Ok(summary)
-        })
+        self.write_exclusive(|w| import_rows(w, tokens))
     }
 
     /// Rewrites the file to drop free pages (and the old ciphertext they held). Needs exclusive

@@ -254,6 +254,20 @@ impl Vault {
 
     /// Writes the header of a new vault in its first transaction.
     fn initialize(engine: Box<dyn Engine>, path: &Path, keys: Unlocked) -> Result<Vault, Error> {
+        Vault::initialize_with(engine, path, keys, std::iter::empty()).map(|(vault, _)| vault)
+    }
+
+    /// Writes the header of a new vault and imports `tokens` in its first transaction: the vault
+    /// with its tokens, or nothing at all.
+    fn initialize_with(
+        engine: Box<dyn Engine>,
+        path: &Path,
+        keys: Unlocked,
+        tokens: impl IntoIterator<Item = Token>,
+    ) -> Result<(Vault, ImportSummary), Error> {
+        let keys = Arc::new(keys);
+        let mut tokens = Some(tokens);
+        let mut summary = None;
         engine.write(&mut |store| {
             // Checked inside the transaction: on a shared server another host may have created
             // the vault since this one found the tables empty.
@@ -262,9 +276,23 @@ impl Vault {
                     path: path.to_path_buf(),
                 });
             }
-            write::Writer::initialize(store, &keys)
+            write::Writer::initialize(store, &keys)?;
+            let mut tokens = tokens
+                .take()
+                .ok_or_else(|| internal("create transaction ran twice"))?
+                .into_iter()
+                .peekable();
+            if tokens.peek().is_none() {
+                // A new vault starts at generation 1 (FORMAT.md §State); a write would bump it.
+                summary = Some(ImportSummary::default());
+                return Ok(());
+            }
+            let mut writer = write::Writer::begin(store, |_| Ok(keys.clone()))?;
+            summary = Some(maintenance::import_rows(&mut writer, tokens)?);
+            writer.finish().map(drop)
         })?;
-        Ok(Vault::assemble(engine, path, Arc::new(keys)))
+        let summary = summary.ok_or_else(|| internal("create transaction returned nothing"))?;
+        Ok((Vault::assemble(engine, path, keys), summary))
     }
 
     /// Unlocks an opened engine. `keys` were already derived from the same header (by `open`'s

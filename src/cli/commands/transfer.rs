@@ -91,33 +91,30 @@ pub(crate) fn import(
     let ids: Vec<Option<String>> = tokens.iter().map(|t| t.id.clone()).collect();
 
     let created = create && !vault::exists(global)?;
-    let vault = if created {
-        vault::create(global, kdf.over(KdfParams::default()))?
-    } else {
-        if kdf.any() {
-            return Err(CliError::failure(
-                "--kdf-* options apply only when import creates the vault (with --create, on a new path); `tokenvault passwd` changes them",
-            ));
-        }
-        vault::open(global)?
-    };
-
+    if !created && kdf.any() {
+        return Err(CliError::failure(
+            "--kdf-* options apply only when import creates the vault (with --create, on a new path); `tokenvault passwd` changes them",
+        ));
+    }
     let total = tokens.len() as u64;
-    let bar = progress::bar(total, "importing");
-    let result = vault.import(tokens.into_iter().inspect(|_| bar.inc(1)));
-    bar.finish_and_clear();
-    let summary = match result {
-        Ok(summary) => summary,
-        Err(e) => {
-            drop(vault);
-            let location = global.location();
-            if let (true, Some(file)) = (created, location.as_path()) {
-                // All or nothing: the vault made for this import goes with it.
-                let _ = fs::remove_file(file);
-            }
-            return Err(vault_error(e, path));
-        }
+    // Drawn from the first token on: after any passphrase prompt, never over it.
+    let bar = std::cell::OnceCell::new();
+    let counted = tokens
+        .into_iter()
+        .inspect(|_| bar.get_or_init(|| progress::bar(total, "importing")).inc(1));
+    // A vault made for this import is created in the import's transaction: all or nothing, the
+    // vault included.
+    let result = if created {
+        vault::create_with_tokens(global, kdf.over(KdfParams::default()), counted)
+            .map(|(_, summary)| summary)
+    } else {
+        vault::open(global)
+            .and_then(|vault| vault.import(counted).map_err(|e| vault_error(e, path)))
     };
+    if let Some(bar) = bar.get() {
+        bar.finish_and_clear();
+    }
+    let summary = result?;
 
     let skipped: Vec<(usize, Option<&str>, &str)> = summary
         .skipped
