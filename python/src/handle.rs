@@ -368,12 +368,7 @@ impl PyVault {
             let summary = vault.import(tokens).map_err(to_py)?;
             Ok((rows, summary))
         })?;
-        let d = PyDict::new(py);
-        d.set_item("rows", rows)?;
-        d.set_item("inserted", summary.inserted)?;
-        d.set_item("updated", summary.updated)?;
-        d.set_item("skipped", summary.skipped)?;
-        Ok(d)
+        import_counts(py, rows, summary)
     }
 
     fn __repr__(&self) -> String {
@@ -398,6 +393,57 @@ fn read_filestore(path: &std::path::Path) -> PyResult<Vec<Token>> {
         ))
     })?);
     tokenvault::filestore::parse(&bytes).map_err(to_py)
+}
+
+/// Creates a vault at `path` (a file or a `mysql://` URL) holding the rows of the FileStore
+/// token file at `csv_path`, in one transaction: the vault with every row, or no vault at all
+/// (a new file is removed, a server database keeps no vault). Raises `VaultExistsError` when a
+/// vault is already there. Returns the import counts; the vault is not kept open.
+#[pyfunction]
+#[pyo3(signature = (path, passphrase, csv_path, *, kdf=None, busy_timeout=10.0))]
+pub(crate) fn create_from_filestore<'py>(
+    py: Python<'py>,
+    path: PathBuf,
+    passphrase: &[u8],
+    csv_path: PathBuf,
+    kdf: Option<(u32, u32, u32)>,
+    busy_timeout: f64,
+) -> PyResult<Bound<'py, PyDict>> {
+    let options = OpenOptions::new().busy_timeout(timeout_from_secs(busy_timeout)?);
+    let kdf = kdf.map_or_else(
+        KdfParams::default,
+        |(memory_kib, iterations, parallelism)| KdfParams {
+            memory_kib,
+            iterations,
+            parallelism,
+        },
+    );
+    let passphrase = Zeroizing::new(passphrase.to_vec());
+    let (rows, summary) = py.detach(move || -> PyResult<_> {
+        let tokens = read_filestore(&csv_path)?;
+        let rows = tokens.len();
+        let location = Location::parse(&path);
+        let (_, summary) = kdf_pool::run(|| {
+            options.create_location_with_tokens(&location, &passphrase, kdf, tokens)
+        })?
+        .map_err(to_py)?;
+        Ok((rows, summary))
+    })?;
+    import_counts(py, rows, summary)
+}
+
+/// The counts of an import, as `ImportCounts` in `_native.pyi`.
+fn import_counts(
+    py: Python<'_>,
+    rows: usize,
+    summary: tokenvault::ImportSummary,
+) -> PyResult<Bound<'_, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("rows", rows)?;
+    d.set_item("inserted", summary.inserted)?;
+    d.set_item("updated", summary.updated)?;
+    d.set_item("skipped", summary.skipped)?;
+    Ok(d)
 }
 
 /// Checks that `path` is a readable FileStore token file; returns how many rows it holds.

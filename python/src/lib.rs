@@ -23,7 +23,7 @@ mod _native {
         VaultBusyError, VaultError, VaultExistsError, VaultNotFoundError, WrongPassphraseError,
     };
     #[pymodule_export]
-    use super::handle::{PyVault, check_filestore_file, inspect};
+    use super::handle::{PyVault, check_filestore_file, create_from_filestore, inspect};
 
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -91,6 +91,24 @@ def test_a_missing_file_is_refused_and_no_vault_is_created(tmp_path: Path):
     assert not target.exists()
 
 
+def test_an_import_that_fails_midway_leaves_no_vault(tmp_path: Path):
+    # The file parses (every field is within the file's limit), but the second row's fields
+    # together are larger than a record may be: the import fails after the first row.
+    big = "a" * (16 * 1024)
+    source = tmp_path / "sdk_tokens.txt"
+    header = (FILES / "typical.txt").read_bytes().split(b"\r\n")[0]
+    source.write_bytes(header + b"\r\n1,ann,,,,1000.at,,,,\r\n"
+                       + f"2,bob,{big},{big},{big},{big},{big},,,\r\n".encode())
+    target = tmp_path / "tokens.vault"
+
+    with pytest.raises(VaultError, match="too large"):
+        _migrate(source, target)
+
+    assert not target.exists()
+    report = _migrate(FILES / "typical.txt", target)
+    assert report.created_vault and report.inserted == 3
+
+
 def test_migrating_into_a_vault_that_holds_tokens_changes_nothing(tmp_path: Path):
     target = tmp_path / "tokens.vault"
     _migrate(FILES / "typical.txt", target)

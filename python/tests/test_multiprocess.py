@@ -126,6 +126,38 @@ def test_forked_workers_reopen_the_vault_and_leave_the_parents_handle_working(va
     store.close()
 
 
+def list_in_child(store, parent_pid, expected):
+    count = len(store.get_tokens())
+    _handles._handles.pop((store.path, parent_pid), None)
+    os._exit(0 if count == expected else 3)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork()")
+def test_a_forked_child_lists_a_large_vault_the_parent_listed(vault_path: Path, tmp_path: Path):
+    # get_tokens opens a large vault's records on several threads; none may be a pool that a
+    # forked child inherits without its threads (the child would wait forever).
+    rows = 3000
+    source = tmp_path / "sdk_tokens.txt"
+    header = ("id,user_name,client_id,client_secret,refresh_token,access_token,grant_token,"
+              "expiry_time,redirect_uri,api_domain\r\n")
+    source.write_text(header + "".join(
+        "%d,user%d@zylker.com,1000.C,secret,1000.refresh.%d,,,,,\r\n" % (i, i, i)
+        for i in range(1, rows + 1)), newline="")
+    VaultStore.migrate_file_store(source, vault_path, PASSPHRASE, kdf=TEST_KDF)
+    store = VaultStore(vault_path, PASSPHRASE)
+    assert len(store.get_tokens()) == rows  # the parent runs the threads before forking
+
+    child = multiprocessing.get_context("fork").Process(
+        target=list_in_child, args=(store, os.getpid(), rows))
+    child.start()
+    child.join(timeout=120)
+    if child.is_alive():
+        child.kill()
+        pytest.fail("the forked child did not finish listing the vault")
+    assert child.exitcode == 0
+    store.close()
+
+
 def test_processes_racing_to_create_the_vault_all_open_the_same_one(vault_path: Path):
     ctx = multiprocessing.get_context("spawn")
     got = run_workers(ctx, workers.save_many_in_new_process,

@@ -74,32 +74,40 @@ def migrate(
     busy_timeout: Optional[float] = None,
 ) -> MigrationReport:
     """See ``VaultStore.migrate_file_store``."""
-    from .store import VaultStore
+    from . import _handles
+    from .store import KdfParams, VaultStore, _passphrase_bytes
 
     source = os.path.abspath(os.fspath(file_store_path))
     # Read and check the whole file before a vault is created: a bad file leaves nothing behind.
     rows = _native.check_filestore_file(source)
-    store = VaultStore(vault_path, passphrase, create=True, kdf=kdf, busy_timeout=busy_timeout)
+    target = _handles.resolve(vault_path)
+    secret = _passphrase_bytes(passphrase)
     try:
+        # A new vault is created with its tokens in one transaction: if the import fails, no
+        # vault is left (on a server as in a file), and the migration can simply run again.
+        counts = _native.create_from_filestore(
+            target,
+            secret,
+            source,
+            kdf=None if kdf is None else KdfParams(*kdf),
+            busy_timeout=(
+                _native.DEFAULT_BUSY_TIMEOUT if busy_timeout is None else busy_timeout
+            ),
+        )
+        created = True
+    except _native.VaultExistsError:
+        # An existing vault (or one another process just created) must be empty.
+        store = VaultStore(target, secret, create=False, busy_timeout=busy_timeout)
         counts = store._vault().import_filestore(source, require_empty=True)
-    except BaseException:
-        if store.created:
-            # Nothing was imported into the vault made for this migration: remove it, so that
-            # running the migration again starts from the same place.
-            store.close()
-            try:
-                os.remove(store.path)
-            except OSError:
-                pass
-        raise
+        created = False
     report = MigrationReport(
         file_store_path=source,
-        vault_path=store.path,
+        vault_path=target,
         rows=rows,
         inserted=counts["inserted"],
         updated=counts["updated"],
         skipped=[(position + 1, reason) for position, reason in counts["skipped"]],
-        created_vault=store.created,
+        created_vault=created,
     )
     log.warning("%s", report.message)
     return report

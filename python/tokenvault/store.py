@@ -265,9 +265,11 @@ class VaultStore(TokenStore):
         """Copies every token of an SDK FileStore file (``sdk_tokens.txt``) into a vault.
 
         All or nothing: the file is read and checked first, then every token is stored in one
-        transaction, keeping its id. The vault is created when it does not exist; an existing
-        one must be empty. The plaintext file is left in place, and the report says so: delete
-        it once the application runs on the vault.
+        transaction, keeping its id. The vault is created when it does not exist, in that same
+        transaction, so a migration that fails leaves no vault behind (a file or a server
+        database alike) and can simply run again; an existing vault must be empty. The plaintext
+        file is left in place, and the report says so: delete it once the application runs on
+        the vault.
 
         Returns a ``MigrationReport`` with the counts.
         """

@@ -6,8 +6,6 @@
 //! - `order[seq] = id` for exactly the stored records, so `order` iterates in insertion order;
 //! - each index holds `tag ‖ seq → id` for exactly the indexed fields of the stored records.
 
-use rayon::prelude::*;
-
 use crate::error::Error;
 use crate::format::{self, Record};
 use crate::rules::{self, Selector};
@@ -89,14 +87,7 @@ pub(crate) fn all(store: &dyn ReadStore, keys: &Unlocked) -> Result<Vec<Record>,
         sealed.push((id, bytes.to_vec()));
         Ok(())
     })?;
-    // Opening (AES-GCM, then decoding) is most of the time: spread it over the cores.
-    let mut by_id: Vec<(u64, Option<Record>)> = sealed
-        .par_iter()
-        .map(|(id, bytes)| {
-            format::open_record(&keys.record_key, keys.store_id(), *id, bytes)
-                .map(|record| (*id, Some(record)))
-        })
-        .collect::<Result<_, Error>>()?;
+    let mut by_id = open_all(keys, &sealed)?;
     drop(sealed);
     // Engines visit records by id; sorting again costs one pass and makes the search below
     // independent of that promise.
@@ -125,6 +116,56 @@ pub(crate) fn all(store: &dyn ReadStore, keys: &Unlocked) -> Result<Vec<Record>,
             Ok(record)
         })
         .collect()
+}
+
+/// Records per thread below which opening them on more threads is not worth a thread.
+const RECORDS_PER_THREAD: usize = 1024;
+
+/// Opens every `(id, sealed)` record. Opening (AES-GCM, then decoding) is most of the time of a
+/// full read, so a large one is spread over the cores, on scoped threads rather than a pool:
+/// nothing outlives the call, so a process forked afterwards (a prefork web server) never
+/// inherits a pool whose threads did not survive the fork.
+fn open_all(
+    keys: &Unlocked,
+    sealed: &[(u64, Vec<u8>)],
+) -> Result<Vec<(u64, Option<Record>)>, Error> {
+    let open = |chunk: &[(u64, Vec<u8>)]| -> Result<Vec<(u64, Option<Record>)>, Error> {
+        chunk
+            .iter()
+            .map(|(id, bytes)| {
+                format::open_record(&keys.record_key, keys.store_id(), *id, bytes)
+                    .map(|record| (*id, Some(record)))
+            })
+            .collect()
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(sealed.len() / RECORDS_PER_THREAD)
+        .max(1);
+    if threads == 1 {
+        return open(sealed);
+    }
+    std::thread::scope(|scope| {
+        let chunks = sealed.chunks(sealed.len().div_ceil(threads));
+        // A thread the system refuses (a thread limit) leaves its chunk to this one.
+        let started: Vec<_> = chunks
+            .map(|chunk| {
+                let spawned = std::thread::Builder::new().spawn_scoped(scope, move || open(chunk));
+                (chunk, spawned.ok())
+            })
+            .collect();
+        let mut opened = Vec::with_capacity(sealed.len());
+        for (chunk, thread) in started {
+            let part = match thread {
+                Some(thread) => thread
+                    .join()
+                    .map_err(|_| Error::corrupted("internal: a decrypting thread failed"))?,
+                None => open(chunk),
+            };
+            opened.extend(part?);
+        }
+        Ok(opened)
+    })
 }
 
 /// The position a new record takes: after every stored one.
