@@ -59,22 +59,14 @@ impl OpenOptions {
         tokens: impl IntoIterator<Item = Token>,
     ) -> Result<(Vault, ImportSummary), Error> {
         kdf.validate()?;
-        let shown = location.shown();
-        let derive = || Unlocked::create(passphrase.as_ref(), kdf, now_unix());
         match (location.as_path(), location.server_url()) {
-            (Some(path), _) => {
-                // Derive first: a slow KDF must not hold a half-made file.
-                let keys = derive()?;
-                let engine = RedbEngine::create_file(path, self.busy_timeout, self.single_process)?;
-                Vault::initialize_with(Box::new(engine), path, keys, tokens).inspect_err(|_| {
-                    // Nothing was committed: do not leave a file that `create` would refuse.
-                    let _ = std::fs::remove_file(path);
-                })
-            }
+            (Some(path), _) => self.create_file_with(path, passphrase.as_ref(), kdf, tokens),
             (None, Some(url)) => {
+                let shown = location.shown();
                 // Connect before the slow key derivation: a wrong URL or password fails at once.
                 let engine = self.blank_server_engine(url, &shown)?;
-                Vault::initialize_with(engine, &shown, derive()?, tokens)
+                let keys = Unlocked::create(passphrase.as_ref(), kdf, now_unix())?;
+                Vault::initialize_with(engine, &shown, keys, tokens)
             }
             (None, None) => Err(internal_location()),
         }

@@ -113,13 +113,7 @@ impl OpenOptions {
         let name = name.as_ref();
         kdf.validate()?;
         let keys = Unlocked::create(passphrase.as_ref(), kdf, now_unix())?;
-        let engine = RedbEngine::with_backend(
-            backend,
-            name,
-            self.busy_timeout,
-            self.single_process,
-            self.check_integrity,
-        )?;
+        let engine = self.backend_engine(backend, name)?;
         if !engine.is_blank()? {
             return Err(Error::AlreadyExists {
                 path: name.to_path_buf(),
@@ -136,14 +130,23 @@ impl OpenOptions {
         passphrase: impl AsRef<[u8]>,
     ) -> Result<Vault, Error> {
         let name = name.as_ref();
-        let engine = RedbEngine::with_backend(
+        let engine = self.backend_engine(backend, name)?;
+        Vault::unlock(Box::new(engine), name, passphrase.as_ref(), None)
+    }
+
+    /// The redb engine over a caller's backend, with these options.
+    fn backend_engine(
+        &self,
+        backend: impl redb::StorageBackend,
+        name: &Path,
+    ) -> Result<RedbEngine, Error> {
+        RedbEngine::with_backend(
             backend,
             name,
             self.busy_timeout,
             self.single_process,
             self.check_integrity,
-        )?;
-        Vault::unlock(Box::new(engine), name, passphrase.as_ref(), None)
+        )
     }
 
     /// Opens an existing vault (see [`Vault::open`]).
@@ -173,12 +176,24 @@ impl OpenOptions {
         passphrase: impl AsRef<[u8]>,
         kdf: KdfParams,
     ) -> Result<Vault, Error> {
-        let path = path.as_ref();
         kdf.validate()?;
+        self.create_file_with(path.as_ref(), passphrase.as_ref(), kdf, std::iter::empty())
+            .map(|(vault, _)| vault)
+    }
+
+    /// Creates a new vault file at `path` holding `tokens`, in one transaction; on failure the
+    /// file is removed. `kdf` is already validated.
+    fn create_file_with(
+        &self,
+        path: &Path,
+        passphrase: &[u8],
+        kdf: KdfParams,
+        tokens: impl IntoIterator<Item = Token>,
+    ) -> Result<(Vault, ImportSummary), Error> {
         // Derive first: a slow KDF must not hold a half-made file.
-        let keys = Unlocked::create(passphrase.as_ref(), kdf, now_unix())?;
+        let keys = Unlocked::create(passphrase, kdf, now_unix())?;
         let engine = RedbEngine::create_file(path, self.busy_timeout, self.single_process)?;
-        Vault::initialize(Box::new(engine), path, keys).inspect_err(|_| {
+        Vault::initialize_with(Box::new(engine), path, keys, tokens).inspect_err(|_| {
             // Nothing was committed: do not leave a file that `create` would then refuse.
             let _ = std::fs::remove_file(path);
         })

@@ -1,5 +1,6 @@
 //! The redb engine: the vault's tables in one redb file (FORMAT.md §Tables), shared by several
-//! processes in redb's `MultiWriter` mode.
+//! processes in redb's `MultiWriter` mode, or held by one in its `ExclusiveWriter` mode
+//! (`OpenOptions::single_process`).
 
 use std::cell::OnceCell;
 use std::fs;
@@ -105,8 +106,8 @@ impl RedbEngine {
         Ok(RedbEngine::new(db, path, busy_timeout, single_process))
     }
 
-    /// A vault on a caller-supplied backend. `single_process` for backends without file locks
-    /// (redb's `InMemoryBackend`), which must use redb's exclusive mode. `check_integrity` as for
+    /// A vault on a caller-supplied backend. `single_process` as for files; a backend without
+    /// file locks (redb's `InMemoryBackend`) needs it. `check_integrity` as for
     /// [`RedbEngine::open_file`]: without it redb trusts page pointers it has not verified, and a
     /// damaged one sizes a read buffer of up to 4 GiB before the read fails.
     pub(crate) fn with_backend(
