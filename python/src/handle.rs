@@ -60,6 +60,19 @@ fn digest(passphrase: &[u8]) -> [u8; 64] {
     Blake2b512::digest(passphrase).into()
 }
 
+/// The KDF parameters Python passes as `(memory_kib, iterations, parallelism)`; the default
+/// when it passes none.
+fn kdf_params(kdf: Option<(u32, u32, u32)>) -> KdfParams {
+    kdf.map_or_else(
+        KdfParams::default,
+        |(memory_kib, iterations, parallelism)| KdfParams {
+            memory_kib,
+            iterations,
+            parallelism,
+        },
+    )
+}
+
 fn timeout_from_secs(seconds: f64) -> PyResult<Duration> {
     Duration::try_from_secs_f64(seconds).map_err(|_| {
         PyValueError::new_err(format!(
@@ -204,15 +217,7 @@ impl PyVault {
         busy_timeout: f64,
     ) -> PyResult<(PyVault, bool)> {
         let busy_timeout = timeout_from_secs(busy_timeout)?;
-        let kdf = kdf.map_or_else(
-            KdfParams::default,
-            |(memory_kib, iterations, parallelism)| KdfParams {
-                memory_kib,
-                iterations,
-                parallelism,
-            },
-        );
-        let create = create.then_some(kdf);
+        let create = create.then_some(kdf_params(kdf));
         let passphrase = Zeroizing::new(passphrase.to_vec());
         PyVault::open_impl(py, path, passphrase, create, busy_timeout)
     }
@@ -410,14 +415,7 @@ pub(crate) fn create_from_filestore<'py>(
     busy_timeout: f64,
 ) -> PyResult<Bound<'py, PyDict>> {
     let options = OpenOptions::new().busy_timeout(timeout_from_secs(busy_timeout)?);
-    let kdf = kdf.map_or_else(
-        KdfParams::default,
-        |(memory_kib, iterations, parallelism)| KdfParams {
-            memory_kib,
-            iterations,
-            parallelism,
-        },
-    );
+    let kdf = kdf_params(kdf);
     let passphrase = Zeroizing::new(passphrase.to_vec());
     let (rows, summary) = py.detach(move || -> PyResult<_> {
         let tokens = read_filestore(&csv_path)?;
