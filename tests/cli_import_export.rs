@@ -103,11 +103,7 @@ fn a_row_the_filestore_stores_without_user_or_token_migrates_and_exports_the_sam
     let content =
         format!("{HEADER}1,ann@zylker.com,1000.C,sa,1000.rt,,,,,\r\n2,,1000.C,sb,,,,,,\r\n");
     let file = s.file("tokens.txt", content.clone());
-    s.cmd()
-        .args(["import", "--create"])
-        .args(FAST_KDF)
-        .arg(&file)
-        .assert()
+    s.import_creating(&file)
         .success()
         .stdout(predicate::str::contains("2 imported, 0 updated, 0 skipped"));
     assert_eq!(s.export(), content.into_bytes());
@@ -120,11 +116,7 @@ fn rows_the_sdk_would_refuse_are_skipped_with_a_reason() {
         "tokens.txt",
         format!("{HEADER}1,ann@zylker.com,,,,1000.at,,,,\r\n2,bob@zylker.com,1000.C,,,,,,,\r\n"),
     );
-    s.cmd()
-        .args(["import", "--create"])
-        .args(FAST_KDF)
-        .arg(&file)
-        .assert()
+    s.import_creating(&file)
         .success()
         .stdout(predicate::str::contains("1 imported, 0 updated, 1 skipped"))
         .stdout(predicate::str::contains(
@@ -224,12 +216,7 @@ fn hostile_token_files_are_rejected_and_change_nothing() {
 fn a_bad_file_with_create_leaves_no_vault_behind() {
     let s = Scratch::new();
     let file = s.file("bad.txt", format!("{HEADER}1,a,b\r\n"));
-    s.cmd()
-        .args(["import", "--create"])
-        .args(FAST_KDF)
-        .arg(&file)
-        .assert()
-        .code(2);
+    s.import_creating(&file).code(2);
     assert!(!s.vault().exists());
     // A file that parses but whose import fails (after a good row, a token whose fields are each
     // within the file's limit but together over a record's): the vault made for it goes with it.
@@ -238,11 +225,7 @@ fn a_bad_file_with_create_leaves_no_vault_behind() {
         "late.txt",
         format!("{HEADER}1,ann,,,,1000.at,,,,\r\n2,bob,{big},{big},{big},{big},{big},,,\r\n"),
     );
-    s.cmd()
-        .args(["import", "--create"])
-        .args(FAST_KDF)
-        .arg(&file)
-        .assert()
+    s.import_creating(&file)
         .code(2)
         .stderr(predicate::str::contains("too large"));
     assert!(!s.vault().exists());

@@ -83,12 +83,16 @@ impl Scratch {
 
     /// Creates the vault and imports `file` into it.
     pub fn import(&self, file: &Path) {
+        self.import_creating(file).success();
+    }
+
+    /// `import --create FILE` with fast KDF parameters, for the caller to check.
+    pub fn import_creating(&self, file: &Path) -> assert_cmd::assert::Assert {
         self.cmd()
             .args(["import", "--create"])
             .args(FAST_KDF)
             .arg(file)
             .assert()
-            .success();
     }
 
     /// A vault holding `typical.txt`.
