@@ -9,10 +9,10 @@
 //!
 //! ```no_run
 //! # fn main() -> Result<(), tokenvault::Error> {
-//! use tokenvault::{Location, Vault};
+//! use tokenvault::Vault;
 //!
 //! let tokens = tokenvault::dbstore::read("mysql://app:pw@db.internal/zohooauth?table=oauthtoken")?;
-//! let vault = Vault::open_location(&Location::parse("mysql://app:pw@db.internal/zohooauth"), "passphrase")?;
+//! let vault = Vault::open("mysql://app:pw@db.internal/zohooauth", "passphrase")?;
 //! let summary = vault.import(tokens)?;
 //! println!("{} imported, {} updated", summary.inserted, summary.updated);
 //! # Ok(())
@@ -23,10 +23,10 @@ use std::time::Duration;
 
 use mysql::prelude::Queryable;
 
+use crate::engines::mysql::ServerUrl;
 use crate::error::Error;
 use crate::filestore::MAX_FIELD_LEN;
 use crate::rules;
-use crate::store::ServerUrl;
 use crate::token::Token;
 
 /// The table the SDK's `DBStore` uses unless told otherwise.

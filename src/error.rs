@@ -1,4 +1,7 @@
-//! Errors. Each variant says what happened and what to do; none carries a secret or a user name.
+//! Errors. Each variant says what happened and what to do, in the library's terms (the CLI and
+//! the Python package add their own flags and variables); none carries a secret or a user name.
+//! Each storage engine maps its own errors onto these (`engines/`). A bug in tokenvault is
+//! [`Error::Internal`], never [`Error::Corrupted`]: damage and bugs call for different actions.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -8,10 +11,14 @@ use std::time::Duration;
 #[non_exhaustive]
 pub enum Error {
     /// The passphrase does not unlock this vault.
-    #[error(
-        "wrong passphrase: it does not unlock this vault (check TOKENVAULT_PASSPHRASE or the passphrase file)"
-    )]
+    #[error("wrong passphrase: it does not unlock this vault")]
     WrongPassphrase,
+
+    /// An empty passphrase: it would protect nothing, so it neither creates nor opens a vault.
+    #[error(
+        "the passphrase is empty; an empty passphrase protects nothing (choose a long random one)"
+    )]
+    EmptyPassphrase,
 
     /// The file's contents failed a check: damaged, or changed by someone without the key.
     #[error("the vault is corrupted or was tampered with: {what}; restore it from a backup")]
@@ -39,7 +46,7 @@ pub enum Error {
     },
 
     /// No file at the path.
-    #[error("no vault at {path} (create one with `tokenvault init`, or Vault::create)")]
+    #[error("no vault at {path}; create one first, or check the location")]
     VaultNotFound {
         /// The path that was opened.
         path: PathBuf,
@@ -50,6 +57,19 @@ pub enum Error {
     AlreadyExists {
         /// The path that was given.
         path: PathBuf,
+    },
+
+    /// A migration into a vault that already holds tokens
+    /// ([`OpenOptions::create_or_import`](crate::OpenOptions::create_or_import) with
+    /// `require_empty`). Nothing was imported.
+    #[error(
+        "{path} already holds {tokens} tokens; migrate into a new or empty vault (nothing was imported)"
+    )]
+    VaultNotEmpty {
+        /// The vault's location, without a password.
+        path: PathBuf,
+        /// How many tokens it holds.
+        tokens: u64,
     },
 
     /// The KDF parameters ask for more memory or time than tokenvault allows.
@@ -113,7 +133,7 @@ pub enum Error {
 
     /// The data key has sealed as many records as it safely may.
     #[error(
-        "the data key has reached its encryption budget; run `tokenvault rotate-key` (Vault::rotate_data_key)"
+        "the data key has reached its encryption budget; rotate the data key (Vault::rotate_data_key)"
     )]
     SealBudgetExhausted,
 
@@ -175,25 +195,24 @@ pub enum Error {
     /// An error from the storage engine (redb) that is none of the above.
     #[error("storage error: {0}")]
     Storage(#[source] Box<redb::Error>),
+
+    /// A bug in tokenvault: one of its own invariants did not hold. Nothing is known to be wrong
+    /// with the vault.
+    #[error(
+        "internal error: {what}; this is a bug in tokenvault, not damage to the vault: please report it with the tokenvault version and what you were doing"
+    )]
+    Internal {
+        /// Which invariant failed.
+        what: String,
+    },
 }
 
 impl Error {
     pub(crate) fn corrupted(what: impl Into<String>) -> Self {
         Error::Corrupted { what: what.into() }
     }
-}
 
-/// Maps redb's errors onto ours: I/O and corruption keep their meaning, the rest is `Storage`.
-pub(crate) fn storage(e: impl Into<redb::Error>) -> Error {
-    match e.into() {
-        redb::Error::Io(io) => match crate::store::lock_timeout(&io) {
-            Some(waited) => Error::Busy { waited },
-            None => Error::Io(io),
-        },
-        redb::Error::Corrupted(what) => Error::Corrupted {
-            what: format!("storage engine: {what}"),
-        },
-        redb::Error::DatabaseAlreadyOpen => Error::AlreadyOpen,
-        other => Error::Storage(Box::new(other)),
+    pub(crate) fn internal(what: impl Into<String>) -> Self {
+        Error::Internal { what: what.into() }
     }
 }

@@ -9,7 +9,9 @@ use crate::crypto::{self, KdfParams};
 use crate::error::Error;
 use crate::filestore;
 use crate::format::{self, HEADER_LEN, Header, MAX_PLAINTEXT};
-use crate::store::{OpenOptions, Vault};
+use crate::location::Location;
+use crate::options::OpenOptions;
+use crate::store::Vault;
 use crate::token::Token;
 
 mod damage;
@@ -29,17 +31,13 @@ pub const PASSPHRASE: &str = "fuzz passphrase";
 
 fn create_vault(file: &MemoryFile) -> Vault {
     OpenOptions::default()
-        .create_with_backend(
-            file.clone(),
-            "<fuzz>",
-            PASSPHRASE,
-            KdfParams::insecure_for_tests(),
-        )
+        .kdf(KdfParams::insecure_for_tests())
+        .create(Location::backend(file.clone(), "<fuzz>"), PASSPHRASE)
         .expect("a vault can be created in memory")
 }
 
 fn open_vault(file: &MemoryFile, passphrase: &str) -> Result<Vault, Error> {
-    OpenOptions::default().open_with_backend(file.clone(), "<fuzz>", passphrase)
+    OpenOptions::default().open(Location::backend(file.clone(), "<fuzz>"), passphrase)
 }
 
 // ---- Target `record` -------------------------------------------------------------------------

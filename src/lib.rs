@@ -31,10 +31,12 @@
 //! # }
 //! ```
 //!
-//! With the `mysql` feature the same vault can live in a MySQL/MariaDB database that several
-//! hosts share: [`Vault::open_location`] and [`Vault::create_location`] take a [`Location`]
-//! (`mysql://…` or a path), [`Vault::copy_to`] moves a vault between engines still sealed, and
-//! `dbstore::read` reads the SDK's `DBStore` table for migration.
+//! Every vault is opened through one seam: a [`Location`] (a file path, memory, a storage backend
+//! of your own, or with the `mysql` feature a `mysql://…` URL naming a MySQL/MariaDB database that
+//! several hosts share), a [`Credential`] (the passphrase), and [`OpenOptions`] with four entry
+//! points: `open`, `create`, `open_or_create` and `create_with_tokens`. [`Vault::open`] and
+//! [`Vault::create`] are those with default options. [`Vault::copy_to`] moves a vault between
+//! engines still sealed, and `dbstore::read` reads the SDK's `DBStore` table for migration.
 //!
 //! The file format is specified in `docs/FORMAT.md`; the divergences from the FileStore are
 //! listed in `docs/COMPAT.md`.
@@ -43,28 +45,32 @@
 #![deny(missing_docs)]
 #![warn(unreachable_pub)]
 
+mod credential;
 mod crypto;
 #[cfg(feature = "mysql")]
 pub mod dbstore;
+mod engines;
 mod error;
 pub mod filestore;
 mod format;
 #[doc(hidden)]
 pub mod fuzzing;
 mod index;
+mod location;
+mod options;
 mod rules;
 mod store;
 mod token;
 
+pub use credential::Credential;
 pub use crypto::KdfParams;
-pub use error::Error;
-pub use rules::MatchedBy;
 #[cfg(feature = "mysql")]
-pub use store::DEFAULT_CONNECT_TIMEOUT;
-pub use store::{
-    DEFAULT_BUSY_TIMEOUT, ImportSummary, Location, OpenOptions, SaveOutcome, Vault, VaultInfo,
-    VerifyReport,
-};
+pub use engines::mysql::DEFAULT_CONNECT_TIMEOUT;
+pub use error::Error;
+pub use location::Location;
+pub use options::{DEFAULT_BUSY_TIMEOUT, OpenOptions};
+pub use rules::MatchedBy;
+pub use store::{ImportSummary, SaveOutcome, Vault, VaultInfo, VerifyReport};
 pub use token::{Secret, Token};
 
 // The README's examples are compiled and run as doctests.

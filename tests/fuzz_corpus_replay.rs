@@ -85,9 +85,8 @@ fn csv_inputs_import_and_reexport_to_the_same_tokens() {
 #[test]
 fn committed_base_vault_opens_and_holds_the_base_tokens() {
     let vault = OpenOptions::default()
-        .open_with_backend(
-            MemoryFile::from_bytes(base_vault()),
-            "base_vault.bin",
+        .open(
+            tokenvault::Location::backend(MemoryFile::from_bytes(base_vault()), "base_vault.bin"),
             fuzzing::PASSPHRASE,
         )
         .expect("the base vault opens");

@@ -312,7 +312,12 @@ proptest! {
 
 #[test]
 fn an_in_memory_vault_follows_the_same_rules() {
-    let vault = Vault::create_in_memory("p", KdfParams::insecure_for_tests()).unwrap();
+    let vault = Vault::create(
+        tokenvault::Location::memory(),
+        "p",
+        KdfParams::insecure_for_tests(),
+    )
+    .unwrap();
     let mut model = Model::default();
     let rows = [
         common::token(&[("user_name", "ann"), ("refresh_token", "r")]),

@@ -126,7 +126,7 @@ fn init_on_a_database_with_a_vault_is_refused_and_a_wrong_passphrase_exits_3() {
         .args(["--database-url", "postgres://app@db/zohooauth", "list"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("must be a mysql:// URL"));
+        .stderr(predicate::str::contains("must be a server URL"));
     // An unreachable server is a plain error (exit 2) that names the server, not the password.
     s.cmd()
         .args([

@@ -31,7 +31,7 @@ fn a_closed_port_is_server_unreachable() {
         listener.local_addr().unwrap().port()
     };
     let location = Location::parse(format!("mysql://app:hunter2@127.0.0.1:{port}/zohooauth"));
-    match Vault::open_location(&location, PASSPHRASE) {
+    match Vault::open(&location, PASSPHRASE) {
         Err(e @ Error::ServerUnreachable { .. }) => {
             let message = e.to_string();
             assert!(!message.contains("hunter2"), "{message}");
@@ -59,9 +59,9 @@ fn a_server_that_never_answers_is_unreachable_after_the_connect_and_busy_timeout
         "mysql://app@127.0.0.1:{port}/zohooauth?connect_timeout=1"
     ));
     let started = Instant::now();
-    let result = Vault::options()
+    let result = tokenvault::OpenOptions::new()
         .busy_timeout(Duration::from_secs(1))
-        .open_location(&location, PASSPHRASE);
+        .open(&location, PASSPHRASE);
     let waited = started.elapsed();
     assert!(
         matches!(result, Err(Error::ServerUnreachable { .. })),
@@ -166,9 +166,9 @@ fn a_write_lock_held_by_another_host_makes_writes_busy_and_reads_go_on() {
         .save_token(&mut tagged_token("a", 0))
         .unwrap();
     let timeout = Duration::from_secs(1);
-    let vault = Vault::options()
+    let vault = tokenvault::OpenOptions::new()
         .busy_timeout(timeout)
-        .open_location(&db.location(), PASSPHRASE)
+        .open(&db.location(), PASSPHRASE)
         .unwrap();
     // Another host's write transaction, stopped while it holds the lock every write takes.
     let mut other = db.conn();
@@ -203,7 +203,7 @@ fn a_bad_url_is_an_invalid_location_that_never_shows_the_password() {
         "mysql://app:hunter2@127.0.0.1/zohooauth?connect_timeout=-1",
         "mysql://127.0.0.1/zohooauth?password=hunter2&port=notanumber",
     ] {
-        match Vault::open_location(&Location::parse(url), PASSPHRASE) {
+        match Vault::open(&Location::parse(url), PASSPHRASE) {
             Err(e @ Error::InvalidLocation { .. }) => {
                 let message = e.to_string();
                 assert!(!message.contains("hunter2"), "{message}");

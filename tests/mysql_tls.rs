@@ -63,7 +63,7 @@ fn a_tls_only_user_gets_in_with_tls_and_not_without() {
     };
     let base = tls_only_url(&db);
 
-    let plain = Vault::create_location(
+    let plain = Vault::create(
         &Location::parse(&base),
         PASSPHRASE,
         KdfParams::insecure_for_tests(),
@@ -71,15 +71,14 @@ fn a_tls_only_user_gets_in_with_tls_and_not_without() {
     assert!(matches!(plain, Err(Error::Server { .. })), "{plain:?}");
 
     let required = Location::parse(format!("{base}&ssl-mode=required"));
-    let vault =
-        Vault::create_location(&required, PASSPHRASE, KdfParams::insecure_for_tests()).unwrap();
+    let vault = Vault::create(&required, PASSPHRASE, KdfParams::insecure_for_tests()).unwrap();
     vault.save_token(&mut tagged_token("tls", 0)).unwrap();
     drop(vault);
 
     let ca = url::form_urlencoded::byte_serialize(ca.as_bytes()).collect::<String>();
     for mode in ["verify_ca", "verify_identity"] {
         let location = Location::parse(format!("{base}&ssl-mode={mode}&root_cert_path={ca}"));
-        let vault = Vault::open_location(&location, PASSPHRASE).unwrap();
+        let vault = Vault::open(&location, PASSPHRASE).unwrap();
         assert!(
             vault.find_token(&tagged_query("tls")).unwrap().is_some(),
             "{mode}"
@@ -87,7 +86,7 @@ fn a_tls_only_user_gets_in_with_tls_and_not_without() {
     }
     // The run's CA is not among the public roots: verification must refuse the server.
     let unverified = Location::parse(format!("{base}&ssl-mode=verify_identity"));
-    let refused = Vault::open_location(&unverified, PASSPHRASE);
+    let refused = Vault::open(&unverified, PASSPHRASE);
     assert!(
         matches!(refused, Err(Error::ServerUnreachable { ref reason, .. }) if reason.contains("certificate")),
         "{refused:?}"

@@ -202,7 +202,7 @@ fn check_after_crash(
     let mut landed = 0;
     // A short wait: the dead process may have held the write lock, which must be gone.
     let open = |passphrase: &str| {
-        Vault::options()
+        tokenvault::OpenOptions::new()
             .busy_timeout(Duration::from_secs(5))
             .open(path, passphrase)
     };

@@ -78,7 +78,10 @@ fn open_faulty(path: &Path, passphrase: &str, plan: &Plan) -> Result<Vault, Erro
         .write(true)
         .open(path)
         .unwrap();
-    Vault::options().open_with_backend(FaultyBackend::open(file, plan.clone()), path, passphrase)
+    tokenvault::OpenOptions::new().open(
+        tokenvault::Location::backend(FaultyBackend::open(file, plan.clone()), path),
+        passphrase,
+    )
 }
 
 /// What a run did: how many steps were acknowledged, and the error that stopped it.

@@ -155,7 +155,7 @@ fn writer_child() {
     let writer = child::env("WRITER");
     // A generous wait: this test is about losing nothing, and redb's writer lock is not fair, so
     // on a loaded machine one writer can wait several seconds for its turn.
-    let vault = Vault::options()
+    let vault = tokenvault::OpenOptions::new()
         .busy_timeout(Duration::from_secs(60))
         .open(child::env("VAULT"), PASSPHRASE)
         .expect("writer opens the vault");
@@ -181,7 +181,7 @@ fn writer_child() {
 fn reader_child() {
     let total: usize = child::env("TOTAL").parse().unwrap();
     let stop = PathBuf::from(child::env("STOP"));
-    let vault = Vault::options()
+    let vault = tokenvault::OpenOptions::new()
         .busy_timeout(Duration::from_secs(60))
         .open(child::env("VAULT"), PASSPHRASE)
         .expect("reader opens the vault");
@@ -237,7 +237,7 @@ fn a_writer_waits_for_another_process_then_fails_with_busy() {
     }
     let (dir, path) = new_vault_file();
     let timeout = Duration::from_millis(300);
-    let vault = Vault::options()
+    let vault = tokenvault::OpenOptions::new()
         .busy_timeout(timeout)
         .open(&path, PASSPHRASE)
         .unwrap();
@@ -258,7 +258,7 @@ fn a_writer_waits_for_another_process_then_fails_with_busy() {
 
     // Opening for writing needs the lock for a moment too: the wait is bounded the same way.
     let started = Instant::now();
-    match Vault::options()
+    match tokenvault::OpenOptions::new()
         .busy_timeout(timeout)
         .open(&path, PASSPHRASE)
     {
@@ -272,7 +272,7 @@ fn a_writer_waits_for_another_process_then_fails_with_busy() {
         touch(&release);
     });
     let started = Instant::now();
-    let vault = Vault::options()
+    let vault = tokenvault::OpenOptions::new()
         .busy_timeout(Duration::from_secs(30))
         .open(&path, PASSPHRASE)
         .expect("open once the other process commits");
@@ -316,7 +316,7 @@ fn a_process_killed_while_writing_leaves_no_lock_and_no_partial_write() {
     let (status, _) = holder.finish();
     assert!(!status.success());
 
-    let vault = Vault::options()
+    let vault = tokenvault::OpenOptions::new()
         .busy_timeout(Duration::from_secs(2))
         .open(&path, PASSPHRASE)
         .expect("open after the writer died");
@@ -517,7 +517,7 @@ fn the_cli_waits_for_a_writing_process_then_succeeds_or_exits_busy() {
 #[cfg(feature = "cli")]
 fn a_vault_held_alone_refuses_every_other_open_until_dropped() {
     let (_dir, path) = new_vault_file();
-    let alone = Vault::options()
+    let alone = tokenvault::OpenOptions::new()
         .single_process(true)
         .open(&path, PASSPHRASE)
         .unwrap();

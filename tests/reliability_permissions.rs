@@ -55,7 +55,7 @@ fn a_created_vault_is_private_and_every_operation_keeps_it_so() {
     drop(reopened);
     assert_eq!(mode(&path), 0o600);
     assert_eq!(files_in(dir.path()), ["test.vault"]);
-    assert_eq!(Vault::permission_warning(&path), None);
+    assert_eq!(tokenvault::Location::file(&path).permission_warning(), None);
 }
 
 #[test]
@@ -63,11 +63,12 @@ fn a_vault_other_users_can_read_write_or_replace_gets_a_warning() {
     let (dir, path, vault) = new_vault();
     drop(vault);
     chmod(dir.path(), 0o700);
-    assert_eq!(Vault::permission_warning(&path), None);
+    assert_eq!(tokenvault::Location::file(&path).permission_warning(), None);
 
     for loose in [0o644, 0o640, 0o604, 0o620, 0o666] {
         chmod(&path, loose);
-        let warning = Vault::permission_warning(&path)
+        let warning = tokenvault::Location::file(&path)
+            .permission_warning()
             .unwrap_or_else(|| panic!("no warning for mode {loose:o}"));
         assert!(warning.contains(&format!("{loose:o}")), "{warning}");
         assert!(warning.contains("chmod 600"), "{warning}");
@@ -81,17 +82,19 @@ fn a_vault_other_users_can_read_write_or_replace_gets_a_warning() {
 
     chmod(&path, 0o600);
     chmod(dir.path(), 0o777);
-    let warning = Vault::permission_warning(&path).expect("a folder others can write to");
+    let warning = tokenvault::Location::file(&path)
+        .permission_warning()
+        .expect("a folder others can write to");
     assert!(warning.contains("replace"), "{warning}");
     chmod(dir.path(), 0o1777);
     assert_eq!(
-        Vault::permission_warning(&path),
+        tokenvault::Location::file(&path).permission_warning(),
         None,
         "a sticky folder (like /tmp) protects the file"
     );
     chmod(dir.path(), 0o700);
     assert_eq!(
-        Vault::permission_warning(dir.path().join("missing.vault")),
+        tokenvault::Location::file(dir.path().join("missing.vault")).permission_warning(),
         None
     );
 }

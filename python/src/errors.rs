@@ -93,6 +93,7 @@ pub(crate) fn to_py(e: tokenvault::Error) -> PyErr {
         E::WrongPassphrase => WrongPassphraseError::new_err(message),
         E::VaultNotFound { .. } => VaultNotFoundError::new_err(message),
         E::AlreadyExists { .. } => VaultExistsError::new_err(message),
+        E::EmptyPassphrase => VaultError::new_err(message),
         E::NotAVault { .. } => NotAVaultError::new_err(message),
         E::Corrupted { .. } => CorruptedVaultError::new_err(message),
         E::UnsupportedVersion { .. } => UnsupportedVersionError::new_err(message),

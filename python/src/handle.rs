@@ -11,7 +11,7 @@
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use blake2::{Blake2b512, Digest};
 use pyo3::exceptions::PyValueError;
@@ -23,9 +23,6 @@ use zeroize::Zeroizing;
 use crate::convert::{fields_list, fields_tuple, token_from_fields};
 use crate::errors::{VaultError, to_py};
 use crate::kdf_pool;
-
-/// How long to wait between attempts to open a vault another process is still creating.
-const CREATION_RACE_PAUSE: Duration = Duration::from_millis(10);
 
 /// An unlocked vault, usable by the process that opened it.
 #[pyclass(frozen, module = "tokenvault._native", name = "Vault")]
@@ -60,8 +57,8 @@ fn digest(passphrase: &[u8]) -> [u8; 64] {
     Blake2b512::digest(passphrase).into()
 }
 
-/// The KDF parameters Python passes as `(memory_kib, iterations, parallelism)`; the default
-/// when it passes none.
+/// The KDF parameters Python passes as `(memory_kib, iterations, parallelism)`; the core's
+/// default when it passes none.
 fn kdf_params(kdf: Option<(u32, u32, u32)>) -> KdfParams {
     kdf.map_or_else(
         KdfParams::default,
@@ -81,64 +78,6 @@ fn timeout_from_secs(seconds: f64) -> PyResult<Duration> {
     })
 }
 
-/// The first bytes of every redb file.
-const REDB_MAGIC: [u8; 9] = [b'r', b'e', b'd', b'b', 0x1A, 0x0A, 0xA9, 0x0D, 0x0A];
-
-/// Whether the file at `path` may be a vault that another process is still creating: empty, or
-/// starting with zeros or with redb's magic number. (A FileStore CSV, say, is neither, and is
-/// reported at once.)
-fn may_be_under_creation(path: &std::path::Path) -> bool {
-    use std::io::Read;
-    let mut head = Vec::with_capacity(REDB_MAGIC.len());
-    match std::fs::File::open(path) {
-        Ok(file) => match file.take(REDB_MAGIC.len() as u64).read_to_end(&mut head) {
-            Ok(_) => head.iter().all(|&b| b == 0) || REDB_MAGIC.starts_with(&head),
-            Err(_) => false,
-        },
-        Err(_) => false,
-    }
-}
-
-/// Opens the vault at `path`, creating it when it does not exist and `create` is set. Another
-/// process may be creating the same file at the same moment (several workers starting at once):
-/// then this one waits, up to the busy timeout, until that process has committed the new vault,
-/// and opens it.
-fn open_or_create(
-    path: &std::path::Path,
-    passphrase: &[u8],
-    create: Option<KdfParams>,
-    options: &OpenOptions,
-    busy_timeout: Duration,
-) -> Result<(Vault, bool), Error> {
-    let deadline = Instant::now() + busy_timeout;
-    // A `mysql://` URL names a server database: there "not found" is a database without a vault.
-    let location = Location::parse(path);
-    loop {
-        match (options.open_location(&location, passphrase), create) {
-            (Ok(vault), _) => return Ok((vault, false)),
-            (Err(Error::NotAVault { .. }), Some(kdf)) if location.is_server() => {
-                match options.create_location(&location, passphrase, kdf) {
-                    Ok(vault) => return Ok((vault, true)),
-                    Err(Error::AlreadyExists { .. }) => {}
-                    Err(e) => return Err(e),
-                }
-            }
-            (Err(Error::VaultNotFound { .. }), Some(kdf)) => {
-                match options.create_location(&location, passphrase, kdf) {
-                    Ok(vault) => return Ok((vault, true)),
-                    // Another process created it first: open theirs.
-                    Err(Error::AlreadyExists { .. }) => {}
-                    Err(e) => return Err(e),
-                }
-            }
-            (Err(Error::NotAVault { .. }), _)
-                if Instant::now() < deadline && may_be_under_creation(path) => {}
-            (Err(e), _) => return Err(e),
-        }
-        std::thread::sleep(CREATION_RACE_PAUSE);
-    }
-}
-
 impl PyVault {
     fn open_impl(
         py: Python<'_>,
@@ -147,13 +86,15 @@ impl PyVault {
         create: Option<KdfParams>,
         busy_timeout: Duration,
     ) -> PyResult<(PyVault, bool)> {
-        if let Some(kdf) = &create {
-            kdf.validate().map_err(to_py)?;
-        }
         let options = OpenOptions::new().busy_timeout(busy_timeout);
+        // A `mysql://` URL names a server database; anything else is a file.
+        let location = Location::parse(&path);
         let (vault, created) = py
             .detach(|| {
-                kdf_pool::run(|| open_or_create(&path, &passphrase, create, &options, busy_timeout))
+                kdf_pool::run(|| match create {
+                    Some(kdf) => options.kdf(kdf).open_or_create(location, &*passphrase),
+                    None => options.open(location, &*passphrase).map(|vault| (vault, false)),
+                })
             })?
             .map_err(to_py)?;
         Ok((
@@ -186,7 +127,7 @@ impl PyVault {
             .ok_or_else(|| {
                 VaultError::new_err(format!(
                     "the vault {} was closed in this process; open it again",
-                    self.path.display()
+                    Location::parse(&self.path)
                 ))
             })
     }
@@ -356,22 +297,15 @@ impl PyVault {
         require_empty: bool,
     ) -> PyResult<Bound<'py, PyDict>> {
         let vault = self.vault()?;
-        let target = self.path.clone();
         let (rows, summary) = py.detach(move || -> PyResult<_> {
             let tokens = read_filestore(&csv_path)?;
-            if require_empty {
-                let stored = vault.len().map_err(to_py)?;
-                if stored > 0 {
-                    return Err(VaultError::new_err(format!(
-                        "{} already holds {stored} tokens; migrate into a new or empty vault \
-                         (nothing was imported)",
-                        target.display()
-                    )));
-                }
-            }
             let rows = tokens.len();
-            let summary = vault.import(tokens).map_err(to_py)?;
-            Ok((rows, summary))
+            let summary = if require_empty {
+                vault.import_into_empty(tokens)
+            } else {
+                vault.import(tokens)
+            };
+            Ok((rows, summary.map_err(to_py)?))
         })?;
         import_counts(py, rows, summary)
     }
@@ -414,15 +348,16 @@ pub(crate) fn create_from_filestore<'py>(
     kdf: Option<(u32, u32, u32)>,
     busy_timeout: f64,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let options = OpenOptions::new().busy_timeout(timeout_from_secs(busy_timeout)?);
-    let kdf = kdf_params(kdf);
+    let options = OpenOptions::new()
+        .busy_timeout(timeout_from_secs(busy_timeout)?)
+        .kdf(kdf_params(kdf));
     let passphrase = Zeroizing::new(passphrase.to_vec());
     let (rows, summary) = py.detach(move || -> PyResult<_> {
         let tokens = read_filestore(&csv_path)?;
         let rows = tokens.len();
         let location = Location::parse(&path);
         let (_, summary) = kdf_pool::run(|| {
-            options.create_location_with_tokens(&location, &passphrase, kdf, tokens)
+            options.create_with_tokens(&location, &*passphrase, tokens)
         })?
         .map_err(to_py)?;
         Ok((rows, summary))
@@ -454,9 +389,28 @@ pub(crate) fn check_filestore_file(py: Python<'_>, path: PathBuf) -> PyResult<us
 #[pyfunction]
 pub(crate) fn inspect(py: Python<'_>, path: PathBuf) -> PyResult<Bound<'_, PyDict>> {
     let info = py
-        .detach(move || Vault::inspect_location(&Location::parse(&path)))
+        .detach(move || Vault::inspect(Location::parse(&path)))
         .map_err(to_py)?;
     info_dict(py, &info)
+}
+
+/// `text` as it may be printed: a server URL without its password (the core's rule).
+#[pyfunction]
+pub(crate) fn shown_location(text: PathBuf) -> String {
+    Location::parse(&text).to_string()
+}
+
+/// Whether `text` names a database on a server (a URL) rather than a file.
+#[pyfunction]
+pub(crate) fn is_server_location(text: PathBuf) -> bool {
+    Location::parse(&text).is_server()
+}
+
+/// The warning to show when users other than the owner can reach the vault file at `path`
+/// (the core's check, which the CLI shows too), or `None`.
+#[pyfunction]
+pub(crate) fn permission_warning(path: PathBuf) -> Option<String> {
+    Location::parse(&path).permission_warning()
 }
 
 /// The fields `inspect` and `Vault.info` share (`info` adds the authenticated counters).

@@ -23,7 +23,10 @@ mod _native {
         VaultBusyError, VaultError, VaultExistsError, VaultNotFoundError, WrongPassphraseError,
     };
     #[pymodule_export]
-    use super::handle::{PyVault, check_filestore_file, create_from_filestore, inspect};
+    use super::handle::{
+        PyVault, check_filestore_file, create_from_filestore, inspect, is_server_location,
+        permission_warning, shown_location,
+    };
 
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -32,6 +35,11 @@ mod _native {
         m.add(
             "DEFAULT_BUSY_TIMEOUT",
             tokenvault::DEFAULT_BUSY_TIMEOUT.as_secs_f64(),
+        )?;
+        let kdf = tokenvault::KdfParams::default();
+        m.add(
+            "DEFAULT_KDF",
+            (kdf.memory_kib, kdf.iterations, kdf.parallelism),
         )?;
         Ok(())
     }

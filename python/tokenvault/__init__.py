@@ -29,7 +29,8 @@ from ._native import (
 )
 from ._sdk import SDK_AVAILABLE
 from .migration import MigrationReport
-from .store import PASSPHRASE_ENV, KdfParams, VaultStore
+from ._config import PASSPHRASE_ENV, KdfParams
+from .store import VaultStore
 
 __version__ = "0.1.0"
 

@@ -14,7 +14,6 @@ file and file locks.
 from __future__ import annotations
 
 import os
-import stat
 import threading
 import warnings
 from typing import Dict, Optional, Tuple
@@ -36,29 +35,17 @@ if hasattr(os, "register_at_fork"):
 
 
 def resolve(path: "os.PathLike[str] | str") -> str:
-    """The key a vault is known by: a file's absolute path with symlinks resolved, or a
-    ``mysql://`` URL (a vault on a MySQL/MariaDB server) as given."""
+    """The key a vault is known by: a file's absolute path with symlinks resolved, or a server
+    URL (``mysql://…``) as given."""
     text = os.fspath(path)
-    if is_server(text):
+    if _native.is_server_location(text):
         return text
     return os.path.realpath(text)
 
 
-def is_server(path: str) -> bool:
-    """Whether ``path`` is a ``mysql://`` URL rather than a file path."""
-    return path[:8].lower() == "mysql://"
-
-
 def shown(path: str) -> str:
-    """``path`` as it may be printed: a server URL loses its password."""
-    if not is_server(path):
-        return path
-    scheme, rest = path[:8], path[8:]
-    query_at = min([i for i in (rest.find("?"), rest.find("#")) if i >= 0] or [len(rest)])
-    at = rest.rfind("@", 0, query_at)
-    if at < 0:
-        return path
-    return scheme + rest[:at].split(":", 1)[0] + rest[at:]
+    """``path`` as it may be printed: a server URL loses its password (the core's rule)."""
+    return _native.shown_location(path)
 
 
 def acquire(
@@ -88,26 +75,17 @@ def acquire(
             path, passphrase, create=create, kdf=kdf, busy_timeout=busy_timeout
         )
         _handles[key] = handle
-        if not is_server(path):
-            warn_if_shared(path)
+        warn_if_shared(path)
         return handle, created
 
 
 def warn_if_shared(path: str) -> None:
-    """A ``UserWarning`` when other users can access the vault file (the CLI prints the same):
-    anyone who can read it can attack the passphrase offline. Vaults are created with mode 0600;
-    a copied or restored file may not be."""
-    try:
-        mode = stat.S_IMODE(os.stat(path).st_mode)
-    except OSError:
-        return
-    if os.name == "posix" and mode & 0o077:
-        warnings.warn(
-            "%s can be accessed by other users (mode %03o); restrict it with `chmod 600 %s`"
-            % (path, mode, path),
-            UserWarning,
-            stacklevel=4,
-        )
+    """A ``UserWarning`` when other users can reach the vault file (the core's check, which the
+    CLI prints too): anyone who can read it can attack the passphrase offline. Vaults are created
+    with mode 0600; a copied or restored file may not be."""
+    warning = _native.permission_warning(path)
+    if warning is not None:
+        warnings.warn(warning, UserWarning, stacklevel=4)
 
 
 def for_this_process(handle: _native.Vault) -> _native.Vault:

@@ -5,12 +5,16 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, List, Optional, Tuple, Union
+from typing import List, Optional, Tuple, Union
 
-from . import _native
-
-if TYPE_CHECKING:
-    from .store import KdfParams, PathLike
+from . import _handles, _native
+from ._config import (
+    KdfParams,
+    PathLike,
+    busy_timeout_or_default,
+    kdf_tuple,
+    passphrase_bytes,
+)
 
 log = logging.getLogger("tokenvault")
 
@@ -66,43 +70,36 @@ class MigrationReport:
 
 
 def migrate(
-    file_store_path: "PathLike",
-    vault_path: "PathLike",
+    file_store_path: PathLike,
+    vault_path: PathLike,
     passphrase: Union[str, bytes, None] = None,
     *,
-    kdf: Optional["KdfParams"] = None,
+    kdf: Optional[KdfParams] = None,
     busy_timeout: Optional[float] = None,
 ) -> MigrationReport:
     """See ``VaultStore.migrate_file_store``."""
-    from . import _handles
-    from .store import KdfParams, VaultStore, _passphrase_bytes
-
     source = os.path.abspath(os.fspath(file_store_path))
     # Read and check the whole file before a vault is created: a bad file leaves nothing behind.
     rows = _native.check_filestore_file(source)
     target = _handles.resolve(vault_path)
-    secret = _passphrase_bytes(passphrase)
+    secret = passphrase_bytes(passphrase)
+    timeout = busy_timeout_or_default(busy_timeout)
     try:
         # A new vault is created with its tokens in one transaction: if the import fails, no
         # vault is left (on a server as in a file), and the migration can simply run again.
         counts = _native.create_from_filestore(
-            target,
-            secret,
-            source,
-            kdf=None if kdf is None else KdfParams(*kdf),
-            busy_timeout=(
-                _native.DEFAULT_BUSY_TIMEOUT if busy_timeout is None else busy_timeout
-            ),
+            target, secret, source, kdf=kdf_tuple(kdf), busy_timeout=timeout
         )
         created = True
     except _native.VaultExistsError:
-        # An existing vault (or one another process just created) must be empty.
-        store = VaultStore(target, secret, create=False, busy_timeout=busy_timeout)
-        counts = store._vault().import_filestore(source, require_empty=True)
+        # An existing vault (or one another process just created) must be empty. It is opened
+        # through this process's shared handle: the core allows one handle per file and process.
+        handle, _ = _handles.acquire(target, secret, create=False, kdf=None, busy_timeout=timeout)
+        counts = handle.import_filestore(source, require_empty=True)
         created = False
     report = MigrationReport(
         file_store_path=source,
-        vault_path=target,
+        vault_path=_handles.shown(target),
         rows=rows,
         inserted=counts["inserted"],
         updated=counts["updated"],

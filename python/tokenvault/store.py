@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-import os
-from typing import Any, List, NamedTuple, Optional, Union
+from typing import Any, List, Optional, Union
 
 from . import _handles, _native
+from ._config import (
+    KdfParams,
+    PathLike,
+    busy_timeout_or_default,
+    kdf_tuple,
+    passphrase_bytes,
+)
 from ._sdk import OAuthToken, SDKException, TokenStore
 from ._tokens import fields_of, fill_absent, new_token
-from .migration import MigrationReport
+from .migration import MigrationReport, migrate
 
-PASSPHRASE_ENV = "TOKENVAULT_PASSPHRASE"
 
 # The SDK's constants (zohocrmsdk ... util/constants.py), repeated so that application code that
 # matches on them keeps working. FileStore texts are kept where VaultStore behaves the same.
@@ -19,43 +24,6 @@ ID_NOT_FOUND = "Exception in FileStore : Given Id not found"
 ID_INVALID = "Exception in getTokenById - FileStore : Given ID is invalid"
 AUTH_DETAILS_NOT_FOUND = "Exception in FileStore : Given user authentication details not found."
 
-PathLike = Union[str, "os.PathLike[str]"]
-
-
-class KdfParams(NamedTuple):
-    """Argon2id cost of a *new* vault's passphrase key (an existing vault keeps its own).
-
-    The default is RFC 9106's second recommendation: 64 MiB, 3 passes, 4 lanes.
-    """
-
-    memory_kib: int = 64 * 1024
-    iterations: int = 3
-    parallelism: int = 4
-
-    @classmethod
-    def insecure_for_tests(cls) -> "KdfParams":
-        """Tiny parameters (8 KiB, 1 pass, 1 lane) for tests. Never protect real tokens
-        with them."""
-        return cls(8, 1, 1)
-
-
-def _passphrase_bytes(passphrase: Union[str, bytes, None]) -> bytes:
-    if passphrase is None:
-        passphrase = os.environ.get(PASSPHRASE_ENV)
-        if passphrase is None:
-            raise _native.VaultError(
-                "no passphrase: pass passphrase=... to VaultStore, or set the environment "
-                "variable %s" % PASSPHRASE_ENV
-            )
-    if isinstance(passphrase, str):
-        passphrase = passphrase.encode("utf-8")
-    if not isinstance(passphrase, (bytes, bytearray)):
-        raise TypeError("passphrase must be str or bytes, not %s" % type(passphrase).__name__)
-    if not passphrase:
-        raise _native.VaultError(
-            "the passphrase is empty; choose a long random one (it protects every token)"
-        )
-    return bytes(passphrase)
 
 
 def _store_error(operation: str, error: Exception) -> SDKException:
@@ -111,10 +79,10 @@ class VaultStore(TokenStore):
         self._path = _handles.resolve(path)
         self._handle, self._created = _handles.acquire(
             self._path,
-            _passphrase_bytes(passphrase),
+            passphrase_bytes(passphrase),
             create=create,
-            kdf=None if kdf is None else KdfParams(*kdf),
-            busy_timeout=_native.DEFAULT_BUSY_TIMEOUT if busy_timeout is None else busy_timeout,
+            kdf=kdf_tuple(kdf),
+            busy_timeout=busy_timeout_or_default(busy_timeout),
         )
 
     # ---- the SDK's six TokenStore methods ------------------------------------------------
@@ -273,8 +241,6 @@ class VaultStore(TokenStore):
 
         Returns a ``MigrationReport`` with the counts.
         """
-        from .migration import migrate
-
         return migrate(
             file_store_path, vault_path, passphrase, kdf=kdf, busy_timeout=busy_timeout
         )

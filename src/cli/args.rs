@@ -30,6 +30,7 @@ Exit codes:
   3  wrong passphrase
   4  corrupted or tampered vault (also `verify` finding a problem)
   5  vault busy: another process held it past --busy-timeout, or holds it alone
+  70 internal error: a bug in tokenvault (not damage to the vault); please report it
 
 Output: data on stdout (one JSON document with --json; secrets only with --reveal), messages
 and progress on stderr. Colour follows --color, NO_COLOR and whether the output is a terminal.";

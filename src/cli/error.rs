@@ -21,6 +21,8 @@ pub(crate) enum Exit {
     Corrupted = 4,
     /// 5: another process held the vault past the wait.
     Busy = 5,
+    /// 70 (EX_SOFTWARE): a bug in tokenvault, not damage to the vault.
+    Internal = 70,
 }
 
 /// An error on its way to stderr and the exit code.
@@ -100,6 +102,13 @@ pub(crate) fn vault_error(e: Error, path: &Path) -> CliError {
                 "wrong passphrase: it does not unlock {shown}; check TOKENVAULT_PASSPHRASE or the --passphrase-file"
             ),
         ),
+        e @ Error::Internal { .. } => CliError::new(Exit::Internal, e.to_string()),
+        Error::EmptyPassphrase => CliError::failure(
+            "the passphrase is empty; an empty passphrase protects nothing (set TOKENVAULT_PASSPHRASE or --passphrase-file to a long random one)",
+        ),
+        e @ Error::SealBudgetExhausted => {
+            CliError::failure(format!("{e}; run `tokenvault rotate-key`"))
+        }
         e @ Error::Corrupted { .. } => CliError::new(
             Exit::Corrupted,
             format!("{e} (`tokenvault verify` reports every problem it finds)"),
@@ -182,6 +191,7 @@ mod tests {
             Exit::Busy
         );
         assert_eq!(code(Error::MissingAuthDetails), Exit::Failure);
+        assert_eq!(code(Error::Internal { what: "x".into() }), Exit::Internal);
     }
 
     #[test]

@@ -126,7 +126,7 @@ impl Batcher {
             }
         }
         let mine = lock(&slot).take();
-        mine.unwrap_or_else(|| Err(Error::corrupted("internal: write result missing")))
+        mine.unwrap_or_else(|| Err(Error::internal("a batched write ended without a result")))
     }
 }
 

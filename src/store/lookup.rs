@@ -6,10 +6,10 @@
 //! - `order[seq] = id` for exactly the stored records, so `order` iterates in insertion order;
 //! - each index holds `tag ‖ seq → id` for exactly the indexed fields of the stored records.
 
+use crate::engines::ReadStore;
 use crate::error::Error;
 use crate::format::{self, Record};
 use crate::rules::{self, Selector};
-use crate::store::engine::ReadStore;
 use crate::store::keys::Unlocked;
 
 /// The record stored under `id`, opened and authenticated.
@@ -159,7 +159,7 @@ fn open_all(
             let part = match thread {
                 Some(thread) => thread
                     .join()
-                    .map_err(|_| Error::corrupted("internal: a decrypting thread failed"))?,
+                    .map_err(|_| Error::internal("a decrypting thread panicked"))?,
                 None => open(chunk),
             };
             opened.extend(part?);

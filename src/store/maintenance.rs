@@ -2,17 +2,15 @@
 //! rotation, compaction and bulk import.
 
 use std::collections::BTreeSet;
-use std::path::Path;
 use std::sync::Arc;
 
 use crate::crypto::KdfParams;
+use crate::engines::HeaderSlot;
 use crate::error::Error;
 use crate::format::{self, FORMAT_VERSION, Header, State};
 use crate::index::{IndexKind, Tag};
 use crate::store::Vault;
-use crate::store::engine::HeaderSlot;
 use crate::store::keys::{self, Unlocked};
-use crate::store::redb_engine;
 use crate::store::write::{SaveOutcome, Writer};
 use crate::token::Token;
 
@@ -114,15 +112,6 @@ impl VaultInfo {
 }
 
 impl Vault {
-    /// Reads what needs no passphrase: header fields, counters, token count, file size.
-    /// The counters are shown as stored; only an unlocked vault authenticates them.
-    pub fn inspect(path: impl AsRef<Path>) -> Result<VaultInfo, Error> {
-        let path = path.as_ref();
-        let view = redb_engine::view_file(path, crate::store::DEFAULT_BUSY_TIMEOUT)?;
-        let file_size = std::fs::metadata(path).map_or(0, |m| m.len());
-        VaultInfo::unauthenticated(&view.header, &view.state, view.records, file_size)
-    }
-
     /// [`Vault::inspect`] for this open vault, with the counters authenticated.
     pub fn info(&self) -> Result<VaultInfo, Error> {
         let state = self.verify_state()?;
@@ -135,10 +124,7 @@ impl Vault {
             generation: state.generation,
             seal_count: state.seal_count,
             token_count: self.len()?,
-            file_size: match self.engine.stored_bytes()? {
-                Some(bytes) => bytes,
-                None => std::fs::metadata(&self.path).map_or(0, |m| m.len()),
-            },
+            file_size: self.engine.stored_bytes()?,
         })
     }
 
@@ -258,6 +244,25 @@ impl Vault {
     /// iterator adapter can report progress (the CLI's progress bar does).
     pub fn import(&self, tokens: impl IntoIterator<Item = Token>) -> Result<ImportSummary, Error> {
         self.write_exclusive(|w| import_rows(w, tokens))
+    }
+
+    /// [`Vault::import`] into a vault that holds no token: checked in the import's own
+    /// transaction, so a token saved meanwhile by another process is seen. A vault with tokens is
+    /// [`Error::VaultNotEmpty`], and nothing is imported.
+    pub fn import_into_empty(
+        &self,
+        tokens: impl IntoIterator<Item = Token>,
+    ) -> Result<ImportSummary, Error> {
+        self.write_exclusive(|w| {
+            let stored = w.stored_count()?;
+            if stored > 0 {
+                return Err(Error::VaultNotEmpty {
+                    path: self.path.clone(),
+                    tokens: stored,
+                });
+            }
+            import_rows(w, tokens)
+        })
     }
 
     /// Rewrites the file to drop free pages (and the old ciphertext they held). Needs exclusive

@@ -7,10 +7,10 @@
 use std::sync::Arc;
 
 use crate::crypto::SEAL_BUDGET;
+use crate::engines::{HeaderSlot, WriteStore};
 use crate::error::Error;
 use crate::format::{self, Record, State};
 use crate::rules::{self, SaveTarget};
-use crate::store::engine::{HeaderSlot, WriteStore};
 use crate::store::keys::Unlocked;
 use crate::store::lookup;
 use crate::token::Token;
@@ -55,6 +55,11 @@ impl<'s> Writer<'s> {
             state,
             seals: 0,
         })
+    }
+
+    /// How many tokens are stored.
+    pub(crate) fn stored_count(&self) -> Result<u64, Error> {
+        self.store.count()
     }
 
     /// Writes a fresh header and state into a new, empty vault.

@@ -111,11 +111,7 @@ fn main() {
     let version: String = conn.query_first("SELECT VERSION()").unwrap().unwrap();
 
     // ---- tokenvault on the server
-    let server = Vault::create_location(
-        &Location::parse(&url),
-        "bench",
-        KdfParams::insecure_for_tests(),
-    )
+    let server = Vault::create(&Location::parse(&url), "bench", KdfParams::insecure_for_tests())
     .expect("create the server vault");
     server.import((0..TOKENS).map(token)).unwrap();
     // ---- tokenvault in a file

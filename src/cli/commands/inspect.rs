@@ -28,7 +28,7 @@ pub(crate) fn info(global: &GlobalArgs, unlock: bool) -> Result<(), CliError> {
             .info()
             .map_err(|e| vault_error(e, path))?
     } else {
-        vault::within_busy_timeout(global, move || Vault::inspect_location(&location))?
+        Vault::inspect(location).map_err(|e| vault_error(e, path))?
     };
     let created = UNIX_EPOCH
         .checked_add(Duration::from_secs(info.created_unix))

@@ -100,21 +100,25 @@ pub(crate) fn import(
     // Drawn from the first token on: after any passphrase prompt, never over it.
     let bar = std::cell::OnceCell::new();
     let counted = tokens
-        .into_iter()
+        .iter()
+        .cloned()
         .inspect(|_| bar.get_or_init(|| progress::bar(total, "importing")).inc(1));
     // A vault made for this import is created in the import's transaction: all or nothing, the
     // vault included.
     let result = if created {
-        vault::create_with_tokens(global, kdf.over(KdfParams::default()), counted)
-            .map(|(_, summary)| summary)
+        vault::create_or_import(global, kdf.over(KdfParams::default()), counted)
     } else {
-        vault::open(global)
-            .and_then(|vault| vault.import(counted).map_err(|e| vault_error(e, path)))
+        vault::open(global).and_then(|vault| {
+            vault
+                .import(counted)
+                .map(|summary| (summary, false))
+                .map_err(|e| vault_error(e, path))
+        })
     };
     if let Some(bar) = bar.get() {
         bar.finish_and_clear();
     }
-    let summary = result?;
+    let (summary, created) = result?;
 
     let skipped: Vec<(usize, Option<&str>, &str)> = summary
         .skipped

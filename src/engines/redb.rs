@@ -1,25 +1,29 @@
-//! The redb engine: the vault's tables in one redb file (FORMAT.md §Tables), shared by several
-//! processes in redb's `MultiWriter` mode, or held by one in its `ExclusiveWriter` mode
-//! (`OpenOptions::single_process`).
+//! The redb engine: the vault's tables in one redb database (FORMAT.md §Tables) — a file shared
+//! by several processes in redb's `MultiWriter` mode or held by one in its `ExclusiveWriter` mode
+//! (`OpenOptions::single_process`), memory, or a caller's storage backend. redb's errors are
+//! mapped onto [`Error`] here.
 
 use std::cell::OnceCell;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use redb::backends::FileBackend;
+use redb::backends::{FileBackend, InMemoryBackend};
 use redb::{
     ConcurrencyMode, Database, ReadOnlyTable, ReadTransaction, ReadableDatabase, ReadableTable,
-    ReadableTableMetadata, Table, TableDefinition, TableError, WriteTransaction,
+    ReadableTableMetadata, StorageBackend, Table, TableDefinition, TableError, WriteTransaction,
 };
 
-use crate::error::{Error, storage};
+use crate::engines::bounded_locks::{BoundedLocks, lock_timeout, with_backoff};
+use crate::engines::{
+    Access, Engine, HeaderSlot, ReadStore, RecordVisitor, WriteStore, WriteTxn, guarded,
+};
+use crate::error::Error;
 use crate::index::{IndexKind, Tag};
-use crate::store::bounded_locks::BoundedLocks;
-use crate::store::engine::{Engine, HeaderSlot, ReadStore, RecordVisitor, WriteStore};
+use crate::options::OpenOptions;
 
 /// `"header"` → static header, `"state"` → counters and their MAC.
-pub(crate) const HEADER: TableDefinition<&str, &[u8]> = TableDefinition::new("tokenvault_header");
+const HEADER: TableDefinition<&str, &[u8]> = TableDefinition::new("tokenvault_header");
 /// Token id → sealed record.
 const RECORDS: TableDefinition<u64, &[u8]> = TableDefinition::new("records");
 /// Insertion position → token id.
@@ -48,188 +52,257 @@ fn split_index_key(key: &IndexKey) -> (Tag, u64) {
     (tag, u64::from_be_bytes(seq))
 }
 
-/// The builder every vault file is opened with: shared by several processes, or held by one
+/// Maps redb's errors onto ours: I/O and corruption keep their meaning, a lock wait that ran
+/// out is `Busy`, the rest is `Storage`.
+fn storage(e: impl Into<redb::Error>) -> Error {
+    match e.into() {
+        redb::Error::Io(io) => match lock_timeout(&io) {
+            Some(waited) => Error::Busy { waited },
+            None => Error::Io(io),
+        },
+        redb::Error::Corrupted(what) => Error::Corrupted {
+            what: format!("storage engine: {what}"),
+        },
+        redb::Error::DatabaseAlreadyOpen => Error::AlreadyOpen,
+        other => Error::Storage(Box::new(other)),
+    }
+}
+
+/// The builder every vault database is opened with: shared by several processes, or held by one
 /// (`single_process`: redb's exclusive mode, which locks the whole file for the handle's life
 /// and spares each transaction the cross-process locking and header re-read).
-fn builder(single_process: bool) -> redb::Builder {
+fn builder(single_process: bool, check_integrity: bool) -> redb::Builder {
     let mut b = Database::builder();
     b.set_concurrency_mode(if single_process {
         ConcurrencyMode::ExclusiveWriter
     } else {
         ConcurrencyMode::MultiWriter
     });
+    b.set_check_integrity_on_open(check_integrity);
     b
+}
+
+/// The database: writable, or a read-only view of a file (`Access::Inspect`).
+enum Db {
+    Writable(Database),
+    ReadOnly(redb::ReadOnlyDatabase),
 }
 
 /// A vault in a redb database.
 pub(crate) struct RedbEngine {
-    db: Database,
+    db: Db,
     /// Where it lives, for messages.
-    path: PathBuf,
-    busy_timeout: Duration,
-    /// This handle holds the database alone (redb's exclusive mode): writes need no wait.
-    single_process: bool,
+    name: PathBuf,
+    /// The file, for a file engine: its size, re-opening for writing, removal of a new one.
+    file: Option<PathBuf>,
+    /// This engine created the file (`Access::Create`).
+    created: bool,
+    options: OpenOptions,
 }
 
 impl RedbEngine {
-    /// Creates the tables of a new vault in `path`, which must not exist: the file is created
-    /// exclusively, mode 0600. `initialize` writes the header in the first transaction.
-    pub(crate) fn create_file(
+    /// The engine for the file at `path`: created exclusively, mode 0600 (`Create`), viewed
+    /// read-only (`Inspect`), or opened for writing (`Open`).
+    pub(crate) fn file(
         path: &Path,
-        busy_timeout: Duration,
-        single_process: bool,
-    ) -> Result<RedbEngine, Error> {
-        create_private_file(path)?;
-        match builder(single_process).create(path) {
-            Ok(db) => Ok(RedbEngine::new(db, path, busy_timeout, single_process)),
-            Err(e) => {
-                // Nothing was committed: do not leave a file that `create` would then refuse.
-                let _ = fs::remove_file(path);
-                Err(storage(e))
+        options: &OpenOptions,
+        access: Access,
+    ) -> Result<Box<dyn Engine>, Error> {
+        let db = match access {
+            Access::Create => {
+                create_private_file(path)?;
+                match builder(options.single_process, false).create(path) {
+                    Ok(db) => Db::Writable(db),
+                    Err(e) => {
+                        // Nothing was committed: do not leave a file that `create` would refuse.
+                        let _ = fs::remove_file(path);
+                        return Err(storage(e));
+                    }
+                }
             }
-        }
+            Access::Inspect => with_backoff(
+                options.busy_timeout,
+                || match guarded("reading the header", || view_vault_file(path, options)) {
+                    Ok(db) => Ok(Some(db)),
+                    Err(Error::NotAVault { .. }) if may_be_under_creation(path) => Ok(None),
+                    Err(e) => Err(e),
+                },
+                |_| Error::NotAVault {
+                    path: path.to_path_buf(),
+                },
+            )?,
+        };
+        Ok(Box::new(RedbEngine {
+            db,
+            name: path.to_path_buf(),
+            file: Some(path.to_path_buf()),
+            created: access == Access::Create,
+            options: options.clone(),
+        }))
     }
 
-    /// Opens an existing vault file for reading and writing. With `check_integrity`, redb
-    /// verifies every page's checksum first (FORMAT.md §Container): damage present in the file
-    /// is then a typed error here instead of a panic, or a silently missed index entry, later.
-    pub(crate) fn open_file(
-        path: &Path,
-        busy_timeout: Duration,
-        check_integrity: bool,
-        single_process: bool,
-    ) -> Result<RedbEngine, Error> {
-        check_vault_file(path)?;
-        let db = guarded("opening the file", || {
-            open_writable(path, busy_timeout, check_integrity, single_process)
-        })?;
-        Ok(RedbEngine::new(db, path, busy_timeout, single_process))
+    /// A vault in memory, held by this handle alone.
+    pub(crate) fn memory(options: &OpenOptions) -> Result<Box<dyn Engine>, Error> {
+        let options = options.clone().single_process(true);
+        let backend = Box::new(InMemoryBackend::new());
+        RedbEngine::backend(backend, Path::new("<memory>"), &options)
     }
 
-    /// A vault on a caller-supplied backend. `single_process` as for files; a backend without
-    /// file locks (redb's `InMemoryBackend`) needs it. `check_integrity` as for
-    /// [`RedbEngine::open_file`]: without it redb trusts page pointers it has not verified, and a
-    /// damaged one sizes a read buffer of up to 4 GiB before the read fails.
-    pub(crate) fn with_backend(
-        backend: impl redb::StorageBackend,
+    /// A vault on a caller's backend. A backend without file locks (redb's `InMemoryBackend`)
+    /// needs `single_process`. With `check_integrity` as for files: without it redb trusts page
+    /// pointers it has not verified, and a damaged one sizes a read buffer of up to 4 GiB before
+    /// the read fails.
+    pub(crate) fn backend(
+        backend: Box<dyn StorageBackend>,
         name: &Path,
-        busy_timeout: Duration,
-        single_process: bool,
-        check_integrity: bool,
-    ) -> Result<RedbEngine, Error> {
-        let mut b = builder(single_process);
-        b.set_check_integrity_on_open(check_integrity);
+        options: &OpenOptions,
+    ) -> Result<Box<dyn Engine>, Error> {
+        let backend = BoundedLocks::boxed(backend, options.busy_timeout);
+        let builder = builder(options.single_process, options.check_integrity);
         let db = guarded("opening the backend", || {
-            b.create_with_backend(backend)
+            builder
+                .create_with_backend(backend)
                 .map_err(|e| open_error(e, name))
         })?;
-        Ok(RedbEngine::new(db, name, busy_timeout, single_process))
+        Ok(Box::new(RedbEngine {
+            db: Db::Writable(db),
+            name: name.to_path_buf(),
+            file: None,
+            created: false,
+            options: options.clone(),
+        }))
     }
 
-    fn new(db: Database, path: &Path, busy_timeout: Duration, single_process: bool) -> RedbEngine {
-        RedbEngine {
-            db,
-            path: path.to_path_buf(),
-            busy_timeout,
-            single_process,
-        }
-    }
-
-    /// Whether the database holds any table yet (a backend handed to `create` must not).
-    pub(crate) fn is_blank(&self) -> Result<bool, Error> {
-        let txn = self.db.begin_read().map_err(storage)?;
-        Ok(txn.list_tables().map_err(storage)?.next().is_none())
-    }
-
-    /// Begins a write transaction, waiting up to the busy timeout for other processes.
-    fn begin_write(&self) -> Result<WriteTransaction, Error> {
-        if self.single_process {
-            // In-process writers are already serialized by the batcher's commit lock.
-            return self.db.begin_write().map_err(storage);
-        }
-        let start = Instant::now();
-        let mut pause = Duration::from_micros(200);
-        loop {
-            match self.db.try_begin_write() {
-                Ok(txn) => return Ok(txn),
-                Err(redb::TransactionError::WouldBlock) => {
-                    let waited = start.elapsed();
-                    if waited >= self.busy_timeout {
-                        return Err(Error::Busy { waited });
-                    }
-                    std::thread::sleep(pause.min(self.busy_timeout - waited));
-                    pause = (pause * 2).min(Duration::from_millis(20));
-                }
-                Err(e) => return Err(storage(e)),
-            }
+    fn writable(&self) -> Result<&Database, Error> {
+        match &self.db {
+            Db::Writable(db) => Ok(db),
+            Db::ReadOnly(_) => Err(Error::internal(
+                "a write on a read-only view of the vault file",
+            )),
         }
     }
 }
 
 impl Engine for RedbEngine {
-    fn read(&self, f: &mut dyn FnMut(&dyn ReadStore) -> Result<(), Error>) -> Result<(), Error> {
-        guarded("reading", || self.read_unguarded(f))
+    fn begin_read(&self) -> Result<Box<dyn ReadStore + '_>, Error> {
+        let txn = match &self.db {
+            Db::Writable(db) => db.begin_read(),
+            Db::ReadOnly(db) => db.begin_read(),
+        }
+        .map_err(storage)?;
+        Ok(Box::new(LazyTables::new(txn, &self.name)))
     }
 
-    fn write(
-        &self,
-        f: &mut dyn FnMut(&mut dyn WriteStore) -> Result<(), Error>,
-    ) -> Result<(), Error> {
-        guarded("writing", || self.write_unguarded(f))
+    /// Waits up to the busy timeout for other processes' write transactions.
+    fn begin_write(&self) -> Result<Box<dyn WriteTxn + '_>, Error> {
+        let db = self.writable()?;
+        let txn = if self.options.single_process {
+            // In-process writers are already serialized by the batcher's commit lock.
+            db.begin_write().map_err(storage)?
+        } else {
+            with_backoff(
+                self.options.busy_timeout,
+                || match db.try_begin_write() {
+                    Ok(txn) => Ok(Some(txn)),
+                    Err(redb::TransactionError::WouldBlock) => Ok(None),
+                    Err(e) => Err(storage(e)),
+                },
+                |waited| Error::Busy { waited },
+            )?
+        };
+        Ok(Box::new(RedbWrite { txn }))
+    }
+
+    /// The first write transaction opens (and so creates) every table.
+    fn create_tables(&self) -> Result<(), Error> {
+        Ok(())
+    }
+
+    /// Whether the database holds no table at all (a backend handed to `create` must not).
+    fn is_blank(&self) -> Result<bool, Error> {
+        let txn = match &self.db {
+            Db::Writable(db) => db.begin_read(),
+            Db::ReadOnly(db) => db.begin_read(),
+        }
+        .map_err(storage)?;
+        Ok(txn.list_tables().map_err(storage)?.next().is_none())
+    }
+
+    fn into_writable(self: Box<Self>) -> Result<Box<dyn Engine>, Error> {
+        let RedbEngine {
+            db,
+            name,
+            file,
+            created,
+            options,
+        } = *self;
+        let db = match (db, &file) {
+            (Db::ReadOnly(view), Some(path)) => {
+                view.close().map_err(storage)?;
+                guarded("opening the file", || open_writable(path, &options))?
+            }
+            (Db::Writable(db), _) => db,
+            (Db::ReadOnly(_), None) => {
+                return Err(Error::internal("a read-only view without a file"));
+            }
+        };
+        Ok(Box::new(RedbEngine {
+            db: Db::Writable(db),
+            name,
+            file,
+            created,
+            options,
+        }))
     }
 
     fn compact(&mut self) -> Result<bool, Error> {
-        guarded("compacting", || self.db.compact().map_err(storage))
-    }
-}
-
-impl RedbEngine {
-    fn read_unguarded(
-        &self,
-        f: &mut dyn FnMut(&dyn ReadStore) -> Result<(), Error>,
-    ) -> Result<(), Error> {
-        let txn = self.db.begin_read().map_err(storage)?;
-        f(&LazyTables::new(&txn, &self.path))
-    }
-
-    fn write_unguarded(
-        &self,
-        f: &mut dyn FnMut(&mut dyn WriteStore) -> Result<(), Error>,
-    ) -> Result<(), Error> {
-        let txn = self.begin_write()?;
-        {
-            let [a, b, c, d] = IndexKind::ALL.map(|kind| txn.open_table(index_table(kind)));
-            let mut tables = Tables {
-                header: txn.open_table(HEADER).map_err(storage)?,
-                records: txn.open_table(RECORDS).map_err(storage)?,
-                order: txn.open_table(ORDER).map_err(storage)?,
-                indexes: [
-                    a.map_err(storage)?,
-                    b.map_err(storage)?,
-                    c.map_err(storage)?,
-                    d.map_err(storage)?,
-                ],
-            };
-            // An error here drops the transaction uncommitted: nothing changes.
-            f(&mut tables)?;
+        match &mut self.db {
+            Db::Writable(db) => guarded("compacting", || db.compact().map_err(storage)),
+            Db::ReadOnly(_) => Err(Error::internal("compacting a read-only view")),
         }
-        txn.commit().map_err(storage)
+    }
+
+    fn stored_bytes(&self) -> Result<u64, Error> {
+        Ok(self
+            .file
+            .as_ref()
+            .and_then(|path| fs::metadata(path).ok())
+            .map_or(0, |m| m.len()))
+    }
+
+    fn discard_new(self: Box<Self>) {
+        if let (true, Some(path)) = (self.created, self.file.clone()) {
+            drop(self);
+            let _ = fs::remove_file(path);
+        }
     }
 }
 
-/// Runs `f`, turning a panic into a typed error.
-///
-/// redb 4.6 trusts the pages it reads: some damaged pages make it panic (`unreachable!` in its
-/// b-tree code) instead of returning `Corrupted` (found by the `file_bytes` fuzz target and
-/// tests/reliability_damaged_files.rs). The integrity check on open rejects damage present when
-/// the file is opened; this catches what happens to the file afterwards. A second panic while
-/// unwinding still aborts the process; no code outside redb can prevent that.
-fn guarded<T>(during: &str, f: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
-        Err(Error::corrupted(format!(
-            "the storage engine failed on damaged data while {during}; run `tokenvault verify`, or restore the vault from a backup"
-        )))
-    })
+/// One write transaction of a redb database.
+struct RedbWrite {
+    txn: WriteTransaction,
+}
+
+impl WriteTxn for RedbWrite {
+    fn store(&mut self) -> Result<Box<dyn WriteStore + '_>, Error> {
+        let txn = &self.txn;
+        let [a, b, c, d] = IndexKind::ALL.map(|kind| txn.open_table(index_table(kind)));
+        Ok(Box::new(Tables {
+            header: txn.open_table(HEADER).map_err(storage)?,
+            records: txn.open_table(RECORDS).map_err(storage)?,
+            order: txn.open_table(ORDER).map_err(storage)?,
+            indexes: [
+                a.map_err(storage)?,
+                b.map_err(storage)?,
+                c.map_err(storage)?,
+                d.map_err(storage)?,
+            ],
+        }))
+    }
+
+    fn commit(self: Box<Self>) -> Result<(), Error> {
+        self.txn.commit().map_err(storage)
+    }
 }
 
 /// Where the read methods find a transaction's tables: opened up front by a write transaction
@@ -279,9 +352,9 @@ where
     }
 }
 
-/// The tables of one read transaction, each opened when first used.
+/// One read transaction and its tables, each opened when first used.
 struct LazyTables<'t> {
-    txn: &'t ReadTransaction,
+    txn: ReadTransaction,
     path: &'t Path,
     header: OnceCell<ReadOnlyTable<&'static str, &'static [u8]>>,
     records: OnceCell<ReadOnlyTable<u64, &'static [u8]>>,
@@ -290,7 +363,7 @@ struct LazyTables<'t> {
 }
 
 impl<'t> LazyTables<'t> {
-    fn new(txn: &'t ReadTransaction, path: &'t Path) -> Self {
+    fn new(txn: ReadTransaction, path: &'t Path) -> Self {
         LazyTables {
             txn,
             path,
@@ -513,27 +586,20 @@ fn check_vault_file(path: &Path) -> Result<(), Error> {
     Ok(())
 }
 
-/// Opens the file for writing, waiting at most `busy_timeout` for any file lock: a writable
+/// Opens the file for writing, waiting at most the busy timeout for any file lock: a writable
 /// multi-writer open waits for the write lock of a transaction another process has open, and
 /// redb would wait for it forever (see `bounded_locks.rs`). `check_vault_file` has just refused
 /// an empty file, which `create_with_backend` (redb's only open that takes a backend) would
 /// initialize.
-fn open_writable(
-    path: &Path,
-    busy_timeout: Duration,
-    check_integrity: bool,
-    single_process: bool,
-) -> Result<Database, Error> {
+fn open_writable(path: &Path, options: &OpenOptions) -> Result<Database, Error> {
     let file = fs::OpenOptions::new()
         .read(true)
         .write(true)
         .open(path)
         .map_err(|e| io_at(e, format!("cannot open {} for writing", path.display())))?;
     let backend = FileBackend::new(file).map_err(|e| open_error(e, path))?;
-    let mut builder = builder(single_process);
-    builder.set_check_integrity_on_open(check_integrity);
-    builder
-        .create_with_backend(BoundedLocks::new(backend, busy_timeout))
+    builder(options.single_process, options.check_integrity)
+        .create_with_backend(BoundedLocks::new(backend, options.busy_timeout))
         .map_err(|e| open_error(e, path))
 }
 
@@ -543,7 +609,7 @@ fn open_read_only(
     busy_timeout: Duration,
 ) -> Result<redb::ReadOnlyDatabase, redb::DatabaseError> {
     let file = fs::File::open(path)?;
-    builder(false)
+    builder(false, false)
         .open_read_only_with_backend(BoundedLocks::new(FileBackend::new(file)?, busy_timeout))
 }
 
@@ -569,55 +635,48 @@ fn table_error(e: TableError, path: &Path) -> Error {
     }
 }
 
-/// What a file shows without any key: the header entries and the number of records.
-pub(crate) struct FileView {
-    pub(crate) header: Vec<u8>,
-    pub(crate) state: Vec<u8>,
-    pub(crate) records: u64,
-}
+/// The first bytes of every redb file.
+const REDB_MAGIC: [u8; 9] = [b'r', b'e', b'd', b'b', 0x1A, 0x0A, 0xA9, 0x0D, 0x0A];
 
-/// Reads the unkeyed parts of a vault file without writing a byte (not even redb's
-/// bookkeeping), unless the file needs crash recovery, which only a writable open performs.
-pub(crate) fn view_file(path: &Path, busy_timeout: Duration) -> Result<FileView, Error> {
-    check_vault_file(path)?;
-    guarded("reading the header", || {
-        view_file_unguarded(path, busy_timeout)
-    })
-}
-
-fn view_file_unguarded(path: &Path, busy_timeout: Duration) -> Result<FileView, Error> {
-    match open_read_only(path, busy_timeout) {
-        Ok(db) => {
-            let view = view(&db, path)?;
-            db.close().map_err(storage)?;
-            Ok(view)
-        }
-        Err(redb::DatabaseError::RepairAborted) => {
-            let db = open_writable(path, busy_timeout, true, false)?;
-            view(&db, path)
-        }
-        Err(e) => Err(open_error(e, path)),
+/// Whether the file at `path` may be a vault another process is still creating: empty, starting
+/// with zeros or with redb's magic number (a redb database whose first transaction has not
+/// committed yet). A FileStore CSV, say, is none of these, and is reported at once.
+fn may_be_under_creation(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(REDB_MAGIC.len());
+    match fs::File::open(path) {
+        Ok(file) => match file.take(REDB_MAGIC.len() as u64).read_to_end(&mut head) {
+            Ok(_) => head.iter().all(|&b| b == 0) || REDB_MAGIC.starts_with(&head),
+            Err(_) => false,
+        },
+        Err(_) => false,
     }
 }
 
-fn view(db: &impl ReadableDatabase, path: &Path) -> Result<FileView, Error> {
-    let txn = db.begin_read().map_err(storage)?;
-    let header = txn.open_table(HEADER).map_err(|e| table_error(e, path))?;
-    let entry = |slot: HeaderSlot| -> Result<Vec<u8>, Error> {
-        Ok(header
-            .get(slot.key())
-            .map_err(storage)?
-            .ok_or_else(|| Error::corrupted(format!("{} missing", slot.key())))?
-            .value()
-            .to_vec())
-    };
-    Ok(FileView {
-        header: entry(HeaderSlot::Header)?,
-        state: entry(HeaderSlot::State)?,
-        records: txn
-            .open_table(RECORDS)
-            .map_err(|e| table_error(e, path))?
-            .len()
-            .map_err(storage)?,
-    })
+/// A read-only view of a vault file: `NotAVault` unless it is a redb database with the vault's
+/// header table.
+fn view_vault_file(path: &Path, options: &OpenOptions) -> Result<Db, Error> {
+    check_vault_file(path)?;
+    let db = view_file(path, options)?;
+    let txn = match &db {
+        Db::Writable(db) => db.begin_read(),
+        Db::ReadOnly(db) => db.begin_read(),
+    }
+    .map_err(storage)?;
+    txn.open_table(HEADER).map_err(|e| table_error(e, path))?;
+    drop(txn);
+    Ok(db)
+}
+
+/// A view of the file that writes no byte (not even redb's bookkeeping), unless the file needs
+/// crash recovery, which only a writable open performs.
+fn view_file(path: &Path, options: &OpenOptions) -> Result<Db, Error> {
+    match open_read_only(path, options.busy_timeout) {
+        Ok(db) => Ok(Db::ReadOnly(db)),
+        Err(redb::DatabaseError::RepairAborted) => {
+            let options = options.clone().single_process(false).check_integrity(true);
+            Ok(Db::Writable(open_writable(path, &options)?))
+        }
+        Err(e) => Err(open_error(e, path)),
+    }
 }

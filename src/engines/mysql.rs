@@ -14,26 +14,25 @@
 //! - waiting for another host's write: the busy timeout, as InnoDB's lock wait
 //!   (whole seconds, at least 1), then [`Error::Busy`].
 
+mod errors;
+mod url;
+
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::ops::{Deref, DerefMut};
 use std::path::PathBuf;
 use std::time::Duration;
 
 use mysql::prelude::{FromRow, Queryable};
-use mysql::{Opts, OptsBuilder, Params, Pool, PoolConstraints, PooledConn};
+use mysql::{Params, Pool, PooledConn};
 
+use crate::engines::{Engine, HeaderSlot, ReadStore, RecordVisitor, WriteStore, WriteTxn};
 use crate::error::Error;
 use crate::index::{IndexKind, Tag};
-use crate::store::engine::{Engine, HeaderSlot, ReadStore, RecordVisitor, WriteStore};
-use crate::store::location::redact;
+use crate::options::OpenOptions;
 
-/// How long connecting to the server may take before [`Error::ServerUnreachable`], unless the
-/// URL's `connect_timeout` says otherwise.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// Connections a vault handle keeps at most (readers run in parallel; writers of one process
-/// queue in the group commit and use one).
-const POOL_MAX: usize = 16;
+use errors::{Errors, Phase, code};
+pub use url::DEFAULT_CONNECT_TIMEOUT;
+pub(crate) use url::ServerUrl;
 
 /// The tables of a vault (FORMAT.md §MySQL schema). `CREATE … IF NOT EXISTS`, so creating a
 /// vault in a database that has them, empty, is allowed.
@@ -77,239 +76,6 @@ fn kind_code(kind: IndexKind) -> u8 {
     }
 }
 
-/// A server URL split into the driver's options and tokenvault's own parameters.
-pub(crate) struct ServerUrl {
-    pub(crate) opts: OptsBuilder,
-    pub(crate) connect_timeout: Duration,
-    /// Parameters the caller asked to keep (`table` for a DBStore URL).
-    pub(crate) extra: HashMap<String, String>,
-    /// The URL without its password, for messages.
-    pub(crate) shown: String,
-}
-
-fn invalid(reason: impl Into<String>) -> Error {
-    Error::InvalidLocation {
-        reason: reason.into(),
-    }
-}
-
-impl ServerUrl {
-    /// Parses `url`. tokenvault's parameters (`ssl-mode`, `connect_timeout`, and those in
-    /// `extra` for the caller) are taken off; the rest go to the driver, which rejects what it
-    /// does not know. Messages name parameters, never values, so no password can leak.
-    pub(crate) fn parse(url: &str, extra: &[&str]) -> Result<ServerUrl, Error> {
-        let shown = redact(url);
-        let mut parsed =
-            url::Url::parse(url).map_err(|e| invalid(format!("{shown} is not a URL: {e}")))?;
-        if !parsed.scheme().eq_ignore_ascii_case("mysql") {
-            return Err(invalid(format!("{shown}: the scheme must be mysql://")));
-        }
-        let database = parsed
-            .path_segments()
-            .and_then(|mut s| s.next().map(str::to_string))
-            .unwrap_or_default();
-        if database.is_empty() {
-            return Err(invalid(format!(
-                "{shown} names no database; write mysql://user@host/DATABASE"
-            )));
-        }
-        let mut ssl_mode = None;
-        let mut connect_timeout = DEFAULT_CONNECT_TIMEOUT;
-        let mut kept = HashMap::new();
-        let mut driver_pairs = Vec::new();
-        let mut pool_given = false;
-        let mut reset_given = false;
-        for (key, value) in parsed.query_pairs() {
-            match key.as_ref() {
-                "ssl-mode" | "ssl_mode" | "sslmode" => ssl_mode = Some(value.to_ascii_lowercase()),
-                "connect_timeout" => {
-                    connect_timeout = value
-                        .parse::<f64>()
-                        .ok()
-                        .and_then(|s| Duration::try_from_secs_f64(s).ok())
-                        .filter(|d| !d.is_zero())
-                        .ok_or_else(|| {
-                            invalid(format!(
-                                "{shown}: connect_timeout must be a positive number of seconds"
-                            ))
-                        })?;
-                }
-                k if extra.contains(&k) => {
-                    kept.insert(k.to_string(), value.into_owned());
-                }
-                k => {
-                    pool_given |= k == "pool_min" || k == "pool_max";
-                    reset_given |= k == "reset_connection";
-                    driver_pairs.push((key.into_owned(), value.into_owned()));
-                }
-            }
-        }
-        if driver_pairs.is_empty() {
-            parsed.set_query(None);
-        } else {
-            parsed
-                .query_pairs_mut()
-                .clear()
-                .extend_pairs(driver_pairs.iter());
-        }
-        let opts = Opts::from_url(parsed.as_str()).map_err(|e| invalid(url_error(&shown, e)))?;
-        // The driver's own TLS parameters (`root_cert_path`, …) are kept; `ssl-mode` adds to them.
-        let ssl = opts.get_ssl_opts().cloned().unwrap_or_default();
-        let mut pool = opts.get_pool_opts().clone();
-        if !pool_given {
-            let constraints = PoolConstraints::new(1, POOL_MAX)
-                .ok_or_else(|| invalid("internal: pool constraints"))?;
-            pool = pool.with_constraints(constraints);
-        }
-        if !reset_given {
-            // Our transactions leave no session state behind, and a reset would drop the session
-            // settings and the prepared statements: two round trips per call.
-            pool = pool.with_reset_connection(false);
-        }
-        let mut builder = OptsBuilder::from_opts(opts)
-            .tcp_connect_timeout(Some(connect_timeout))
-            .pool_opts(pool);
-        builder = match ssl_mode.as_deref() {
-            None | Some("disabled") | Some("disable") => builder,
-            // Encrypted, but any certificate is accepted (a server's self-signed default).
-            Some("required") | Some("require") => builder.ssl_opts(
-                ssl.with_danger_accept_invalid_certs(true)
-                    .with_danger_skip_domain_validation(true),
-            ),
-            // The certificate must chain to a trusted root (`root_cert_path=PEM`, else the
-            // Mozilla roots), whatever host name it is for.
-            Some("verify_ca") | Some("verify-ca") => {
-                builder.ssl_opts(ssl.with_danger_skip_domain_validation(true))
-            }
-            // … and be for the host the URL names.
-            Some("verify_identity") | Some("verify-full") | Some("verify_full") => {
-                builder.ssl_opts(ssl)
-            }
-            Some(_) => {
-                return Err(invalid(format!(
-                    "{shown}: ssl-mode must be disabled, required, verify_ca or verify_identity"
-                )));
-            }
-        };
-        Ok(ServerUrl {
-            opts: builder,
-            connect_timeout,
-            extra: kept,
-            shown,
-        })
-    }
-}
-
-/// The driver's URL errors, by parameter name only (`InvalidValue` carries the value, which may
-/// be a password given as `?password=`).
-fn url_error(shown: &str, e: mysql::UrlError) -> String {
-    match e {
-        mysql::UrlError::UnknownParameter(name) => format!(
-            "{shown}: unknown parameter {name:?} (tokenvault's own are ssl-mode and connect_timeout)"
-        ),
-        mysql::UrlError::InvalidValue(name, _) => {
-            format!("{shown}: invalid value for parameter {name:?}")
-        }
-        mysql::UrlError::FeatureRequired(_, name) => {
-            format!("{shown}: parameter {name:?} is not supported by this build")
-        }
-        mysql::UrlError::InvalidPoolConstraints { min, max } => {
-            format!("{shown}: pool_min {min} must not exceed pool_max {max}")
-        }
-        _ => format!("{shown} is not a usable MySQL URL"),
-    }
-}
-
-/// Which part of an operation an error came from: it decides what the error can promise.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Phase {
-    Connect,
-    Transaction,
-    Commit,
-}
-
-/// Server error codes tokenvault gives their own meaning.
-mod code {
-    pub(super) const BAD_DB: u16 = 1049;
-    pub(super) const SERVER_SHUTDOWN: u16 = 1053;
-    pub(super) const DUP_ENTRY: u16 = 1062;
-    pub(super) const NO_SUCH_TABLE: u16 = 1146;
-    pub(super) const LOCK_WAIT_TIMEOUT: u16 = 1205;
-    pub(super) const LOCK_DEADLOCK: u16 = 1213;
-    /// MariaDB's "Connection was killed".
-    pub(super) const CONNECTION_KILLED: u16 = 1927;
-    /// MySQL's "Query execution was interrupted" (`KILL QUERY`).
-    pub(super) const QUERY_INTERRUPTED: u16 = 1317;
-}
-
-/// Turns the driver's errors into typed vault errors.
-#[derive(Clone)]
-struct Errors {
-    shown: String,
-    busy_timeout: Duration,
-}
-
-impl Errors {
-    fn map(&self, phase: Phase, e: mysql::Error) -> Error {
-        let lost = |detail: String| -> Error {
-            match phase {
-                Phase::Connect => Error::ServerUnreachable {
-                    server: self.shown.clone(),
-                    reason: detail,
-                },
-                Phase::Transaction => Error::Server {
-                    what: format!(
-                        "the connection to {} was lost during the transaction ({detail}); the server rolled it back, so the vault is as it was",
-                        self.shown
-                    ),
-                },
-                Phase::Commit => Error::Server {
-                    what: format!(
-                        "the connection to {} was lost while committing ({detail}); the change may or may not have been applied: check the vault before retrying",
-                        self.shown
-                    ),
-                },
-            }
-        };
-        match e {
-            mysql::Error::MySqlError(server) => match server.code {
-                code::LOCK_WAIT_TIMEOUT => Error::Busy {
-                    waited: self.busy_timeout,
-                },
-                code::BAD_DB => Error::VaultNotFound {
-                    path: PathBuf::from(&self.shown),
-                },
-                code::NO_SUCH_TABLE => Error::NotAVault {
-                    path: PathBuf::from(&self.shown),
-                },
-                code::CONNECTION_KILLED | code::SERVER_SHUTDOWN | code::QUERY_INTERRUPTED => {
-                    lost(format!("{} (error {})", server.message, server.code))
-                }
-                code::LOCK_DEADLOCK => Error::Server {
-                    what: format!(
-                        "the server broke a deadlock by rolling this transaction back (error {}); nothing was changed, retry",
-                        server.code
-                    ),
-                },
-                _ => Error::Server {
-                    what: format!("{} (error {})", server.message, server.code),
-                },
-            },
-            mysql::Error::DriverError(mysql::DriverError::Timeout) => Error::Busy {
-                waited: self.busy_timeout,
-            },
-            mysql::Error::DriverError(d) => lost(d.to_string()),
-            mysql::Error::IoError(io) => lost(io.to_string()),
-            mysql::Error::CodecError(c) => lost(c.to_string()),
-            mysql::Error::TlsError(t) => lost(format!("TLS: {t}")),
-            mysql::Error::UrlError(u) => invalid(url_error(&self.shown, u)),
-            mysql::Error::FromValueError(_) | mysql::Error::FromRowError(_) => {
-                Error::corrupted("a tokenvault table holds a value of an unexpected type")
-            }
-        }
-    }
-}
-
 /// A vault in a server database.
 pub(crate) struct MySqlEngine {
     pool: Pool,
@@ -319,9 +85,9 @@ pub(crate) struct MySqlEngine {
 impl MySqlEngine {
     /// Connects to the database `url` names (the connection pool opens its first connection
     /// now, so a wrong address or password is reported here).
-    pub(crate) fn connect(url: &str, busy_timeout: Duration) -> Result<MySqlEngine, Error> {
+    pub(crate) fn connect(url: &str, options: &OpenOptions) -> Result<MySqlEngine, Error> {
         let parsed = ServerUrl::parse(url, &[])?;
-        MySqlEngine::with_url(parsed, busy_timeout)
+        MySqlEngine::with_url(parsed, options.busy_timeout)
     }
 
     fn with_url(url: ServerUrl, busy_timeout: Duration) -> Result<MySqlEngine, Error> {
@@ -354,25 +120,6 @@ impl MySqlEngine {
             .map_err(|e| self.errors.map(Phase::Connect, e))
     }
 
-    /// Creates the tables where they do not exist yet.
-    pub(crate) fn create_tables(&self) -> Result<(), Error> {
-        let mut conn = self.conn()?;
-        for statement in SCHEMA {
-            conn.query_drop(statement)
-                .map_err(|e| self.errors.map(Phase::Transaction, e))?;
-        }
-        Ok(())
-    }
-
-    /// Whether the header table is empty (a new vault may be written).
-    pub(crate) fn is_blank(&self) -> Result<bool, Error> {
-        let mut conn = self.conn()?;
-        let count: Option<u64> = conn
-            .query_first("SELECT COUNT(*) FROM tokenvault_header")
-            .map_err(|e| self.errors.map(Phase::Transaction, e))?;
-        Ok(count.unwrap_or(0) == 0)
-    }
-
     fn begin(&self, read_only: bool) -> Result<Txn, Error> {
         let mut conn = self.conn()?;
         let start = if read_only {
@@ -392,23 +139,43 @@ impl MySqlEngine {
 }
 
 impl Engine for MySqlEngine {
-    fn read(&self, f: &mut dyn FnMut(&dyn ReadStore) -> Result<(), Error>) -> Result<(), Error> {
-        let txn = self.begin(true)?;
-        f(&txn)?;
-        // Read-only: ending it releases the snapshot; nothing to make durable.
-        txn.finish("COMMIT", Phase::Transaction)
+    /// A snapshot that takes no lock; ending it (drop: `ROLLBACK`) releases it.
+    fn begin_read(&self) -> Result<Box<dyn ReadStore + '_>, Error> {
+        Ok(Box::new(self.begin(true)?))
     }
 
-    fn write(
-        &self,
-        f: &mut dyn FnMut(&mut dyn WriteStore) -> Result<(), Error>,
-    ) -> Result<(), Error> {
+    /// Locks the header rows first: writers from every host queue there.
+    fn begin_write(&self) -> Result<Box<dyn WriteTxn + '_>, Error> {
         let mut txn = self.begin(false)?;
         txn.lock_header()?;
-        // An error from `f` drops `txn`, which rolls back: nothing changes.
-        f(&mut txn)?;
-        txn.finish("COMMIT", Phase::Commit)
+        Ok(Box::new(txn))
     }
+
+    /// Creates the tables where they do not exist yet.
+    fn create_tables(&self) -> Result<(), Error> {
+        let mut conn = self.conn()?;
+        for statement in SCHEMA {
+            conn.query_drop(statement)
+                .map_err(|e| self.errors.map(Phase::Transaction, e))?;
+        }
+        Ok(())
+    }
+
+    /// Whether the header table is empty (a new vault may be written).
+    fn is_blank(&self) -> Result<bool, Error> {
+        let mut conn = self.conn()?;
+        let count: Option<u64> = conn
+            .query_first("SELECT COUNT(*) FROM tokenvault_header")
+            .map_err(|e| self.errors.map(Phase::Transaction, e))?;
+        Ok(count.unwrap_or(0) == 0)
+    }
+
+    fn into_writable(self: Box<Self>) -> Result<Box<dyn Engine>, Error> {
+        Ok(self)
+    }
+
+    /// The database keeps its tables, without a vault, so the same creation can run again.
+    fn discard_new(self: Box<Self>) {}
 
     /// Rebuilds the tables (`OPTIMIZE TABLE`), which drops the space, and the old ciphertext,
     /// that deleted and replaced records left in InnoDB's pages. The server's own logs and
@@ -435,7 +202,7 @@ impl Engine for MySqlEngine {
         Ok(true)
     }
 
-    fn stored_bytes(&self) -> Result<Option<u64>, Error> {
+    fn stored_bytes(&self) -> Result<u64, Error> {
         let mut conn = self.conn()?;
         let bytes: Option<Option<u64>> = conn
             .exec_first(
@@ -444,7 +211,7 @@ impl Engine for MySqlEngine {
                 TABLES.to_vec(),
             )
             .map_err(|e| self.errors.map(Phase::Transaction, e))?;
-        Ok(bytes.flatten())
+        Ok(bytes.flatten().unwrap_or(0))
     }
 }
 
@@ -485,10 +252,10 @@ impl Txn {
         let mut guard = self
             .conn
             .try_borrow_mut()
-            .map_err(|_| Error::corrupted("internal: nested use of a server transaction"))?;
+            .map_err(|_| Error::internal("nested use of a server transaction"))?;
         let conn = guard
             .as_mut()
-            .ok_or_else(|| Error::corrupted("internal: server transaction already finished"))?;
+            .ok_or_else(|| Error::internal("a server transaction used after it finished"))?;
         Ok(f(conn))
     }
 
@@ -541,7 +308,7 @@ impl Txn {
             .conn
             .borrow_mut()
             .take()
-            .ok_or_else(|| Error::corrupted("internal: server transaction already finished"))?;
+            .ok_or_else(|| Error::internal("a server transaction used after it finished"))?;
         conn.query_drop(statement)
             .map_err(|e| self.errors.map(phase, e))
     }
@@ -628,7 +395,63 @@ impl ReadStore for Txn {
     }
 }
 
-impl WriteStore for Txn {
+impl WriteTxn for Txn {
+    fn store(&mut self) -> Result<Box<dyn WriteStore + '_>, Error> {
+        Ok(Box::new(Writing(self)))
+    }
+
+    fn commit(self: Box<Self>) -> Result<(), Error> {
+        self.finish("COMMIT", Phase::Commit)
+    }
+}
+
+/// The tables of a write transaction: the transaction itself, borrowed for its writes.
+struct Writing<'t>(&'t mut Txn);
+
+impl Deref for Writing<'_> {
+    type Target = Txn;
+    fn deref(&self) -> &Txn {
+        self.0
+    }
+}
+
+impl DerefMut for Writing<'_> {
+    fn deref_mut(&mut self) -> &mut Txn {
+        self.0
+    }
+}
+
+impl ReadStore for Writing<'_> {
+    fn header_entry(&self, slot: HeaderSlot) -> Result<Option<Vec<u8>>, Error> {
+        self.0.header_entry(slot)
+    }
+    fn record(&self, id: u64) -> Result<Option<Vec<u8>>, Error> {
+        self.0.record(id)
+    }
+    fn max_id(&self) -> Result<Option<u64>, Error> {
+        self.0.max_id()
+    }
+    fn last_seq(&self) -> Result<Option<u64>, Error> {
+        self.0.last_seq()
+    }
+    fn count(&self) -> Result<u64, Error> {
+        self.0.count()
+    }
+    fn order(&self) -> Result<Vec<(u64, u64)>, Error> {
+        self.0.order()
+    }
+    fn index_hits(&self, kind: IndexKind, tag: &Tag) -> Result<Vec<(u64, u64)>, Error> {
+        self.0.index_hits(kind, tag)
+    }
+    fn each_record(&self, f: RecordVisitor<'_>) -> Result<(), Error> {
+        self.0.each_record(f)
+    }
+    fn index_entries(&self, kind: IndexKind) -> Result<Vec<(Tag, u64, u64)>, Error> {
+        self.0.index_entries(kind)
+    }
+}
+
+impl WriteStore for Writing<'_> {
     fn put_header_entry(&mut self, slot: HeaderSlot, value: &[u8]) -> Result<(), Error> {
         let i = slot_index(slot);
         if self.existed[i] {

@@ -7,6 +7,9 @@
 //! [`Error::Busy`](crate::Error::Busy): no vault call waits longer than the timeout for a lock.
 //! Every other method, the non-blocking lock methods included, is the file backend's own, so the
 //! locks themselves (and their release by the OS when a process dies) are redb's.
+//!
+//! [`with_backoff`] is the one wait-and-retry loop of the engines: these locks, and the redb
+//! engine's wait for another process's write transaction.
 
 use std::fmt;
 use std::io;
@@ -19,10 +22,11 @@ use redb::{BackendError, StorageBackend};
 const FIRST_PAUSE: Duration = Duration::from_micros(200);
 const MAX_PAUSE: Duration = Duration::from_millis(20);
 
-/// A storage backend whose blocking lock methods give up after `timeout`.
+/// A storage backend (redb's file backend, or a caller's) whose blocking lock methods give up
+/// after `timeout`.
 #[derive(Debug)]
-pub(crate) struct BoundedLocks<B> {
-    inner: B,
+pub(crate) struct BoundedLocks {
+    inner: Box<dyn StorageBackend>,
     timeout: Duration,
 }
 
@@ -52,8 +56,38 @@ pub(crate) fn lock_timeout(e: &io::Error) -> Option<Duration> {
         .map(|t| t.waited)
 }
 
-impl<B: StorageBackend> BoundedLocks<B> {
-    pub(crate) fn new(inner: B, timeout: Duration) -> Self {
+/// Calls `attempt` until it gives a value or an error, pausing between calls (200 µs, doubling
+/// up to 20 ms); after `timeout` without either, returns `timed_out(waited)`.
+pub(crate) fn with_backoff<T, E>(
+    timeout: Duration,
+    mut attempt: impl FnMut() -> Result<Option<T>, E>,
+    timed_out: impl FnOnce(Duration) -> E,
+) -> Result<T, E> {
+    let start = Instant::now();
+    let mut pause = FIRST_PAUSE;
+    loop {
+        if let Some(value) = attempt()? {
+            return Ok(value);
+        }
+        let waited = start.elapsed();
+        if waited >= timeout {
+            return Err(timed_out(waited));
+        }
+        std::thread::sleep(pause.min(timeout - waited));
+        pause = (pause * 2).min(MAX_PAUSE);
+    }
+}
+
+impl BoundedLocks {
+    pub(crate) fn new(inner: impl StorageBackend, timeout: Duration) -> Self {
+        BoundedLocks {
+            inner: Box::new(inner),
+            timeout,
+        }
+    }
+
+    /// A caller's backend, already boxed.
+    pub(crate) fn boxed(inner: Box<dyn StorageBackend>, timeout: Duration) -> Self {
         BoundedLocks { inner, timeout }
     }
 
@@ -64,29 +98,30 @@ impl<B: StorageBackend> BoundedLocks<B> {
         attempt: impl Fn() -> Result<bool, BackendError>,
         blocking: impl FnOnce() -> Result<(), BackendError>,
     ) -> Result<(), BackendError> {
-        let start = Instant::now();
-        let mut pause = FIRST_PAUSE;
-        loop {
-            match attempt() {
-                Ok(true) => return Ok(()),
-                Ok(false) => {}
-                Err(BackendError::Unsupported) => return blocking(),
-                Err(e) => return Err(e),
-            }
-            let waited = start.elapsed();
-            if waited >= self.timeout {
-                return Err(BackendError::Io(io::Error::new(
+        let mut unsupported = false;
+        with_backoff(
+            self.timeout,
+            || match attempt() {
+                Ok(true) => Ok(Some(())),
+                Ok(false) => Ok(None),
+                Err(BackendError::Unsupported) => {
+                    unsupported = true;
+                    Ok(Some(()))
+                }
+                Err(e) => Err(e),
+            },
+            |waited| {
+                BackendError::Io(io::Error::new(
                     io::ErrorKind::WouldBlock,
                     LockTimeout { waited },
-                )));
-            }
-            std::thread::sleep(pause.min(self.timeout - waited));
-            pause = (pause * 2).min(MAX_PAUSE);
-        }
+                ))
+            },
+        )?;
+        if unsupported { blocking() } else { Ok(()) }
     }
 }
 
-impl<B: StorageBackend> StorageBackend for BoundedLocks<B> {
+impl StorageBackend for BoundedLocks {
     fn len(&self) -> Result<u64, io::Error> {
         self.inner.len()
     }

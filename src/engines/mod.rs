@@ -1,0 +1,170 @@
+//! The storage seam: what the vault's logic needs from a storage engine, and the one place that
+//! builds an engine for a [`Location`].
+//!
+//! The logic (`store/lookup.rs`, `store/write.rs`) sees only the traits here, so the same rules,
+//! records and blind indexes run over a redb file (`redb.rs`), memory or a caller's backend (also
+//! `redb.rs`), or a MySQL/MariaDB database (`mysql.rs`): any engine with ACID transactions over
+//! these tables (FORMAT.md §Tables). An engine stores bytes; it never sees a key or a plaintext.
+//! Each engine maps its own storage errors onto [`Error`].
+//!
+//! Adding an engine is one new file that implements [`Engine`] and one arm in [`connect`].
+
+mod bounded_locks;
+#[cfg(feature = "mysql")]
+pub(crate) mod mysql;
+pub(crate) mod redb;
+
+use crate::error::Error;
+use crate::index::{IndexKind, Tag};
+use crate::location::{Location, Target};
+use crate::options::OpenOptions;
+
+/// The two entries of the header table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum HeaderSlot {
+    /// The static header (FORMAT.md §Header).
+    Header,
+    /// The counters and their MAC (FORMAT.md §State).
+    State,
+}
+
+impl HeaderSlot {
+    /// The key of this entry in the header table.
+    pub(crate) fn key(self) -> &'static str {
+        match self {
+            HeaderSlot::Header => "header",
+            HeaderSlot::State => "state",
+        }
+    }
+}
+
+/// Called with `(id, sealed record)` for each record.
+pub(crate) type RecordVisitor<'a> = &'a mut dyn FnMut(u64, &[u8]) -> Result<(), Error>;
+
+/// Reads within one transaction (a consistent snapshot).
+pub(crate) trait ReadStore {
+    fn header_entry(&self, slot: HeaderSlot) -> Result<Option<Vec<u8>>, Error>;
+    /// The sealed record stored under `id`.
+    fn record(&self, id: u64) -> Result<Option<Vec<u8>>, Error>;
+    /// The largest stored id.
+    fn max_id(&self) -> Result<Option<u64>, Error>;
+    /// The largest insertion position in use.
+    fn last_seq(&self) -> Result<Option<u64>, Error>;
+    /// How many records are stored.
+    fn count(&self) -> Result<u64, Error>;
+    /// Every `(seq, id)` of the order table, by `seq`.
+    fn order(&self) -> Result<Vec<(u64, u64)>, Error>;
+    /// `(seq, id)` of every entry of index `kind` with `tag`, by `seq`.
+    fn index_hits(&self, kind: IndexKind, tag: &Tag) -> Result<Vec<(u64, u64)>, Error>;
+    /// Calls `f(id, sealed)` for every record, by id (for `verify`).
+    fn each_record(&self, f: RecordVisitor<'_>) -> Result<(), Error>;
+    /// Every `(tag, seq, id)` entry of index `kind` (for `verify`).
+    fn index_entries(&self, kind: IndexKind) -> Result<Vec<(Tag, u64, u64)>, Error>;
+}
+
+/// Reads and writes within one write transaction. Nothing is visible to others, or durable,
+/// until the engine commits it.
+pub(crate) trait WriteStore: ReadStore {
+    fn put_header_entry(&mut self, slot: HeaderSlot, value: &[u8]) -> Result<(), Error>;
+    fn put_record(&mut self, id: u64, sealed: &[u8]) -> Result<(), Error>;
+    fn remove_record(&mut self, id: u64) -> Result<(), Error>;
+    fn put_order(&mut self, seq: u64, id: u64) -> Result<(), Error>;
+    fn remove_order(&mut self, seq: u64) -> Result<(), Error>;
+    fn put_index(&mut self, kind: IndexKind, tag: &Tag, seq: u64, id: u64) -> Result<(), Error>;
+    fn remove_index(&mut self, kind: IndexKind, tag: &Tag, seq: u64) -> Result<(), Error>;
+    /// Removes every index entry.
+    fn clear_indexes(&mut self) -> Result<(), Error>;
+    /// Removes every record, order entry and index entry (the header stays).
+    fn clear_tokens(&mut self) -> Result<(), Error>;
+}
+
+/// One write transaction. Dropped without [`WriteTxn::commit`], it rolls back: nothing changes.
+pub(crate) trait WriteTxn {
+    /// The transaction's tables. Called once per transaction.
+    fn store(&mut self) -> Result<Box<dyn WriteStore + '_>, Error>;
+    /// Commits, durably before returning.
+    fn commit(self: Box<Self>) -> Result<(), Error>;
+}
+
+/// A storage engine: transactions over the vault's tables.
+pub(crate) trait Engine: Send + Sync {
+    /// Begins a read transaction: a consistent snapshot, ended when dropped.
+    fn begin_read(&self) -> Result<Box<dyn ReadStore + '_>, Error>;
+    /// Begins a write transaction, waiting up to the busy timeout for other writers.
+    fn begin_write(&self) -> Result<Box<dyn WriteTxn + '_>, Error>;
+    /// Creates the vault's tables where they do not exist yet (a new vault).
+    fn create_tables(&self) -> Result<(), Error>;
+    /// Whether the storage holds no vault header (a new vault may be written).
+    fn is_blank(&self) -> Result<bool, Error>;
+    /// This engine, able to write: an engine built with [`Access::Inspect`] re-opens its storage
+    /// for writing (the file engine first reads through a read-only view, so that a wrong
+    /// passphrase changes no byte); others return themselves.
+    fn into_writable(self: Box<Self>) -> Result<Box<dyn Engine>, Error>;
+    /// Gives free space back, where the engine can. `Ok(false)` when there was nothing to do.
+    fn compact(&mut self) -> Result<bool, Error>;
+    /// The bytes the vault takes: a file's size, or a server's tables as the server reports it.
+    fn stored_bytes(&self) -> Result<u64, Error>;
+    /// Removes what [`Access::Create`] made, after a creation that committed nothing (a new file
+    /// is deleted; a server database keeps its empty tables).
+    fn discard_new(self: Box<Self>);
+}
+
+/// What the caller is about to do with the engine [`connect`] builds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Access {
+    /// Create a vault: a file must not exist yet (it is created exclusively, mode 0600).
+    Create,
+    /// Read an existing vault without changing anything (a file is opened read-only);
+    /// [`Engine::into_writable`] then opens it for writing.
+    Inspect,
+}
+
+/// The engine for `location`: the one place that maps a location to an engine.
+pub(crate) fn connect(
+    location: &Location,
+    options: &OpenOptions,
+    access: Access,
+) -> Result<Box<dyn Engine>, Error> {
+    match location.target() {
+        Target::File(path) => redb::RedbEngine::file(path, options, access),
+        Target::Memory => redb::RedbEngine::memory(options),
+        Target::Backend(backend) => {
+            let taken = backend.take().ok_or_else(|| Error::InvalidLocation {
+                reason: format!(
+                    "the backend {location} was already opened; a backend holds one database, \
+                     so build a new Location::backend to open it again"
+                ),
+            })?;
+            redb::RedbEngine::backend(taken, &location.shown(), options)
+        }
+        #[cfg(feature = "mysql")]
+        Target::Server { url, scheme } if scheme == "mysql" => {
+            Ok(Box::new(mysql::MySqlEngine::connect(url, options)?))
+        }
+        Target::Server { scheme, .. } => Err(Error::InvalidLocation {
+            reason: format!(
+                "{location}: this build of tokenvault has no engine for {scheme}:// URLs{}",
+                if cfg!(feature = "mysql") {
+                    "; it knows mysql://"
+                } else {
+                    " (mysql:// needs the `mysql` feature)"
+                }
+            ),
+        }),
+    }
+}
+
+/// Runs `f`, turning a panic inside a storage engine into a typed error.
+///
+/// redb 4.6 trusts the pages it reads: some damaged pages make it panic (`unreachable!` in its
+/// b-tree code) instead of returning `Corrupted` (found by the `file_bytes` fuzz target and
+/// tests/reliability_damaged_files.rs). The integrity check on open rejects damage present when
+/// the file is opened; this catches what happens to the file afterwards. A second panic while
+/// unwinding still aborts the process; no code outside redb can prevent that.
+pub(crate) fn guarded<T>(during: &str, f: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
+        Err(Error::corrupted(format!(
+            "the storage engine failed on damaged data while {during}; verify the vault, or restore it from a backup"
+        )))
+    })
+}

@@ -1,0 +1,98 @@
+//! The driver's errors as vault errors: what the server said, or what happened to the
+//! connection, and what that means for the transaction (rolled back, or outcome unknown).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::engines::mysql::url::{invalid, url_error};
+use crate::error::Error;
+
+/// Which part of an operation an error came from: it decides what the error can promise.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Phase {
+    Connect,
+    Transaction,
+    Commit,
+}
+
+/// Server error codes tokenvault gives their own meaning.
+pub(super) mod code {
+    pub(in crate::engines::mysql) const BAD_DB: u16 = 1049;
+    pub(in crate::engines::mysql) const SERVER_SHUTDOWN: u16 = 1053;
+    pub(in crate::engines::mysql) const DUP_ENTRY: u16 = 1062;
+    pub(in crate::engines::mysql) const NO_SUCH_TABLE: u16 = 1146;
+    pub(in crate::engines::mysql) const LOCK_WAIT_TIMEOUT: u16 = 1205;
+    pub(in crate::engines::mysql) const LOCK_DEADLOCK: u16 = 1213;
+    /// MariaDB's "Connection was killed".
+    pub(in crate::engines::mysql) const CONNECTION_KILLED: u16 = 1927;
+    /// MySQL's "Query execution was interrupted" (`KILL QUERY`).
+    pub(in crate::engines::mysql) const QUERY_INTERRUPTED: u16 = 1317;
+}
+
+/// Turns the driver's errors into typed vault errors.
+#[derive(Clone)]
+pub(super) struct Errors {
+    pub(super) shown: String,
+    pub(super) busy_timeout: Duration,
+}
+
+impl Errors {
+    pub(super) fn map(&self, phase: Phase, e: mysql::Error) -> Error {
+        let lost = |detail: String| -> Error {
+            match phase {
+                Phase::Connect => Error::ServerUnreachable {
+                    server: self.shown.clone(),
+                    reason: detail,
+                },
+                Phase::Transaction => Error::Server {
+                    what: format!(
+                        "the connection to {} was lost during the transaction ({detail}); the server rolled it back, so the vault is as it was",
+                        self.shown
+                    ),
+                },
+                Phase::Commit => Error::Server {
+                    what: format!(
+                        "the connection to {} was lost while committing ({detail}); the change may or may not have been applied: check the vault before retrying",
+                        self.shown
+                    ),
+                },
+            }
+        };
+        match e {
+            mysql::Error::MySqlError(server) => match server.code {
+                code::LOCK_WAIT_TIMEOUT => Error::Busy {
+                    waited: self.busy_timeout,
+                },
+                code::BAD_DB => Error::VaultNotFound {
+                    path: PathBuf::from(&self.shown),
+                },
+                code::NO_SUCH_TABLE => Error::NotAVault {
+                    path: PathBuf::from(&self.shown),
+                },
+                code::CONNECTION_KILLED | code::SERVER_SHUTDOWN | code::QUERY_INTERRUPTED => {
+                    lost(format!("{} (error {})", server.message, server.code))
+                }
+                code::LOCK_DEADLOCK => Error::Server {
+                    what: format!(
+                        "the server broke a deadlock by rolling this transaction back (error {}); nothing was changed, retry",
+                        server.code
+                    ),
+                },
+                _ => Error::Server {
+                    what: format!("{} (error {})", server.message, server.code),
+                },
+            },
+            mysql::Error::DriverError(mysql::DriverError::Timeout) => Error::Busy {
+                waited: self.busy_timeout,
+            },
+            mysql::Error::DriverError(d) => lost(d.to_string()),
+            mysql::Error::IoError(io) => lost(io.to_string()),
+            mysql::Error::CodecError(c) => lost(c.to_string()),
+            mysql::Error::TlsError(t) => lost(format!("TLS: {t}")),
+            mysql::Error::UrlError(u) => invalid(url_error(&self.shown, u)),
+            mysql::Error::FromValueError(_) | mysql::Error::FromRowError(_) => {
+                Error::corrupted("a tokenvault table holds a value of an unexpected type")
+            }
+        }
+    }
+}

@@ -1,0 +1,162 @@
+//! Server URLs: `mysql://user:password@host:port/database?…` split into the driver's options and
+//! tokenvault's own parameters (`ssl-mode`, `connect_timeout`), with TLS chosen from `ssl-mode`.
+//! Messages name parameters, never values, so no password can leak.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use mysql::{Opts, OptsBuilder, PoolConstraints};
+
+use crate::error::Error;
+use crate::location::redact;
+
+/// How long connecting to the server may take before [`Error::ServerUnreachable`], unless the
+/// URL's `connect_timeout` says otherwise.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Connections a vault handle keeps at most (readers run in parallel; writers of one process
+/// queue in the group commit and use one).
+const POOL_MAX: usize = 16;
+
+/// A server URL split into the driver's options and tokenvault's own parameters.
+pub(crate) struct ServerUrl {
+    pub(crate) opts: OptsBuilder,
+    pub(crate) connect_timeout: Duration,
+    /// Parameters the caller asked to keep (`table` for a DBStore URL).
+    pub(crate) extra: HashMap<String, String>,
+    /// The URL without its password, for messages.
+    pub(crate) shown: String,
+}
+
+pub(super) fn invalid(reason: impl Into<String>) -> Error {
+    Error::InvalidLocation {
+        reason: reason.into(),
+    }
+}
+
+impl ServerUrl {
+    /// Parses `url`. tokenvault's parameters (`ssl-mode`, `connect_timeout`, and those in
+    /// `extra` for the caller) are taken off; the rest go to the driver, which rejects what it
+    /// does not know. Messages name parameters, never values, so no password can leak.
+    pub(crate) fn parse(url: &str, extra: &[&str]) -> Result<ServerUrl, Error> {
+        let shown = redact(url);
+        let mut parsed =
+            url::Url::parse(url).map_err(|e| invalid(format!("{shown} is not a URL: {e}")))?;
+        if !parsed.scheme().eq_ignore_ascii_case("mysql") {
+            return Err(invalid(format!("{shown}: the scheme must be mysql://")));
+        }
+        let database = parsed
+            .path_segments()
+            .and_then(|mut s| s.next().map(str::to_string))
+            .unwrap_or_default();
+        if database.is_empty() {
+            return Err(invalid(format!(
+                "{shown} names no database; write mysql://user@host/DATABASE"
+            )));
+        }
+        let mut ssl_mode = None;
+        let mut connect_timeout = DEFAULT_CONNECT_TIMEOUT;
+        let mut kept = HashMap::new();
+        let mut driver_pairs = Vec::new();
+        let mut pool_given = false;
+        let mut reset_given = false;
+        for (key, value) in parsed.query_pairs() {
+            match key.as_ref() {
+                "ssl-mode" | "ssl_mode" | "sslmode" => ssl_mode = Some(value.to_ascii_lowercase()),
+                "connect_timeout" => {
+                    connect_timeout = value
+                        .parse::<f64>()
+                        .ok()
+                        .and_then(|s| Duration::try_from_secs_f64(s).ok())
+                        .filter(|d| !d.is_zero())
+                        .ok_or_else(|| {
+                            invalid(format!(
+                                "{shown}: connect_timeout must be a positive number of seconds"
+                            ))
+                        })?;
+                }
+                k if extra.contains(&k) => {
+                    kept.insert(k.to_string(), value.into_owned());
+                }
+                k => {
+                    pool_given |= k == "pool_min" || k == "pool_max";
+                    reset_given |= k == "reset_connection";
+                    driver_pairs.push((key.into_owned(), value.into_owned()));
+                }
+            }
+        }
+        if driver_pairs.is_empty() {
+            parsed.set_query(None);
+        } else {
+            parsed
+                .query_pairs_mut()
+                .clear()
+                .extend_pairs(driver_pairs.iter());
+        }
+        let opts = Opts::from_url(parsed.as_str()).map_err(|e| invalid(url_error(&shown, e)))?;
+        // The driver's own TLS parameters (`root_cert_path`, …) are kept; `ssl-mode` adds to them.
+        let ssl = opts.get_ssl_opts().cloned().unwrap_or_default();
+        let mut pool = opts.get_pool_opts().clone();
+        if !pool_given {
+            let constraints = PoolConstraints::new(1, POOL_MAX)
+                .ok_or_else(|| Error::internal("the driver refused the pool constraints"))?;
+            pool = pool.with_constraints(constraints);
+        }
+        if !reset_given {
+            // Our transactions leave no session state behind, and a reset would drop the session
+            // settings and the prepared statements: two round trips per call.
+            pool = pool.with_reset_connection(false);
+        }
+        let mut builder = OptsBuilder::from_opts(opts)
+            .tcp_connect_timeout(Some(connect_timeout))
+            .pool_opts(pool);
+        builder = match ssl_mode.as_deref() {
+            None | Some("disabled") | Some("disable") => builder,
+            // Encrypted, but any certificate is accepted (a server's self-signed default).
+            Some("required") | Some("require") => builder.ssl_opts(
+                ssl.with_danger_accept_invalid_certs(true)
+                    .with_danger_skip_domain_validation(true),
+            ),
+            // The certificate must chain to a trusted root (`root_cert_path=PEM`, else the
+            // Mozilla roots), whatever host name it is for.
+            Some("verify_ca") | Some("verify-ca") => {
+                builder.ssl_opts(ssl.with_danger_skip_domain_validation(true))
+            }
+            // … and be for the host the URL names.
+            Some("verify_identity") | Some("verify-full") | Some("verify_full") => {
+                builder.ssl_opts(ssl)
+            }
+            Some(_) => {
+                return Err(invalid(format!(
+                    "{shown}: ssl-mode must be disabled, required, verify_ca or verify_identity"
+                )));
+            }
+        };
+        Ok(ServerUrl {
+            opts: builder,
+            connect_timeout,
+            extra: kept,
+            shown,
+        })
+    }
+}
+
+/// The driver's URL errors, by parameter name only (`InvalidValue` carries the value, which may
+/// be a password given as `?password=`).
+pub(super) fn url_error(shown: &str, e: mysql::UrlError) -> String {
+    match e {
+        mysql::UrlError::UnknownParameter(name) => format!(
+            "{shown}: unknown parameter {name:?} (tokenvault's own are ssl-mode and connect_timeout)"
+        ),
+        mysql::UrlError::InvalidValue(name, _) => {
+            format!("{shown}: invalid value for parameter {name:?}")
+        }
+        mysql::UrlError::FeatureRequired(_, name) => {
+            format!("{shown}: parameter {name:?} is not supported by this build")
+        }
+        mysql::UrlError::InvalidPoolConstraints { min, max } => {
+            format!("{shown}: pool_min {min} must not exceed pool_max {max}")
+        }
+        _ => format!("{shown} is not a usable MySQL URL"),
+    }
+}

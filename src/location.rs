@@ -1,0 +1,356 @@
+//! Where a vault lives: a redb file, memory, a storage backend of your own, or a database on a
+//! server named by a URL.
+//!
+//! A location is given as one string: `scheme://…` (a scheme of two or more letters) names a
+//! server database, anything else is a file path. Which engine serves a scheme is decided in one
+//! place, `engines::connect`. A server URL may carry a password, so a location never shows one:
+//! `Display` and `Debug` print the URL without it, and the URL itself is wiped from memory when
+//! dropped.
+
+use std::ffi::OsStr;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use zeroize::Zeroizing;
+
+/// Where a vault lives: a file (the default engine), memory only, a redb storage backend of your
+/// own, or a server database (`mysql://user:password@host:port/database`, with the `mysql`
+/// feature).
+///
+/// ```
+/// use tokenvault::Location;
+///
+/// let server = Location::parse("mysql://app:s3cret@db.internal/zohooauth");
+/// assert!(server.is_server());
+/// assert_eq!(server.to_string(), "mysql://app@db.internal/zohooauth"); // never the password
+///
+/// let file = Location::parse("tokens.vault");
+/// assert_eq!(file.as_path(), Some(std::path::Path::new("tokens.vault")));
+/// ```
+#[derive(Clone)]
+pub struct Location(Kind);
+
+#[derive(Clone)]
+enum Kind {
+    File(PathBuf),
+    Memory,
+    Backend(Backend),
+    Server(Zeroizing<String>),
+}
+
+/// A caller's redb backend, handed to the first engine built on it (a backend is one database).
+#[derive(Clone)]
+pub(crate) struct Backend {
+    name: PathBuf,
+    backend: Arc<Mutex<Option<Box<dyn redb::StorageBackend>>>>,
+}
+
+impl Backend {
+    /// The backend, the first time; `None` once an engine has taken it.
+    pub(crate) fn take(&self) -> Option<Box<dyn redb::StorageBackend>> {
+        self.backend
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+    }
+}
+
+/// What a location names, for `engines::connect`.
+pub(crate) enum Target<'a> {
+    File(&'a Path),
+    Memory,
+    Backend(&'a Backend),
+    /// The full URL, password included, and its scheme in lower case.
+    Server {
+        #[cfg_attr(not(feature = "mysql"), allow(dead_code))]
+        url: &'a str,
+        scheme: String,
+    },
+}
+
+impl Location {
+    /// A server location when `text` is a URL (`scheme://…`, the scheme two or more letters,
+    /// digits, `+`, `-` or `.`), else a file path.
+    pub fn parse(text: impl AsRef<OsStr>) -> Location {
+        let text = text.as_ref();
+        match text.to_str() {
+            Some(s) if scheme_of(s).is_some() => {
+                Location(Kind::Server(Zeroizing::new(s.to_string())))
+            }
+            _ => Location(Kind::File(PathBuf::from(text))),
+        }
+    }
+
+    /// A file location, whatever the path looks like.
+    pub fn file(path: impl Into<PathBuf>) -> Location {
+        Location(Kind::File(path.into()))
+    }
+
+    /// A vault in this process's memory only (tests, fuzzing): nothing is written to disk, and
+    /// each open of this location starts from nothing, so only `create` (or `open_or_create`)
+    /// makes sense here. Always held by one handle ([`OpenOptions::single_process`](crate::OpenOptions::single_process)).
+    pub fn memory() -> Location {
+        Location(Kind::Memory)
+    }
+
+    /// A vault on a redb storage backend of your own (a wrapper around redb's `FileBackend` that
+    /// injects faults, say). `name` is what errors and [`Vault::path`](crate::Vault::path) show.
+    /// The first open or create takes the backend; opening the same location again is
+    /// [`Error::InvalidLocation`](crate::Error::InvalidLocation). Always held by one handle
+    /// unless the backend has file locks and [`OpenOptions::single_process`](crate::OpenOptions::single_process)
+    /// is off.
+    pub fn backend(backend: impl redb::StorageBackend, name: impl Into<PathBuf>) -> Location {
+        Location(Kind::Backend(Backend {
+            name: name.into(),
+            backend: Arc::new(Mutex::new(Some(Box::new(backend)))),
+        }))
+    }
+
+    /// Whether this names a database on a server.
+    pub fn is_server(&self) -> bool {
+        matches!(self.0, Kind::Server(_))
+    }
+
+    /// The file path, for a file location.
+    pub fn as_path(&self) -> Option<&Path> {
+        match &self.0 {
+            Kind::File(path) => Some(path),
+            _ => None,
+        }
+    }
+
+    /// What the engines need to know.
+    pub(crate) fn target(&self) -> Target<'_> {
+        match &self.0 {
+            Kind::File(path) => Target::File(path),
+            Kind::Memory => Target::Memory,
+            Kind::Backend(backend) => Target::Backend(backend),
+            Kind::Server(url) => Target::Server {
+                url,
+                scheme: scheme_of(url).unwrap_or_default().to_ascii_lowercase(),
+            },
+        }
+    }
+
+    /// What messages and [`Vault::path`](crate::Vault::path) show: the path, the backend's name,
+    /// or the URL without its password.
+    pub(crate) fn shown(&self) -> PathBuf {
+        match &self.0 {
+            Kind::File(path) => path.clone(),
+            Kind::Backend(backend) => backend.name.clone(),
+            _ => PathBuf::from(self.to_string()),
+        }
+    }
+
+    /// A warning to show when users other than the owner can read or write the vault file, or
+    /// replace it (a folder they can write to, without the sticky bit); `None` when only its
+    /// owner can, when the file cannot be inspected, for a location that is not a file, and on
+    /// platforms without Unix permissions. The secrets in the file are encrypted either way, but
+    /// a readable file lets anyone attack the passphrase offline. The library never prints: the
+    /// CLI and the Python package show it.
+    ///
+    /// Vaults are created with mode 0600; a file copied or restored by other means may not be.
+    pub fn permission_warning(&self) -> Option<String> {
+        let path = self.as_path()?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(path).ok()?.permissions().mode();
+            if mode & 0o077 != 0 {
+                return Some(format!(
+                    "{} can be accessed by other users (mode {:03o}); restrict it with \
+                     `chmod 600 {}`",
+                    path.display(),
+                    mode & 0o777,
+                    path.display()
+                ));
+            }
+            let parent = match path.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p,
+                _ => Path::new("."),
+            };
+            let folder = std::fs::metadata(parent).ok()?.permissions().mode();
+            if folder & 0o022 != 0 && folder & 0o1000 == 0 {
+                return Some(format!(
+                    "other users can replace {}: its folder {} is writable by them (mode {:03o})",
+                    path.display(),
+                    parent.display(),
+                    folder & 0o777
+                ));
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = path;
+        None
+    }
+}
+
+impl PartialEq for Location {
+    fn eq(&self, other: &Location) -> bool {
+        match (&self.0, &other.0) {
+            (Kind::File(a), Kind::File(b)) => a == b,
+            (Kind::Server(a), Kind::Server(b)) => a == b,
+            (Kind::Backend(a), Kind::Backend(b)) => Arc::ptr_eq(&a.backend, &b.backend),
+            // Each in-memory vault is its own.
+            _ => false,
+        }
+    }
+}
+
+impl From<&Path> for Location {
+    fn from(path: &Path) -> Location {
+        Location::parse(path)
+    }
+}
+
+impl From<PathBuf> for Location {
+    fn from(path: PathBuf) -> Location {
+        Location::parse(path)
+    }
+}
+
+impl From<&PathBuf> for Location {
+    fn from(path: &PathBuf) -> Location {
+        Location::parse(path)
+    }
+}
+
+impl From<&str> for Location {
+    fn from(text: &str) -> Location {
+        Location::parse(text)
+    }
+}
+
+impl From<String> for Location {
+    fn from(text: String) -> Location {
+        Location::parse(text)
+    }
+}
+
+impl From<&String> for Location {
+    fn from(text: &String) -> Location {
+        Location::parse(text)
+    }
+}
+
+impl From<&Location> for Location {
+    fn from(location: &Location) -> Location {
+        location.clone()
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            Kind::File(path) => write!(f, "{}", path.display()),
+            Kind::Memory => f.write_str("<memory>"),
+            Kind::Backend(backend) => write!(f, "{}", backend.name.display()),
+            Kind::Server(url) => f.write_str(&redact(url)),
+        }
+    }
+}
+
+impl fmt::Debug for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            Kind::File(path) => f.debug_tuple("File").field(path).finish(),
+            Kind::Memory => f.write_str("Memory"),
+            Kind::Backend(backend) => f.debug_tuple("Backend").field(&backend.name).finish(),
+            Kind::Server(url) => f.debug_tuple("Server").field(&redact(url)).finish(),
+        }
+    }
+}
+
+/// The scheme of `text` if it is a URL: two or more characters, a letter first, then letters,
+/// digits, `+`, `-` or `.`, followed by `://`. (One letter is a drive, `C://`, not a scheme.)
+fn scheme_of(text: &str) -> Option<&str> {
+    let (scheme, _) = text.split_once("://")?;
+    let mut chars = scheme.chars();
+    let first = chars.next()?;
+    let valid = first.is_ascii_alphabetic()
+        && scheme.len() >= 2
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    valid.then_some(scheme)
+}
+
+/// `scheme://user:password@host/…` → `scheme://user@host/…`; a `password=` query parameter is
+/// replaced too. Works on any text, well-formed or not, without a URL parser, so the feature-less
+/// build redacts the same way.
+pub(crate) fn redact(url: &str) -> String {
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+        return url.to_string();
+    };
+    let rest = &url[scheme_end..];
+    // The user information ends at the last `@` before the query: a password with an unescaped
+    // `/` or `@` must not leak either.
+    let query_start = rest.find(['?', '#']).unwrap_or(rest.len());
+    let (user, rest) = match rest[..query_start].rfind('@') {
+        Some(at) => {
+            let user = &rest[..at];
+            let name = user.split_once(':').map_or(user, |(name, _)| name);
+            (format!("{name}@"), &rest[at + 1..])
+        }
+        None => (String::new(), rest),
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (host, tail) = rest.split_at(authority_end);
+    let authority = format!("{user}{host}");
+    let tail = match tail.split_once('?') {
+        Some((path, query)) => {
+            let query: Vec<String> = query
+                .split('&')
+                .map(|pair| match pair.split_once('=') {
+                    Some((key, _)) if key.eq_ignore_ascii_case("password") => {
+                        format!("{key}=***")
+                    }
+                    _ => pair.to_string(),
+                })
+                .collect();
+            format!("{path}?{}", query.join("&"))
+        }
+        None => tail.to_string(),
+    };
+    format!("{}{authority}{tail}", &url[..scheme_end])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_password_never_shows() {
+        let l = Location::parse("mysql://app:p%40ss:word@db:3307/zohooauth?table=x");
+        assert_eq!(l.to_string(), "mysql://app@db:3307/zohooauth?table=x");
+        assert!(!format!("{l:?}").contains("word"));
+        assert_eq!(
+            redact("mysql://db/x?user=app&password=hunter2&ssl-mode=required"),
+            "mysql://db/x?user=app&password=***&ssl-mode=required"
+        );
+        assert_eq!(redact("mysql://app@db/x"), "mysql://app@db/x");
+        assert_eq!(redact("mysql://:pw@db"), "mysql://@db");
+        assert_eq!(redact("mysql://app:a/b@c@db/x"), "mysql://app@db/x");
+    }
+
+    #[test]
+    fn only_urls_name_servers() {
+        assert!(Location::parse("MySQL://db/x").is_server());
+        assert!(Location::parse("postgres://db/x").is_server());
+        assert!(!Location::parse("mysql:/db").is_server());
+        assert!(!Location::parse("./mysql://x").is_server());
+        assert!(!Location::parse("C://x").is_server());
+        assert!(!Location::file("mysql://db/x").is_server());
+        assert!(!Location::memory().is_server());
+    }
+
+    #[test]
+    fn a_backend_is_taken_once() {
+        let location = Location::backend(redb::backends::InMemoryBackend::new(), "mine");
+        let Target::Backend(backend) = location.target() else {
+            panic!("a backend location names a backend");
+        };
+        assert!(backend.take().is_some());
+        assert!(backend.take().is_none());
+        assert_eq!(location.to_string(), "mine");
+    }
+}

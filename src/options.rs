@@ -1,0 +1,97 @@
+//! How a vault is opened: the busy timeout, whether one process holds it alone, the integrity
+//! check, and the key-derivation cost of a vault being created. The entry points that take these
+//! options (open, create, open-or-create, create-with-tokens) live in `store/open.rs`; the
+//! engines read the options they need when `engines::connect` builds them.
+
+use std::time::Duration;
+
+use crate::crypto::KdfParams;
+
+/// How long a write waits for another process to release the vault before failing with
+/// [`Error::Busy`](crate::Error::Busy), unless [`OpenOptions::busy_timeout`] says otherwise.
+pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Options for opening or creating a vault, and the entry points that use them:
+/// [`open`](OpenOptions::open), [`create`](OpenOptions::create),
+/// [`open_or_create`](OpenOptions::open_or_create) and
+/// [`create_with_tokens`](OpenOptions::create_with_tokens).
+///
+/// ```
+/// use std::time::Duration;
+/// use tokenvault::{KdfParams, Location, OpenOptions};
+///
+/// # fn main() -> Result<(), tokenvault::Error> {
+/// let options = OpenOptions::new()
+///     .busy_timeout(Duration::from_secs(30))
+///     .kdf(KdfParams::insecure_for_tests()); // production code keeps the default
+/// let (vault, created) = options.open_or_create(Location::memory(), "correct horse")?;
+/// assert!(created && vault.is_empty()?);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+pub struct OpenOptions {
+    pub(crate) busy_timeout: Duration,
+    pub(crate) single_process: bool,
+    pub(crate) check_integrity: bool,
+    pub(crate) kdf: KdfParams,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions {
+            busy_timeout: DEFAULT_BUSY_TIMEOUT,
+            single_process: false,
+            check_integrity: true,
+            kdf: KdfParams::default(),
+        }
+    }
+}
+
+impl OpenOptions {
+    /// Default options: a busy timeout of [`DEFAULT_BUSY_TIMEOUT`], shared by several processes,
+    /// the integrity check on, and [`KdfParams::default`] for a vault created with them.
+    pub fn new() -> Self {
+        OpenOptions::default()
+    }
+
+    /// How long an operation waits for other processes (their write transactions, their file
+    /// locks, a vault another process is still creating) before [`Error::Busy`](crate::Error::Busy).
+    /// It bounds waits, not work: key derivation and the integrity check take the time they
+    /// take.
+    pub fn busy_timeout(mut self, timeout: Duration) -> Self {
+        self.busy_timeout = timeout;
+        self
+    }
+
+    /// Holds the vault for this handle alone (default: no, several processes share it).
+    ///
+    /// The file is locked whole for the handle's life (redb's exclusive mode), so a lookup skips
+    /// the cross-process locking every transaction otherwise takes (`find_token` about 30%
+    /// faster: docs/BENCHMARKS.md). Every other open of the file, from any process and in either
+    /// mode, fails with [`Error::AlreadyOpen`](crate::Error::AlreadyOpen) until this handle is
+    /// dropped. For one process that keeps the vault open, such as a single-worker service. An
+    /// in-memory location and a backend of your own are always held this way.
+    pub fn single_process(mut self, yes: bool) -> Self {
+        self.single_process = yes;
+        self
+    }
+
+    /// Whether opening a vault (a file, or a backend of your own) first verifies every page's
+    /// checksum (default: yes). The check costs time proportional to the file (about 20 ms for
+    /// 10k tokens, 80 ms for 100k; docs/BENCHMARKS.md), and turns damage already in the file into
+    /// [`Error::Corrupted`](crate::Error::Corrupted) at open instead of a failure, or a silently
+    /// missed entry, later. Turn it off only where the storage is trusted and start-up time
+    /// matters.
+    pub fn check_integrity(mut self, yes: bool) -> Self {
+        self.check_integrity = yes;
+        self
+    }
+
+    /// The key-derivation cost of a vault created with these options (default:
+    /// [`KdfParams::default`], RFC 9106's second recommendation). An existing vault keeps its own.
+    pub fn kdf(mut self, kdf: KdfParams) -> Self {
+        self.kdf = kdf;
+        self
+    }
+}
