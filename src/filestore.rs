@@ -11,19 +11,14 @@ use crate::format::MAX_PLAINTEXT;
 use crate::rules;
 use crate::token::Token;
 
-/// The header the SDK writes (10 columns).
-pub const HEADER: [&str; 10] = [
-    "id",
-    "user_name",
-    "client_id",
-    "client_secret",
-    "refresh_token",
-    "access_token",
-    "grant_token",
-    "expiry_time",
-    "redirect_uri",
-    "api_domain",
-];
+/// The header the SDK writes (10 columns): the token's fields in their order, but for the one
+/// column the CSV names differently, `redirect_uri` for the field `redirect_url`.
+pub const HEADER: [&str; 10] = {
+    let mut header = Token::FIELDS;
+    assert!(matches!(header[8].as_bytes(), b"redirect_url"));
+    header[8] = "redirect_uri";
+    header
+};
 
 /// The longest field accepted on import. Real tokens are under 200 bytes.
 pub const MAX_FIELD_LEN: usize = 16 * 1024;

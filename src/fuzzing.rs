@@ -24,6 +24,7 @@ pub use damage::{
     make_base_vault,
 };
 pub use memory_file::MemoryFile;
+pub use model::{Model, Refusal};
 pub use ops::{Op, decode_ops, fuzz_ops, run_ops};
 
 /// The passphrase of every vault the fuzz targets make.

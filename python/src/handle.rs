@@ -93,7 +93,9 @@ impl PyVault {
             .detach(|| {
                 kdf_pool::run(|| match create {
                     Some(kdf) => options.kdf(kdf).open_or_create(location, &*passphrase),
-                    None => options.open(location, &*passphrase).map(|vault| (vault, false)),
+                    None => options
+                        .open(location, &*passphrase)
+                        .map(|vault| (vault, false)),
                 })
             })?
             .map_err(to_py)?;
@@ -356,10 +358,9 @@ pub(crate) fn create_from_filestore<'py>(
         let tokens = read_filestore(&csv_path)?;
         let rows = tokens.len();
         let location = Location::parse(&path);
-        let (_, summary) = kdf_pool::run(|| {
-            options.create_with_tokens(&location, &*passphrase, tokens)
-        })?
-        .map_err(to_py)?;
+        let (_, summary) =
+            kdf_pool::run(|| options.create_with_tokens(&location, &*passphrase, tokens))?
+                .map_err(to_py)?;
         Ok((rows, summary))
     })?;
     import_counts(py, rows, summary)

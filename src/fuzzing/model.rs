@@ -1,16 +1,28 @@
-//! The FileStore's rules as a plain model over rows, for the `ops_model` target.
+//! The FileStore's rules as a plain model over rows: the one test model, for the `ops_model`
+//! fuzz target and `tests/model_props.rs`.
 
-use crate::fuzzing::ops::Refusal;
 use crate::store::SaveOutcome;
 use crate::token::Token;
+
+/// What an operation's error was, as far as the model can tell.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// No token with that id.
+    NotFound,
+    /// A save the FileStore refuses: "user authentication details not found".
+    MissingAuthDetails,
+    /// An id that is not a canonical decimal.
+    InvalidId,
+}
 
 /// The FileStore's rules (`../shared/reference/filestore-rules.md`) over rows in file order,
 /// written apart from `src/rules.rs` so that agreement means something. Rows hold no empty
 /// strings (the FileStore reads an empty field back as absent). tokenvault's documented
 /// divergences: `find` falls back to the id when no rule applies; ids are canonical decimals.
 #[derive(Clone, Default)]
-pub(crate) struct Model {
-    pub(crate) rows: Vec<Token>,
+pub struct Model {
+    /// The stored rows, in file order.
+    pub rows: Vec<Token>,
 }
 
 fn field_matches(query: Option<&str>, row: Option<&str>) -> bool {
@@ -87,7 +99,8 @@ impl Model {
             .position(|row| row.id.as_deref() == Some(id))
     }
 
-    pub(crate) fn find(&self, q: &Token) -> Option<Token> {
+    /// `find_token`.
+    pub fn find(&self, q: &Token) -> Option<Token> {
         let at = match (&q.id, Model::no_rule_applies(q)) {
             (Some(id), true) => self.by_id(id),
             _ => self.select(q),
@@ -97,7 +110,8 @@ impl Model {
         Some(found)
     }
 
-    pub(crate) fn save(&mut self, t: &Token) -> Result<(Token, SaveOutcome), Refusal> {
+    /// `save_token`: the merged token and what the save did.
+    pub fn save(&mut self, t: &Token) -> Result<(Token, SaveOutcome), Refusal> {
         self.save_row(t, false)
     }
 
@@ -137,7 +151,8 @@ impl Model {
         Ok((merged, SaveOutcome::Inserted))
     }
 
-    pub(crate) fn take(&mut self, id: &str, remove: bool) -> Result<Token, Refusal> {
+    /// `find_token_by_id` (or, with `remove`, `delete_token`).
+    pub fn take(&mut self, id: &str, remove: bool) -> Result<Token, Refusal> {
         let at = self.by_id(id).ok_or(Refusal::NotFound)?;
         Ok(if remove {
             self.rows.remove(at)

@@ -1,7 +1,7 @@
 //! Target `ops_model`: operation sequences against a vault and against [`Model`].
 
 use crate::error::Error;
-use crate::fuzzing::model::Model;
+use crate::fuzzing::model::{Model, Refusal};
 use crate::fuzzing::{MemoryFile, PASSPHRASE, create_vault, open_vault};
 use crate::token::{Secret, Token};
 
@@ -123,14 +123,6 @@ pub fn decode_ops(data: &[u8]) -> Vec<Op> {
         ops.push(op);
     }
     ops
-}
-
-/// What an operation's error was, as far as the model can tell.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) enum Refusal {
-    NotFound,
-    MissingAuthDetails,
-    InvalidId,
 }
 
 fn refusal(e: Error) -> Refusal {

@@ -17,52 +17,120 @@ use crate::error::Error;
 use crate::store::write::{SaveOutcome, Writer};
 use crate::token::Token;
 
+/// Where one operation's result is left for the thread that queued it.
+pub(crate) type Slot<R> = Arc<Mutex<Outcome<R>>>;
+
+/// One operation's result: staged while its transaction runs, published (and only then seen by
+/// the thread that queued it) once the transaction has committed or failed as a whole.
+pub(crate) struct Outcome<R> {
+    staged: Option<Result<R, Error>>,
+    published: Option<Result<R, Error>>,
+}
+
+impl<R> Default for Outcome<R> {
+    fn default() -> Self {
+        Outcome {
+            staged: None,
+            published: None,
+        }
+    }
+}
+
+impl<R> Outcome<R> {
+    fn stage(&mut self, result: Result<R, Error>) {
+        self.staged = Some(result);
+    }
+
+    /// The transaction ended: with `Ok`, the staged result stands; with an error, every
+    /// operation of the batch has that error (its staged result was rolled back).
+    fn publish(&mut self, batch: &Result<(), Error>) {
+        let staged = self.staged.take();
+        self.published = Some(match batch {
+            Ok(()) => {
+                staged.unwrap_or_else(|| Err(Error::internal("a batched write was not applied")))
+            }
+            Err(e) => Err(replicate(e)),
+        });
+    }
+}
+
+/// A queued write, with the typed slot its result goes to.
 pub(crate) enum WriteOp {
-    Save(Box<Token>),
-    Delete(String),
-    DeleteAll,
+    Save(Box<Token>, Slot<(Box<Token>, SaveOutcome)>),
+    Delete(String, Slot<()>),
+    DeleteAll(Slot<()>),
 }
 
-pub(crate) enum WriteResult {
-    Saved(Box<Token>, SaveOutcome),
-    Deleted,
-    Cleared,
-}
+impl WriteOp {
+    /// A save of `token`, and the slot its result will be in.
+    pub(crate) fn save(token: Token) -> (WriteOp, Slot<(Box<Token>, SaveOutcome)>) {
+        let slot = Slot::default();
+        (WriteOp::Save(Box::new(token), slot.clone()), slot)
+    }
 
-type Slot = Arc<Mutex<Option<Result<WriteResult, Error>>>>;
+    /// A delete of the token `id`, and the slot its result will be in.
+    pub(crate) fn delete(id: &str) -> (WriteOp, Slot<()>) {
+        let slot = Slot::default();
+        (WriteOp::Delete(id.to_string(), slot.clone()), slot)
+    }
+
+    /// A delete of every token, and the slot its result will be in.
+    pub(crate) fn delete_all() -> (WriteOp, Slot<()>) {
+        let slot = Slot::default();
+        (WriteOp::DeleteAll(slot.clone()), slot)
+    }
+
+    /// The batch this operation was in ended (committed, rolled back, or failed as a whole):
+    /// its result becomes visible to the thread that queued it.
+    fn publish(&self, batch: &Result<(), Error>) {
+        match self {
+            WriteOp::Save(_, slot) => lock(slot).publish(batch),
+            WriteOp::Delete(_, slot) | WriteOp::DeleteAll(slot) => lock(slot).publish(batch),
+        }
+    }
+}
 
 #[derive(Default)]
 pub(crate) struct Batcher {
-    queue: Mutex<Vec<(WriteOp, Slot)>>,
+    queue: Mutex<Vec<WriteOp>>,
     commit: Mutex<()>,
     /// Bumped (and `released` notified) each time the commit lock is given up.
     releases: Mutex<u64>,
     released: Condvar,
 }
 
-/// Applies each operation in order. An operation refused for its input (not found, missing
-/// details…) changed nothing (see `write.rs`) and gets its error; the others go on. Any other
-/// error may come after a partial change, so it aborts the whole transaction, and every
-/// operation of the batch gets it.
-pub(crate) fn apply_all(
-    writer: &mut Writer<'_>,
-    ops: Vec<WriteOp>,
-) -> Result<Vec<Result<WriteResult, Error>>, Error> {
-    let mut results = Vec::with_capacity(ops.len());
+/// Applies each operation in order, leaving each result in its slot, and says whether any was
+/// applied. An operation refused for its input (not found, missing details…) changed nothing
+/// (see `write.rs`) and gets its error; the others go on. Any other error may come after a
+/// partial change, so it aborts the whole transaction (the caller gives every operation of the
+/// batch that error).
+pub(crate) fn apply_all(writer: &mut Writer<'_>, ops: &[WriteOp]) -> Result<bool, Error> {
+    let mut applied = false;
     for op in ops {
-        let result = match op {
-            WriteOp::Save(mut token) => writer
-                .save(&mut token)
-                .map(|outcome| WriteResult::Saved(token, outcome)),
-            WriteOp::Delete(id) => writer.delete(&id).map(|()| WriteResult::Deleted),
-            WriteOp::DeleteAll => writer.delete_all().map(|()| WriteResult::Cleared),
-        };
-        match result {
-            Err(e) if !is_refusal(&e) => return Err(e),
-            other => results.push(other),
+        match op {
+            WriteOp::Save(token, slot) => {
+                let mut token = token.clone();
+                let result = writer.save(&mut token).map(|outcome| (token, outcome));
+                applied |= keep(result, slot)?;
+            }
+            WriteOp::Delete(id, slot) => applied |= keep(writer.delete(id), slot)?,
+            WriteOp::DeleteAll(slot) => applied |= keep(writer.delete_all(), slot)?,
         }
     }
-    Ok(results)
+    Ok(applied)
+}
+
+/// Leaves `result` in `slot` and says whether the operation was applied; an error that is not a
+/// refusal is returned instead, to abort the batch.
+fn keep<R>(result: Result<R, Error>, slot: &Slot<R>) -> Result<bool, Error> {
+    match result {
+        Err(e) if !is_refusal(&e) => Err(e),
+        result => {
+            let applied = result.is_ok();
+            lock(slot).stage(result);
+            Ok(applied)
+        }
+    }
 }
 
 /// Errors raised before an operation's first mutation, because of its input.
@@ -78,19 +146,20 @@ fn is_refusal(e: &Error) -> bool {
 }
 
 impl Batcher {
-    /// Queues `op` and returns its result once a transaction holding it has committed.
-    /// `run` executes a batch in one transaction and commits it.
-    pub(crate) fn submit(
+    /// Queues `op` and returns the result left in `slot` (`op`'s own) once the transaction
+    /// holding it has ended. `run` executes a batch in one transaction, leaving each
+    /// operation's result in its slot (`apply_all`); when it fails, every operation of the batch
+    /// gets its error.
+    pub(crate) fn submit<R>(
         &self,
-        op: WriteOp,
-        run: impl FnOnce(Vec<WriteOp>) -> Result<Vec<Result<WriteResult, Error>>, Error>,
-    ) -> Result<WriteResult, Error> {
-        let slot: Slot = Arc::new(Mutex::new(None));
-        lock(&self.queue).push((op, slot.clone()));
+        (op, slot): (WriteOp, Slot<R>),
+        run: impl FnOnce(&[WriteOp]) -> Result<(), Error>,
+    ) -> Result<R, Error> {
+        lock(&self.queue).push(op);
         let _commit = loop {
             // Read before looking at the slot and the lock, so a release in between is seen.
             let seen = *lock(&self.releases);
-            if let Some(done) = lock(&slot).take() {
+            if let Some(done) = lock(&slot).published.take() {
                 return done;
             }
             match self.commit.try_lock() {
@@ -108,24 +177,17 @@ impl Batcher {
                 }
             }
         };
-        if let Some(done) = lock(&slot).take() {
+        if let Some(done) = lock(&slot).published.take() {
             return done;
         }
         let batch = std::mem::take(&mut *lock(&self.queue));
-        let (ops, slots): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
-        match run(ops) {
-            Ok(results) => {
-                for (slot, result) in slots.iter().zip(results) {
-                    *lock(slot) = Some(result);
-                }
-            }
-            Err(e) => {
-                for slot in &slots {
-                    *lock(slot) = Some(Err(replicate(&e)));
-                }
-            }
+        let ended = run(&batch);
+        for op in &batch {
+            op.publish(&ended);
         }
-        let mine = lock(&slot).take();
+        // Every operation of a batch has its result published before the commit lock is
+        // released, and this one was in the batch just run.
+        let mine = lock(&slot).published.take();
         mine.unwrap_or_else(|| Err(Error::internal("a batched write ended without a result")))
     }
 }
@@ -175,28 +237,30 @@ fn replicate(e: &Error) -> Error {
 mod tests {
     use super::*;
 
-    fn save(id: usize) -> WriteOp {
-        WriteOp::Save(Box::new(Token {
+    fn save(id: usize) -> (WriteOp, Slot<(Box<Token>, SaveOutcome)>) {
+        WriteOp::save(Token {
             id: Some(id.to_string()),
             ..Token::default()
-        }))
+        })
     }
 
     /// Echoes each save back as its result, as `apply_all` would, after `pause`.
     fn echo(
         pause: Duration,
         batches: &Mutex<Vec<usize>>,
-    ) -> impl FnOnce(Vec<WriteOp>) -> Result<Vec<Result<WriteResult, Error>>, Error> + '_ {
+    ) -> impl FnOnce(&[WriteOp]) -> Result<(), Error> + '_ {
         move |ops| {
             std::thread::sleep(pause);
             lock(batches).push(ops.len());
-            Ok(ops
-                .into_iter()
-                .map(|op| match op {
-                    WriteOp::Save(t) => Ok(WriteResult::Saved(t, SaveOutcome::Inserted)),
-                    _ => Ok(WriteResult::Cleared),
-                })
-                .collect())
+            for op in ops {
+                match op {
+                    WriteOp::Save(t, slot) => {
+                        lock(slot).stage(Ok((t.clone(), SaveOutcome::Inserted)))
+                    }
+                    WriteOp::Delete(_, slot) | WriteOp::DeleteAll(slot) => lock(slot).stage(Ok(())),
+                }
+            }
+            Ok(())
         }
     }
 
@@ -211,12 +275,8 @@ mod tests {
                     for k in 0..50 {
                         let id = thread * 1000 + k;
                         let pause = Duration::from_micros(200);
-                        match batcher.submit(save(id), echo(pause, batches)) {
-                            Ok(WriteResult::Saved(t, _)) => {
-                                assert_eq!(t.id, Some(id.to_string()))
-                            }
-                            _ => panic!("wrong result for {id}"),
-                        }
+                        let (token, _) = batcher.submit(save(id), echo(pause, batches)).unwrap();
+                        assert_eq!(token.id, Some(id.to_string()), "wrong result for {id}");
                     }
                 });
             }

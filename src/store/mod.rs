@@ -24,7 +24,7 @@ use crate::token::Token;
 pub use maintenance::{ImportSummary, VaultInfo, VerifyReport};
 pub use write::SaveOutcome;
 
-use batch::{Batcher, WriteOp, WriteResult};
+use batch::{Batcher, Slot, WriteOp};
 use keys::Unlocked;
 
 /// An unlocked vault: an encrypted token store in one file.
@@ -153,16 +153,14 @@ impl Vault {
         self.batcher.exclusive(|| self.write(f))
     }
 
-    fn submit(&self, op: WriteOp) -> Result<WriteResult, Error> {
+    fn submit<R>(&self, op: (WriteOp, Slot<R>)) -> Result<R, Error> {
         self.batcher.submit(op, |ops| {
             // A batch whose every operation was refused for its input changed nothing: it is
             // rolled back, not committed, so bad input leaves the file as it was.
             self.transact(|w| {
-                let results = batch::apply_all(w, ops)?;
-                Ok(if results.iter().all(Result::is_err) {
-                    Finish::Discard(results)
-                } else {
-                    Finish::Commit(results)
+                Ok(match batch::apply_all(w, ops)? {
+                    true => Finish::Commit(()),
+                    false => Finish::Discard(()),
                 })
             })
         })
@@ -196,20 +194,14 @@ impl Vault {
     /// inserts it, assigning the next id (`max + 1`) when it has none. On return `token` holds
     /// its id and the merged fields. Durable when it returns.
     pub fn save_token(&self, token: &mut Token) -> Result<SaveOutcome, Error> {
-        match self.submit(WriteOp::Save(Box::new(token.clone())))? {
-            WriteResult::Saved(saved, outcome) => {
-                *token = *saved;
-                Ok(outcome)
-            }
-            _ => Err(Error::internal(
-                "a save was answered with another operation's result",
-            )),
-        }
+        let (saved, outcome) = self.submit(WriteOp::save(token.clone()))?;
+        *token = *saved;
+        Ok(outcome)
     }
 
     /// Deletes the token with `id`; [`Error::TokenNotFound`] if there is none.
     pub fn delete_token(&self, id: &str) -> Result<(), Error> {
-        self.submit(WriteOp::Delete(id.to_string())).map(drop)
+        self.submit(WriteOp::delete(id))
     }
 
     /// Every stored token, in insertion order (updates keep their place).
@@ -224,7 +216,7 @@ impl Vault {
 
     /// Deletes every token. The vault, its keys and its passphrase stay.
     pub fn delete_tokens(&self) -> Result<(), Error> {
-        self.submit(WriteOp::DeleteAll).map(drop)
+        self.submit(WriteOp::delete_all())
     }
 
     /// The token with `id`; [`Error::TokenNotFound`] if there is none.
