@@ -98,3 +98,64 @@ fn a_vault_other_users_can_read_write_or_replace_gets_a_warning() {
         None
     );
 }
+
+/// Runs `create` (which makes a vault at its argument) over and over, for up to eight seconds,
+/// while another thread replaces that path, the moment a file appears there, with a symlink to
+/// a decoy file other users could read (what someone who can write to the folder can do).
+/// Returns whether any byte of a vault reached the decoy.
+fn a_vault_reaches_a_symlink_swapped_in_during(create: impl Fn(&Path)) -> bool {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tokens.vault");
+    let decoy = dir.path().join("decoy");
+    fs::write(&decoy, b"").unwrap();
+    chmod(&decoy, 0o644);
+    let swap = dir.path().join("swap");
+    let done = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            while !done.load(Ordering::Relaxed) {
+                if fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_file()) {
+                    let _ = fs::remove_file(&swap);
+                    let _ = std::os::unix::fs::symlink(&decoy, &swap);
+                    let _ = fs::rename(&swap, &path);
+                }
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(8);
+        while Instant::now() < deadline && fs::metadata(&decoy).unwrap().len() == 0 {
+            let _ = fs::remove_file(&path);
+            create(&path);
+        }
+        done.store(true, Ordering::Relaxed);
+    });
+    fs::metadata(&decoy).unwrap().len() > 0
+}
+
+#[test]
+fn create_never_writes_through_a_symlink_swapped_in_after_the_file_is_made() {
+    let leaked = a_vault_reaches_a_symlink_swapped_in_during(|path| {
+        let _ = Vault::create(
+            path,
+            PASSPHRASE,
+            tokenvault::KdfParams::insecure_for_tests(),
+        );
+    });
+    assert!(
+        !leaked,
+        "the vault was written into the swapped-in symlink's target"
+    );
+}
+
+#[test]
+fn copy_never_writes_through_a_symlink_swapped_in_after_the_file_is_made() {
+    let (_dir, _path, source) = new_vault();
+    let leaked = a_vault_reaches_a_symlink_swapped_in_during(|path| {
+        let _ = source.copy_to(&tokenvault::Location::file(path));
+    });
+    assert!(
+        !leaked,
+        "the copy was written into the swapped-in symlink's target"
+    );
+}

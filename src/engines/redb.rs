@@ -110,8 +110,15 @@ impl RedbEngine {
     ) -> Result<Box<dyn Engine>, Error> {
         let db = match access {
             Access::Create => {
-                create_private_file(path)?;
-                match builder(options.single_process, false).create(path) {
+                // The database is built on the handle that created the file, never on the path
+                // again: a symlink swapped in meanwhile (in a folder others can write to) must
+                // not receive it.
+                let file = create_private_file(path)?;
+                let made = FileBackend::new(file).and_then(|backend| {
+                    builder(options.single_process, false)
+                        .create_with_backend(BoundedLocks::new(backend, options.busy_timeout))
+                });
+                match made {
                     Ok(db) => Db::Writable(db),
                     Err(e) => {
                         // Nothing was committed: do not leave a file that `create` would refuse.
@@ -547,17 +554,18 @@ impl WriteStore for WriteTables<'_> {
     }
 }
 
-/// Creates `path` exclusively, readable and writable by its owner only.
-fn create_private_file(path: &Path) -> Result<(), Error> {
+/// Creates `path` exclusively, readable and writable by its owner only, and returns it open
+/// for reading and writing (`create_new` refuses a symlink already there).
+fn create_private_file(path: &Path) -> Result<fs::File, Error> {
     let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
+    options.read(true).write(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
     match options.open(path) {
-        Ok(_) => Ok(()),
+        Ok(file) => Ok(file),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(Error::AlreadyExists {
             path: path.to_path_buf(),
         }),
