@@ -5,7 +5,8 @@
 //! passphrase ──Argon2id(salt, params)──▶ KEK ──unwraps──▶ master key (random, 256 bits)
 //! master key ──BLAKE2b-MAC(label)──▶ record key, header-MAC key, one key per blind index
 //! ```
-//! Every key lives in a `Zeroizing` buffer and is wiped when dropped.
+//! Every key lives in a `Zeroizing` buffer and is wiped when dropped, and so is every BLAKE2b
+//! MAC state keyed with one (blake2's `zeroize` feature: its hash state and buffered block).
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
@@ -268,6 +269,13 @@ mod tests {
             seal(&key, b"", b"x").unwrap(),
             seal(&key, b"", b"x").unwrap()
         );
+    }
+
+    #[test]
+    fn mac_states_keyed_with_a_key_are_wiped_when_dropped() {
+        fn wiped_on_drop<T: zeroize::ZeroizeOnDrop>() {}
+        wiped_on_drop::<Blake2bMac<U32>>();
+        wiped_on_drop::<Blake2bMac<U16>>();
     }
 
     #[test]
