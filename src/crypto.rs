@@ -178,6 +178,17 @@ pub(crate) fn mac256(key: &Key, parts: &[&[u8]]) -> [u8; 32] {
     mac.finalize().into_bytes().into()
 }
 
+/// Whether `tag` is the 256-bit MAC of `parts` under `key`, compared in constant time (the
+/// digest crate's `verify_slice`), so the comparison's timing says nothing about the tag.
+pub(crate) fn mac256_matches(key: &Key, parts: &[&[u8]], tag: &[u8]) -> bool {
+    let mut mac = <Blake2bMac<U32> as KeyInit>::new_from_slice(key.as_ref())
+        .expect("a 32-byte key is a valid BLAKE2b key");
+    for part in parts {
+        Mac::update(&mut mac, part);
+    }
+    mac.verify_slice(tag).is_ok()
+}
+
 /// A 128-bit keyed hash: the blind-index tag of a value.
 pub(crate) fn mac128(key: &Key, value: &[u8]) -> [u8; 16] {
     let mut mac = <Blake2bMac<U16> as KeyInit>::new_from_slice(key.as_ref())
@@ -276,6 +287,19 @@ mod tests {
         fn wiped_on_drop<T: zeroize::ZeroizeOnDrop>() {}
         wiped_on_drop::<Blake2bMac<U32>>();
         wiped_on_drop::<Blake2bMac<U16>>();
+    }
+
+    #[test]
+    fn a_mac_matches_only_its_own_tag() {
+        let key = random_key().unwrap();
+        let tag = mac256(&key, &[b"a", b"b"]);
+        assert!(mac256_matches(&key, &[b"ab"], &tag));
+        for i in 0..tag.len() * 8 {
+            let mut wrong = tag;
+            wrong[i / 8] ^= 1 << (i % 8);
+            assert!(!mac256_matches(&key, &[b"ab"], &wrong), "bit {i}");
+        }
+        assert!(!mac256_matches(&key, &[b"ab"], &tag[..31]));
     }
 
     #[test]

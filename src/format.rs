@@ -153,6 +153,20 @@ impl State {
         )
     }
 
+    /// Whether `tag` is this state's MAC, compared in constant time.
+    fn mac_matches(&self, mac_key: &crypto::Key, header: &[u8; HEADER_LEN], tag: &[u8]) -> bool {
+        crypto::mac256_matches(
+            mac_key,
+            &[
+                b"tokenvault/state",
+                header,
+                &self.generation.to_le_bytes(),
+                &self.seal_count.to_le_bytes(),
+            ],
+            tag,
+        )
+    }
+
     pub(crate) fn encode(
         &self,
         mac_key: &crypto::Key,
@@ -186,8 +200,7 @@ impl State {
         header: &[u8; HEADER_LEN],
     ) -> Result<State, Error> {
         let state = State::decode_unverified(bytes)?;
-        let expected = state.mac(mac_key, header);
-        if bytes[16..] != expected {
+        if !state.mac_matches(mac_key, header, &bytes[16..]) {
             return Err(Error::corrupted("header state failed authentication"));
         }
         Ok(state)
