@@ -73,22 +73,19 @@ fn a_create_whose_import_fails_leaves_no_vault_and_can_run_again() {
     let Some(db) = TestDb::new("createimport") else {
         return;
     };
-    let options = tokenvault::OpenOptions::new();
+    let options = tokenvault::OpenOptions::new().kdf(KdfParams::insecure_for_tests());
     let good = tagged_token("good", 0);
     // A non-canonical id is refused (InvalidId), which aborts the whole import.
     let bad = tokenvault::Token {
         id: Some("007".into()),
         ..tagged_token("bad", 0)
     };
-    let failed = options
-        .kdf(KdfParams::insecure_for_tests())
-        .create_with_tokens(&db.location(), PASSPHRASE, [good.clone(), bad]);
+    let failed = options.create_with_tokens(&db.location(), PASSPHRASE, [good.clone(), bad]);
     assert!(matches!(failed, Err(Error::InvalidId { .. })), "{failed:?}");
     let opened = Vault::open(&db.location(), PASSPHRASE);
     assert!(matches!(opened, Err(Error::NotAVault { .. })), "{opened:?}");
 
     let (vault, summary) = options
-        .kdf(KdfParams::insecure_for_tests())
         .create_with_tokens(&db.location(), PASSPHRASE, [good])
         .unwrap();
     assert_eq!((summary.inserted, summary.updated), (1, 0));

@@ -15,6 +15,7 @@
 //!   (whole seconds, at least 1), then [`Error::Busy`].
 
 mod errors;
+mod tls;
 mod url;
 
 use std::cell::RefCell;

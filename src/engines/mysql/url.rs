@@ -1,5 +1,5 @@
 //! Server URLs: `mysql://user:password@host:port/database?…` split into the driver's options and
-//! tokenvault's own parameters (`ssl-mode`, `connect_timeout`), with TLS chosen from `ssl-mode`.
+//! tokenvault's own parameters (`ssl-mode`, `connect_timeout`); `tls.rs` decides the TLS.
 //! Messages name parameters, never values, so no password can leak.
 
 use std::collections::HashMap;
@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use mysql::{Opts, OptsBuilder, PoolConstraints};
 
+use crate::engines::mysql::tls::{self, TlsMode};
 use crate::error::Error;
 use crate::location::redact;
 
@@ -94,8 +95,17 @@ impl ServerUrl {
                 .extend_pairs(driver_pairs.iter());
         }
         let opts = Opts::from_url(parsed.as_str()).map_err(|e| invalid(url_error(&shown, e)))?;
-        // The driver's own TLS parameters (`root_cert_path`, …) are kept; `ssl-mode` adds to them.
-        let ssl = opts.get_ssl_opts().cloned().unwrap_or_default();
+        // The driver's own TLS parameters (`root_cert_path`, …) are kept; `ssl-mode` adds to them,
+        // and a URL without it gets the default of `tls.rs`.
+        let tls_mode = match ssl_mode.as_deref() {
+            None => TlsMode::default_for(&opts),
+            Some(named) => TlsMode::named(named).ok_or_else(|| {
+                invalid(format!(
+                    "{shown}: ssl-mode must be disabled, required, verify_ca or verify_identity"
+                ))
+            })?,
+        };
+        let ssl = tls::ssl_opts(tls_mode, opts.get_ssl_opts(), &shown)?;
         let mut pool = opts.get_pool_opts().clone();
         if !pool_given {
             let constraints = PoolConstraints::new(1, POOL_MAX)
@@ -110,28 +120,7 @@ impl ServerUrl {
         let mut builder = OptsBuilder::from_opts(opts)
             .tcp_connect_timeout(Some(connect_timeout))
             .pool_opts(pool);
-        builder = match ssl_mode.as_deref() {
-            None | Some("disabled") | Some("disable") => builder,
-            // Encrypted, but any certificate is accepted (a server's self-signed default).
-            Some("required") | Some("require") => builder.ssl_opts(
-                ssl.with_danger_accept_invalid_certs(true)
-                    .with_danger_skip_domain_validation(true),
-            ),
-            // The certificate must chain to a trusted root (`root_cert_path=PEM`, else the
-            // Mozilla roots), whatever host name it is for.
-            Some("verify_ca") | Some("verify-ca") => {
-                builder.ssl_opts(ssl.with_danger_skip_domain_validation(true))
-            }
-            // … and be for the host the URL names.
-            Some("verify_identity") | Some("verify-full") | Some("verify_full") => {
-                builder.ssl_opts(ssl)
-            }
-            Some(_) => {
-                return Err(invalid(format!(
-                    "{shown}: ssl-mode must be disabled, required, verify_ca or verify_identity"
-                )));
-            }
-        };
+        builder = builder.ssl_opts(ssl);
         Ok(ServerUrl {
             opts: builder,
             connect_timeout,
