@@ -221,3 +221,27 @@ fn import_from_dbstore_migrates_the_sdk_table_with_the_csv_summary() {
     let (from_server, _) = run(cmd(&s, &db).args(["--json", "list", "--reveal"]), &db);
     assert_eq!(sorted(json_of(from_server.as_bytes())), sorted(from_file));
 }
+
+#[test]
+fn import_takes_the_dbstore_url_from_the_environment_so_argv_holds_no_password() {
+    let Some(db) = TestDb::new("clidbstoreenv") else {
+        return;
+    };
+    let tokens =
+        tokenvault::filestore::parse(&std::fs::read(compat_file("typical.txt")).unwrap()).unwrap();
+    let mut conn = db.conn();
+    mysql::prelude::Queryable::query_drop(&mut conn, CREATE_TABLE).unwrap();
+    insert(&mut conn, "oauthtoken", &tokens);
+    let s = Scratch::new();
+    let mut import = cmd(&s, &db);
+    import
+        .env(
+            "TOKENVAULT_DBSTORE_URL",
+            format!("{}?table=oauthtoken", db.url),
+        )
+        .args(["--json", "import", "--create"])
+        .args(FAST_KDF);
+    let (stdout, _) = run(&mut import, &db);
+    let summary = json_of(stdout.as_bytes());
+    assert_eq!(summary["rows"], tokens.len());
+}

@@ -118,7 +118,9 @@ pub(crate) enum Command {
         after_help = "Ids are kept. A row the SDK could not have written (a user name without \
 any access, refresh or grant token) is skipped and reported. Running the same import twice updates the \
 same tokens.\n\nFrom the SDK's DBStore (MySQL):\n  tokenvault --database-url \
-mysql://app@db/zohooauth import --from-dbstore 'mysql://app@db/zohooauth?table=oauthtoken'"
+mysql://app@db/zohooauth import --from-dbstore 'mysql://app@db/zohooauth?table=oauthtoken'\n\
+With a password, keep it out of `ps`: put the URLs in TOKENVAULT_DATABASE_URL and \
+TOKENVAULT_DBSTORE_URL and run `tokenvault import`."
     )]
     Import {
         /// The SDK token file (`sdk_tokens.txt`), or `-` for stdin
@@ -128,8 +130,14 @@ mysql://app@db/zohooauth import --from-dbstore 'mysql://app@db/zohooauth?table=o
         )]
         file: Option<PathBuf>,
         /// Read the tokens from the SDK's DBStore table instead:
-        /// mysql://USER:PASSWORD@HOST/zohooauth[?table=oauthtoken] (read only, never changed)
-        #[arg(long, value_name = "URL")]
+        /// mysql://USER:PASSWORD@HOST/zohooauth[?table=oauthtoken] (read only, never changed);
+        /// prefer the variable, which `ps` does not show
+        #[arg(
+            long,
+            value_name = "URL",
+            env = "TOKENVAULT_DBSTORE_URL",
+            hide_env_values = true
+        )]
         from_dbstore: Option<String>,
         /// Create the vault first if it does not exist
         #[arg(long)]
