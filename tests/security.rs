@@ -316,3 +316,99 @@ fn errors_and_debug_output_never_show_a_secret() {
     assert!(matches!(err, Error::MissingAuthDetails));
     assert!(!format!("{err} {err:?} {t:?}").contains("TOPSECRET"));
 }
+
+const ORDER: TableDefinition<u64, u64> = TableDefinition::new("order");
+const INDEX_USER_NAME: TableDefinition<[u8; 24], u64> = TableDefinition::new("index_user_name");
+
+/// Edits a table of `path` with raw redb, as someone with write access to the file would.
+fn edit_table<K: redb::Key + 'static, V: redb::Value + 'static>(
+    path: &std::path::Path,
+    table: TableDefinition<K, V>,
+    edit: impl FnOnce(&mut redb::Table<'_, K, V>),
+) {
+    let db = Database::create(path).expect("open with raw redb");
+    let txn = db.begin_write().unwrap();
+    {
+        let mut t = txn.open_table(table).unwrap();
+        edit(&mut t);
+    }
+    txn.commit().unwrap();
+}
+
+/// A vault of three tokens (ids 1..=3, positions 0..=2), closed.
+fn three_token_vault() -> (tempfile::TempDir, std::path::PathBuf) {
+    let (dir, path, vault) = new_vault();
+    vault.import(sample_tokens(3)).unwrap();
+    drop(vault);
+    (dir, path)
+}
+
+fn problems_of(path: &std::path::Path) -> Vec<String> {
+    Vault::open(path, PASSPHRASE)
+        .unwrap()
+        .verify()
+        .unwrap()
+        .problems
+}
+
+#[test]
+fn verify_reports_a_record_whose_order_entry_was_removed() {
+    let (_dir, path) = three_token_vault();
+    edit_table(&path, ORDER, |t| {
+        t.remove(1).unwrap();
+    });
+    let problems = problems_of(&path);
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("record 2") && p.contains("missing from the order table")),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn verify_reports_an_order_entry_added_for_no_record_or_twice_for_one() {
+    for (seq, id) in [(7u64, 9u64), (7, 2)] {
+        let (_dir, path) = three_token_vault();
+        edit_table(&path, ORDER, |t| {
+            t.insert(seq, id).unwrap();
+        });
+        let problems = problems_of(&path);
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains(&format!("order entry {seq} names record {id}"))),
+            "({seq}, {id}): {problems:?}"
+        );
+    }
+}
+
+#[test]
+fn verify_reports_a_removed_user_name_index_entry_that_lookups_cannot_see() {
+    let (_dir, path) = three_token_vault();
+    let removed = {
+        let db = Database::create(&path).unwrap();
+        let txn = db.begin_read().unwrap();
+        let t = txn.open_table(INDEX_USER_NAME).unwrap();
+        t.iter()
+            .unwrap()
+            .map(|e| e.unwrap())
+            .find(|(_, id)| id.value() == 2)
+            .map(|(key, _)| key.value())
+            .unwrap()
+    };
+    edit_table(&path, INDEX_USER_NAME, |t| {
+        t.remove(removed).unwrap();
+    });
+    let vault = Vault::open(&path, PASSPHRASE).unwrap();
+    // What FORMAT.md §Threat model states: a lookup cannot tell a removed entry from none.
+    let query = token(&[("user_name", "user0001.secretname@zylker.com")]);
+    assert!(vault.find_token(&query).unwrap().is_none());
+    let problems = vault.verify().unwrap().problems;
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("record 2 is missing from index_user_name")),
+        "{problems:?}"
+    );
+}
