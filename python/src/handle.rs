@@ -129,7 +129,7 @@ impl PyVault {
             .ok_or_else(|| {
                 VaultError::new_err(format!(
                     "the vault {} was closed in this process; open it again",
-                    Location::parse(&self.path)
+                    self.shown()
                 ))
             })
     }
@@ -179,10 +179,10 @@ impl PyVault {
         digest(passphrase) == self.passphrase_digest
     }
 
-    /// The path the vault was opened from.
+    /// The path the vault was opened from (a server URL without its password).
     #[getter]
     fn path(&self) -> PathBuf {
-        self.path.clone()
+        PathBuf::from(self.shown())
     }
 
     /// The id of the process that opened this handle.
@@ -315,9 +315,16 @@ impl PyVault {
     fn __repr__(&self) -> String {
         format!(
             "<tokenvault._native.Vault path={:?} pid={}>",
-            Location::parse(&self.path).to_string(),
+            self.shown(),
             self.owner_pid
         )
+    }
+}
+
+impl PyVault {
+    /// The location as messages and reprs show it: a server URL without its password.
+    fn shown(&self) -> String {
+        Location::parse(&self.path).to_string()
     }
 }
 

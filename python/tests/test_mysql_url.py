@@ -4,15 +4,18 @@ without it every test here is skipped, with the reason shown by ``pytest -rs``."
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
 import textwrap
+from typing import Optional
 
 import pytest
 
-from conftest import PASSPHRASE, TEST_KDF, make_token, token_dict
-from tokenvault import VaultStore, WrongPassphraseError, inspect
+from conftest import FILES, PASSPHRASE, TEST_KDF, make_token, token_dict
+from tokenvault import VaultError, VaultStore, WrongPassphraseError, inspect
+from tokenvault._sdk import SDKException
 from zohocrmsdk.src.com.zoho.api.authenticator.oauth_token import OAuthToken
 from zohocrmsdk.src.com.zoho.crm.api.user_signature import UserSignature
 
@@ -69,3 +72,77 @@ def test_the_password_never_shows(store):
     with pytest.raises(WrongPassphraseError) as e:
         VaultStore(URL, "another passphrase")
     assert secret not in str(e.value)
+
+
+# ---- the server password never reaches a log, a repr, an exception or a report ----------------
+
+def url_with_password_parameter() -> str:
+    """URL with its password moved from the user information to ``?password=``."""
+    scheme, rest = URL.split("://", 1)
+    userinfo, hostpart = rest.rsplit("@", 1)
+    user = userinfo.split(":", 1)[0]
+    separator = "&" if "?" in hostpart else "?"
+    return "%s://%s@%s%spassword=%s" % (scheme, user, hostpart, separator, password())
+
+
+def assert_hidden(*texts: object) -> None:
+    secret = password()
+    assert secret, "the test server's URL has a password"
+    for text in texts:
+        assert secret not in str(text), "the password shows in %r" % (text,)
+
+
+def exception_texts(error: BaseException) -> list:
+    """str and repr of an exception and of every exception it was raised from."""
+    texts: list = []
+    seen = set()
+    current: Optional[BaseException] = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        texts += [str(current), repr(current), current.args]
+        current = current.__cause__ or current.__context__
+    return texts
+
+
+def test_a_migration_report_and_its_log_never_show_the_password(store, caplog, tmp_path):
+    caplog.set_level(logging.DEBUG)
+    source = FILES / "typical.txt"
+    report = VaultStore.migrate_file_store(source, URL, PASSPHRASE, kdf=TEST_KDF)
+    assert report.inserted > 0 and caplog.records, "the migration logs its report"
+    assert_hidden(report.vault_path, report.message, str(report), repr(report), caplog.text)
+    assert report.vault_path.startswith("mysql://"), "the report still names the server"
+
+
+def test_a_refused_migration_never_shows_the_password(store, caplog):
+    caplog.set_level(logging.DEBUG)
+    store.save_token(OAuthToken(client_id="c", client_secret="s", refresh_token="1000.r",
+                                user_signature=UserSignature("cy@zylker.com")))
+    with pytest.raises(VaultError) as e:
+        VaultStore.migrate_file_store(FILES / "typical.txt", URL, PASSPHRASE, kdf=TEST_KDF)
+    assert "already holds" in str(e.value)
+    assert_hidden(*exception_texts(e.value), caplog.text)
+
+
+def test_a_closed_server_vault_never_shows_the_password(caplog):
+    caplog.set_level(logging.DEBUG)
+    s = VaultStore(URL, PASSPHRASE, kdf=TEST_KDF)
+    handle = s._handle
+    s.close()
+    with pytest.raises(SDKException) as e:
+        s.get_tokens()
+    assert "closed" in str(e.value.__cause__)
+    assert_hidden(*exception_texts(e.value), caplog.text, repr(handle), handle.path)
+
+
+def test_a_password_given_as_a_url_parameter_never_shows(caplog):
+    caplog.set_level(logging.DEBUG)
+    url = url_with_password_parameter()
+    s = VaultStore(url, PASSPHRASE, kdf=TEST_KDF)
+    try:
+        assert len(s) >= 0
+        assert_hidden(s.path, repr(s), repr(s._handle), s._handle.path)
+        with pytest.raises(WrongPassphraseError) as e:
+            VaultStore(url, "another passphrase")
+        assert_hidden(*exception_texts(e.value), caplog.text)
+    finally:
+        s.close()

@@ -93,8 +93,11 @@ def for_this_process(handle: _native.Vault) -> _native.Vault:
     pid = os.getpid()
     if handle.owner_pid == pid:
         return handle
-    key = (os.fspath(handle.path), pid)
     with _lock:
+        # The path the handle was acquired under: ``handle.path`` shows a server URL without
+        # its password, so it cannot be the key.
+        path = next((p for (p, _), h in _handles.items() if h is handle), os.fspath(handle.path))
+        key = (path, pid)
         mine = _handles.get(key)
         if mine is None or mine.closed:
             mine = handle.reopen_here()

@@ -25,7 +25,7 @@ class MigrationReport:
 
     #: The FileStore token file that was read (left in place, unchanged).
     file_store_path: str
-    #: The vault the tokens were stored in.
+    #: The vault the tokens were stored in (a server URL without its password).
     vault_path: str
     #: Token rows in the file.
     rows: int
@@ -99,6 +99,7 @@ def migrate(
         created = False
     report = MigrationReport(
         file_store_path=source,
+        # Shown without a server password: the report is logged and printed.
         vault_path=_handles.shown(target),
         rows=rows,
         inserted=counts["inserted"],
