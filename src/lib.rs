@@ -56,6 +56,7 @@ mod format;
 #[doc(hidden)]
 pub mod fuzzing;
 mod index;
+mod lease;
 mod location;
 mod options;
 mod rules;
@@ -67,10 +68,13 @@ pub use crypto::KdfParams;
 #[cfg(feature = "mysql")]
 pub use engines::mysql::DEFAULT_CONNECT_TIMEOUT;
 pub use error::Error;
+pub use lease::DEFAULT_REFRESH_LEASE;
 pub use location::Location;
 pub use options::{DEFAULT_BUSY_TIMEOUT, OpenOptions};
 pub use rules::MatchedBy;
-pub use store::{ImportSummary, SaveOutcome, Vault, VaultInfo, VerifyReport};
+pub use store::{
+    ImportSummary, RefreshLease, RefreshTurn, SaveOutcome, Vault, VaultInfo, VerifyReport,
+};
 pub use token::{Secret, Token};
 
 // The README's examples are compiled and run as doctests.

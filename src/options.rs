@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use crate::crypto::KdfParams;
+use crate::lease::DEFAULT_REFRESH_LEASE;
 
 /// How long a write waits for another process to release the vault before failing with
 /// [`Error::Busy`](crate::Error::Busy), unless [`OpenOptions::busy_timeout`] says otherwise.
@@ -35,6 +36,7 @@ pub struct OpenOptions {
     pub(crate) single_process: bool,
     pub(crate) check_integrity: bool,
     pub(crate) kdf: KdfParams,
+    pub(crate) refresh_lease: Duration,
 }
 
 impl Default for OpenOptions {
@@ -44,6 +46,7 @@ impl Default for OpenOptions {
             single_process: false,
             check_integrity: true,
             kdf: KdfParams::default(),
+            refresh_lease: DEFAULT_REFRESH_LEASE,
         }
     }
 }
@@ -85,6 +88,15 @@ impl OpenOptions {
     /// matters.
     pub fn check_integrity(mut self, yes: bool) -> Self {
         self.check_integrity = yes;
+        self
+    }
+
+    /// How long a refresh lease taken through this handle stands without its holder's save
+    /// (default [`DEFAULT_REFRESH_LEASE`], 10 s): past it, a caller waiting in
+    /// [`Vault::find_token_coordinated`](crate::Vault::find_token_coordinated) takes the lease
+    /// over. A holder on the same host that has ended is taken over at once.
+    pub fn refresh_lease(mut self, duration: Duration) -> Self {
+        self.refresh_lease = duration;
         self
     }
 

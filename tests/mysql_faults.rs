@@ -168,7 +168,7 @@ fn a_write_lock_held_by_another_host_makes_writes_busy_and_reads_go_on() {
     let timeout = Duration::from_secs(1);
     let vault = tokenvault::OpenOptions::new()
         .busy_timeout(timeout)
-        .open(&db.location(), PASSPHRASE)
+        .open(db.location(), PASSPHRASE)
         .unwrap();
     // Another host's write transaction, stopped while it holds the lock every write takes.
     let mut other = db.conn();
@@ -203,7 +203,7 @@ fn a_bad_url_is_an_invalid_location_that_never_shows_the_password() {
         "mysql://app:hunter2@127.0.0.1/zohooauth?connect_timeout=-1",
         "mysql://127.0.0.1/zohooauth?password=hunter2&port=notanumber",
     ] {
-        match Vault::open(&Location::parse(url), PASSPHRASE) {
+        match Vault::open(Location::parse(url), PASSPHRASE) {
             Err(e @ Error::InvalidLocation { .. }) => {
                 let message = e.to_string();
                 assert!(!message.contains("hunter2"), "{message}");

@@ -122,7 +122,7 @@ fn eight_processes_saving_through_the_server_keep_every_row_intact() {
 }
 
 fn open_child_vault() -> Vault {
-    Vault::open(&Location::parse(child::env("VAULT_URL")), PASSPHRASE)
+    Vault::open(Location::parse(child::env("VAULT_URL")), PASSPHRASE)
         .expect("child opens the server vault")
 }
 

@@ -64,7 +64,7 @@ fn a_tls_only_user_gets_in_with_tls_and_not_without() {
     let base = tls_only_url(&db);
 
     let plain = Vault::create(
-        &Location::parse(&base),
+        Location::parse(&base),
         PASSPHRASE,
         KdfParams::insecure_for_tests(),
     );
@@ -195,7 +195,7 @@ fn without_ssl_mode_a_remote_server_must_present_a_certificate_for_its_host_name
         remote.clone(),
     ] {
         let refused = Vault::create(
-            &Location::parse(&url),
+            Location::parse(&url),
             PASSPHRASE,
             KdfParams::insecure_for_tests(),
         );
@@ -216,7 +216,7 @@ fn verify_ca_without_a_root_certificate_is_refused_before_connecting() {
         return;
     };
     let refused = Vault::create(
-        &Location::parse(format!("{}?ssl-mode=verify_ca", db.url)),
+        Location::parse(format!("{}?ssl-mode=verify_ca", db.url)),
         PASSPHRASE,
         KdfParams::insecure_for_tests(),
     );

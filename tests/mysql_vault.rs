@@ -49,7 +49,7 @@ fn a_server_vault_reopens_with_its_tokens_and_refuses_a_wrong_passphrase() {
         .unwrap();
     assert!(!reopened.path().display().to_string().contains(password));
 
-    let wrong = Vault::open(&db.location(), "not the passphrase");
+    let wrong = Vault::open(db.location(), "not the passphrase");
     assert!(matches!(wrong, Err(Error::WrongPassphrase)), "{wrong:?}");
 }
 
@@ -60,7 +60,7 @@ fn creating_over_an_existing_server_vault_is_refused_and_changes_nothing() {
     };
     let vault = db.create_vault();
     fill(&vault, 2);
-    let again = Vault::create(&db.location(), "other", KdfParams::insecure_for_tests());
+    let again = Vault::create(db.location(), "other", KdfParams::insecure_for_tests());
     assert!(
         matches!(again, Err(Error::AlreadyExists { .. })),
         "{again:?}"
@@ -80,13 +80,13 @@ fn a_create_whose_import_fails_leaves_no_vault_and_can_run_again() {
         id: Some("007".into()),
         ..tagged_token("bad", 0)
     };
-    let failed = options.create_with_tokens(&db.location(), PASSPHRASE, [good.clone(), bad]);
+    let failed = options.create_with_tokens(db.location(), PASSPHRASE, [good.clone(), bad]);
     assert!(matches!(failed, Err(Error::InvalidId { .. })), "{failed:?}");
-    let opened = Vault::open(&db.location(), PASSPHRASE);
+    let opened = Vault::open(db.location(), PASSPHRASE);
     assert!(matches!(opened, Err(Error::NotAVault { .. })), "{opened:?}");
 
     let (vault, summary) = options
-        .create_with_tokens(&db.location(), PASSPHRASE, [good])
+        .create_with_tokens(db.location(), PASSPHRASE, [good])
         .unwrap();
     assert_eq!((summary.inserted, summary.updated), (1, 0));
     assert_eq!(
@@ -105,7 +105,7 @@ fn a_database_without_a_vault_is_not_a_vault_and_a_missing_one_is_not_found() {
     let Some(db) = TestDb::new("notavault") else {
         return;
     };
-    let empty = Vault::open(&db.location(), PASSPHRASE);
+    let empty = Vault::open(db.location(), PASSPHRASE);
     assert!(matches!(empty, Err(Error::NotAVault { .. })), "{empty:?}");
     let missing = Location::parse(common::mysql::with_database(&db.url, "tvtest_no_such_db"));
     let missing = Vault::open(&missing, PASSPHRASE);
@@ -181,10 +181,10 @@ fn a_rotation_and_a_passphrase_change_by_another_host_reach_this_handle() {
     assert!(matches!(here.get_tokens(), Err(Error::KeyChanged)));
     drop((here, there));
     assert!(matches!(
-        Vault::open(&db.location(), PASSPHRASE),
+        Vault::open(db.location(), PASSPHRASE),
         Err(Error::WrongPassphrase)
     ));
-    let reopened = Vault::open(&db.location(), "new passphrase").unwrap();
+    let reopened = Vault::open(db.location(), "new passphrase").unwrap();
     assert_eq!(reopened.len().unwrap(), 11);
 }
 
@@ -196,7 +196,7 @@ fn inspect_and_info_read_the_server_vault() {
     let vault = db.create_vault();
     fill(&vault, 3);
     let info = vault.info().unwrap();
-    let inspected = Vault::inspect(&db.location()).unwrap();
+    let inspected = Vault::inspect(db.location()).unwrap();
     assert_eq!(info, inspected);
     assert_eq!(info.token_count, 3);
     assert!(info.file_size > 0, "the tables' size");

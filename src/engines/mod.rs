@@ -60,6 +60,10 @@ pub(crate) trait ReadStore {
     fn each_record(&self, f: RecordVisitor<'_>) -> Result<(), Error>;
     /// Every `(tag, seq, id)` entry of index `kind` (for `verify`).
     fn index_entries(&self, kind: IndexKind) -> Result<Vec<(Tag, u64, u64)>, Error>;
+    /// The refresh lease stored for token `id` (FORMAT.md §Leases).
+    fn lease(&self, id: u64) -> Result<Option<Vec<u8>>, Error>;
+    /// Every `(id, lease)`, by id.
+    fn leases(&self) -> Result<Vec<(u64, Vec<u8>)>, Error>;
 }
 
 /// Reads and writes within one write transaction. Nothing is visible to others, or durable,
@@ -74,8 +78,10 @@ pub(crate) trait WriteStore: ReadStore {
     fn remove_index(&mut self, kind: IndexKind, tag: &Tag, seq: u64) -> Result<(), Error>;
     /// Removes every index entry.
     fn clear_indexes(&mut self) -> Result<(), Error>;
-    /// Removes every record, order entry and index entry (the header stays).
+    /// Removes every record, order entry, index entry and lease (the header stays).
     fn clear_tokens(&mut self) -> Result<(), Error>;
+    fn put_lease(&mut self, id: u64, lease: &[u8]) -> Result<(), Error>;
+    fn remove_lease(&mut self, id: u64) -> Result<(), Error>;
 }
 
 /// One write transaction. Dropped without [`WriteTxn::commit`], it rolls back: nothing changes.

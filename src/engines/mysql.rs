@@ -37,7 +37,7 @@ pub(crate) use url::ServerUrl;
 
 /// The tables of a vault (FORMAT.md §MySQL schema). `CREATE … IF NOT EXISTS`, so creating a
 /// vault in a database that has them, empty, is allowed.
-const SCHEMA: [&str; 4] = [
+const SCHEMA: [&str; 5] = [
     "CREATE TABLE IF NOT EXISTS tokenvault_header (
         slot VARBINARY(16) NOT NULL PRIMARY KEY,
         value VARBINARY(255) NOT NULL
@@ -57,14 +57,23 @@ const SCHEMA: [&str; 4] = [
         id BIGINT UNSIGNED NOT NULL,
         PRIMARY KEY (kind, tag, seq)
     ) ENGINE=InnoDB",
+    LEASES_SCHEMA,
 ];
 
+/// Refresh leases (FORMAT.md §Leases). A vault created by an older build lacks the table; an
+/// open creates it where the account may (`into_writable`), and reads treat it as empty.
+const LEASES_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS tokenvault_leases (
+        id BIGINT UNSIGNED NOT NULL PRIMARY KEY,
+        lease VARBINARY(64) NOT NULL
+    ) ENGINE=InnoDB";
+
 /// The tables, for `compact` and the size shown by `info`.
-const TABLES: [&str; 4] = [
+const TABLES: [&str; 5] = [
     "tokenvault_header",
     "tokenvault_records",
     "tokenvault_order",
     "tokenvault_index",
+    "tokenvault_leases",
 ];
 
 /// The number of an index in the `kind` column (FORMAT.md §MySQL schema).
@@ -171,7 +180,12 @@ impl Engine for MySqlEngine {
         Ok(count.unwrap_or(0) == 0)
     }
 
+    /// Adds the leases table to a vault created by an older build, where the account may
+    /// create tables; without it, reads see no lease and taking one fails with a clear error.
     fn into_writable(self: Box<Self>) -> Result<Box<dyn Engine>, Error> {
+        if let Ok(mut conn) = self.conn() {
+            let _ = conn.query_drop(LEASES_SCHEMA);
+        }
         Ok(self)
     }
 
@@ -208,7 +222,7 @@ impl Engine for MySqlEngine {
         let bytes: Option<Option<u64>> = conn
             .exec_first(
                 "SELECT CAST(SUM(data_length + index_length) AS UNSIGNED) FROM information_schema.tables \
-                 WHERE table_schema = DATABASE() AND table_name IN (?, ?, ?, ?)",
+                 WHERE table_schema = DATABASE() AND table_name IN (?, ?, ?, ?, ?)",
                 TABLES.to_vec(),
             )
             .map_err(|e| self.errors.map(Phase::Transaction, e))?;
@@ -258,6 +272,19 @@ impl Txn {
             .as_mut()
             .ok_or_else(|| Error::internal("a server transaction used after it finished"))?;
         Ok(f(conn))
+    }
+
+    /// Runs `query` on the leases table; where the table does not exist (a vault made by an
+    /// older build, on an account that cannot create it) the answer is `empty`.
+    fn without_leases_table<T>(
+        &self,
+        query: impl FnOnce() -> Result<T, Error>,
+        empty: T,
+    ) -> Result<T, Error> {
+        match query() {
+            Err(Error::NotAVault { .. }) => Ok(empty),
+            other => other,
+        }
     }
 
     /// Runs a statement that changes rows.
@@ -380,6 +407,21 @@ impl ReadStore for Txn {
         Ok(())
     }
 
+    fn lease(&self, id: u64) -> Result<Option<Vec<u8>>, Error> {
+        let lease: Option<(Vec<u8>,)> = self.without_leases_table(
+            || self.first("SELECT lease FROM tokenvault_leases WHERE id = ?", (id,)),
+            None,
+        )?;
+        Ok(lease.map(|(l,)| l))
+    }
+
+    fn leases(&self) -> Result<Vec<(u64, Vec<u8>)>, Error> {
+        self.without_leases_table(
+            || self.rows("SELECT id, lease FROM tokenvault_leases ORDER BY id", ()),
+            Vec::new(),
+        )
+    }
+
     fn index_entries(&self, kind: IndexKind) -> Result<Vec<(Tag, u64, u64)>, Error> {
         let rows: Vec<(Vec<u8>, u64, u64)> = self.rows(
             "SELECT tag, seq, id FROM tokenvault_index WHERE kind = ? ORDER BY tag, seq",
@@ -449,6 +491,12 @@ impl ReadStore for Writing<'_> {
     }
     fn index_entries(&self, kind: IndexKind) -> Result<Vec<(Tag, u64, u64)>, Error> {
         self.0.index_entries(kind)
+    }
+    fn lease(&self, id: u64) -> Result<Option<Vec<u8>>, Error> {
+        self.0.lease(id)
+    }
+    fn leases(&self) -> Result<Vec<(u64, Vec<u8>)>, Error> {
+        self.0.leases()
     }
 }
 
@@ -530,6 +578,28 @@ impl WriteStore for Writing<'_> {
     fn clear_tokens(&mut self) -> Result<(), Error> {
         self.exec("DELETE FROM tokenvault_records", ())?;
         self.exec("DELETE FROM tokenvault_order", ())?;
+        self.without_leases_table(|| self.exec("DELETE FROM tokenvault_leases", ()), ())?;
         self.clear_indexes()
+    }
+
+    fn put_lease(&mut self, id: u64, lease: &[u8]) -> Result<(), Error> {
+        self.exec(
+            "INSERT INTO tokenvault_leases (id, lease) VALUES (?, ?) \
+             ON DUPLICATE KEY UPDATE lease = VALUES(lease)",
+            (id, lease),
+        )
+        .map_err(|e| match e {
+            Error::NotAVault { .. } => Error::Server {
+                what: "the database has no tokenvault_leases table, and this account could not create it; create it as FORMAT.md §MySQL schema shows (refresh coordination needs it)".into(),
+            },
+            other => other,
+        })
+    }
+
+    fn remove_lease(&mut self, id: u64) -> Result<(), Error> {
+        self.without_leases_table(
+            || self.exec("DELETE FROM tokenvault_leases WHERE id = ?", (id,)),
+            (),
+        )
     }
 }

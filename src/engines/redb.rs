@@ -28,6 +28,9 @@ const HEADER: TableDefinition<&str, &[u8]> = TableDefinition::new("tokenvault_he
 const RECORDS: TableDefinition<u64, &[u8]> = TableDefinition::new("records");
 /// Insertion position → token id.
 const ORDER: TableDefinition<u64, u64> = TableDefinition::new("order");
+/// Token id → refresh lease (FORMAT.md §Leases). Created by the first write transaction that
+/// opens it: a vault written by an older build has none, which reads as no lease.
+const LEASES: TableDefinition<u64, &[u8]> = TableDefinition::new("leases");
 
 /// An index key: the 16-byte tag, then the big-endian `seq`, so one tag's entries are contiguous
 /// and sorted in insertion order (FORMAT.md §Blind indexes).
@@ -304,6 +307,7 @@ impl WriteTxn for RedbWrite {
                 c.map_err(storage)?,
                 d.map_err(storage)?,
             ],
+            leases: txn.open_table(LEASES).map_err(storage)?,
         }))
     }
 
@@ -324,6 +328,8 @@ trait OpenTables {
     fn records(&self) -> Result<&Self::Records, Error>;
     fn order_table(&self) -> Result<&Self::Order, Error>;
     fn index(&self, kind: IndexKind) -> Result<&Self::Index, Error>;
+    /// The leases table; `None` in a file that has none yet.
+    fn lease_table(&self) -> Result<Option<&Self::Records>, Error>;
 }
 
 /// The open tables of one write transaction.
@@ -332,6 +338,7 @@ struct Tables<H, R, O, I> {
     records: R,
     order: O,
     indexes: [I; 4],
+    leases: R,
 }
 
 impl<H, R, O, I> OpenTables for Tables<H, R, O, I>
@@ -357,6 +364,9 @@ where
     fn index(&self, kind: IndexKind) -> Result<&I, Error> {
         Ok(&self.indexes[kind as usize])
     }
+    fn lease_table(&self) -> Result<Option<&R>, Error> {
+        Ok(Some(&self.leases))
+    }
 }
 
 /// One read transaction and its tables, each opened when first used.
@@ -367,6 +377,7 @@ struct LazyTables<'t> {
     records: OnceCell<ReadOnlyTable<u64, &'static [u8]>>,
     order: OnceCell<ReadOnlyTable<u64, u64>>,
     indexes: [OnceCell<ReadOnlyTable<IndexKey, u64>>; 4],
+    leases: OnceCell<Option<ReadOnlyTable<u64, &'static [u8]>>>,
 }
 
 impl<'t> LazyTables<'t> {
@@ -378,6 +389,7 @@ impl<'t> LazyTables<'t> {
             records: OnceCell::new(),
             order: OnceCell::new(),
             indexes: Default::default(),
+            leases: OnceCell::new(),
         }
     }
 
@@ -413,6 +425,17 @@ impl OpenTables for LazyTables<'_> {
     }
     fn index(&self, kind: IndexKind) -> Result<&Self::Index, Error> {
         self.open(&self.indexes[kind as usize], index_table(kind))
+    }
+    fn lease_table(&self) -> Result<Option<&Self::Records>, Error> {
+        if let Some(table) = self.leases.get() {
+            return Ok(table.as_ref());
+        }
+        let table = match self.txn.open_table(LEASES) {
+            Ok(table) => Some(table),
+            Err(TableError::TableDoesNotExist(_)) => None,
+            Err(e) => return Err(table_error(e, self.path)),
+        };
+        Ok(self.leases.get_or_init(|| table).as_ref())
     }
 }
 
@@ -491,6 +514,24 @@ impl<T: OpenTables> ReadStore for T {
         }
         Ok(out)
     }
+
+    fn lease(&self, id: u64) -> Result<Option<Vec<u8>>, Error> {
+        let Some(table) = self.lease_table()? else {
+            return Ok(None);
+        };
+        Ok(table.get(id).map_err(storage)?.map(|v| v.value().to_vec()))
+    }
+
+    fn leases(&self) -> Result<Vec<(u64, Vec<u8>)>, Error> {
+        let mut out = Vec::new();
+        if let Some(table) = self.lease_table()? {
+            for entry in table.iter().map_err(storage)? {
+                let (id, lease) = entry.map_err(storage)?;
+                out.push((id.value(), lease.value().to_vec()));
+            }
+        }
+        Ok(out)
+    }
 }
 
 type WriteTables<'t> = Tables<
@@ -550,7 +591,18 @@ impl WriteStore for WriteTables<'_> {
     fn clear_tokens(&mut self) -> Result<(), Error> {
         self.records.retain(|_, _| false).map_err(storage)?;
         self.order.retain(|_, _| false).map_err(storage)?;
+        self.leases.retain(|_, _| false).map_err(storage)?;
         self.clear_indexes()
+    }
+
+    fn put_lease(&mut self, id: u64, lease: &[u8]) -> Result<(), Error> {
+        self.leases.insert(id, lease).map_err(storage)?;
+        Ok(())
+    }
+
+    fn remove_lease(&mut self, id: u64) -> Result<(), Error> {
+        self.leases.remove(id).map_err(storage)?;
+        Ok(())
     }
 }
 

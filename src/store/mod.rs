@@ -10,18 +10,22 @@ mod keys;
 mod lookup;
 mod maintenance;
 mod open;
+mod refresh;
 mod write;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Condvar, Mutex, PoisonError, RwLock};
+use std::time::Duration;
 
 use crate::engines::{Engine, HeaderSlot, ReadStore, guarded};
 use crate::error::Error;
 use crate::format::Header;
+use crate::options::OpenOptions;
 use crate::rules::{self, MatchedBy};
 use crate::token::Token;
 
 pub use maintenance::{ImportSummary, VaultInfo, VerifyReport};
+pub use refresh::{RefreshLease, RefreshTurn};
 pub use write::SaveOutcome;
 
 use batch::{Batcher, Slot, WriteOp};
@@ -37,6 +41,12 @@ pub struct Vault {
     path: PathBuf,
     keys: RwLock<Arc<Unlocked>>,
     batcher: Batcher,
+    /// How long a refresh lease taken through this handle stands (`refresh.rs`).
+    refresh_lease: Duration,
+    /// Write transactions this handle has committed; `committed` is notified after each, so a
+    /// refresh waiter of this process wakes at once.
+    commits: Mutex<u64>,
+    committed: Condvar,
 }
 
 impl std::fmt::Debug for Vault {
@@ -56,13 +66,39 @@ enum Finish<R> {
 }
 
 impl Vault {
-    fn assemble(engine: Box<dyn Engine>, path: &Path, keys: Arc<Unlocked>) -> Vault {
+    fn assemble(
+        engine: Box<dyn Engine>,
+        path: &Path,
+        keys: Arc<Unlocked>,
+        options: &OpenOptions,
+    ) -> Vault {
         Vault {
             engine,
             path: path.to_path_buf(),
             keys: RwLock::new(keys),
             batcher: Batcher::default(),
+            refresh_lease: options.refresh_lease,
+            commits: Mutex::new(0),
+            committed: Condvar::new(),
         }
+    }
+
+    /// How many write transactions this handle has committed.
+    fn commits_seen(&self) -> u64 {
+        *self.commits.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Waits until this handle commits after `seen`, or `timeout`; returns the count now.
+    fn wait_for_commit(&self, seen: u64, timeout: Duration) -> u64 {
+        let commits = self.commits.lock().unwrap_or_else(PoisonError::into_inner);
+        if *commits != seen {
+            return *commits;
+        }
+        let (commits, _) = self
+            .committed
+            .wait_timeout(commits, timeout)
+            .unwrap_or_else(PoisonError::into_inner);
+        *commits
     }
 
     /// The path this vault was opened from; for a server, its URL without the password.
@@ -132,6 +168,8 @@ impl Vault {
             match out {
                 Finish::Commit(out) => {
                     txn.commit()?;
+                    *self.commits.lock().unwrap_or_else(PoisonError::into_inner) += 1;
+                    self.committed.notify_all();
                     Ok((out, new_keys))
                 }
                 // Dropping the transaction uncommitted rolls it back.

@@ -43,7 +43,7 @@ impl OpenOptions {
         let header = read_header(&*view, &location)?;
         let keys = Unlocked::unlock(&header, passphrase)?;
         let engine = view.into_writable()?;
-        let vault = Vault::assemble(engine, &location.shown(), Arc::new(keys));
+        let vault = Vault::assemble(engine, &location.shown(), Arc::new(keys), self);
         // Authenticate the state now, so a tampered header is reported at open, not at first write.
         vault.verify_state()?;
         Ok(vault)
@@ -90,7 +90,7 @@ impl OpenOptions {
         }
         let keys = Arc::new(keys);
         match initialize(&*engine, &shown, &keys, tokens) {
-            Ok(summary) => Ok((Vault::assemble(engine, &shown, keys), summary)),
+            Ok(summary) => Ok((Vault::assemble(engine, &shown, keys, self), summary)),
             Err(e) => {
                 engine.discard_new();
                 Err(e)

@@ -7,9 +7,10 @@
 use std::sync::Arc;
 
 use crate::crypto::SEAL_BUDGET;
-use crate::engines::{HeaderSlot, WriteStore};
+use crate::engines::{HeaderSlot, ReadStore, WriteStore};
 use crate::error::Error;
 use crate::format::{self, Record, State};
+use crate::lease::Lease;
 use crate::rules::{self, SaveTarget};
 use crate::store::keys::Unlocked;
 use crate::store::lookup;
@@ -111,11 +112,13 @@ impl<'s> Writer<'s> {
         self.put_index_entries(seq, id, token)
     }
 
-    /// Replaces the stored `old` record with `token`, keeping its id and position.
+    /// Replaces the stored `old` record with `token`, keeping its id and position. A save of
+    /// the token ends its refresh lease (`store/refresh.rs`): the waiters read the saved token.
     fn replace(&mut self, id: u64, old: &Record, token: &Token) -> Result<(), Error> {
         let sealed = self.seal(id, old.seq, token)?;
         self.remove_index_entries(old.seq, &old.token)?;
         self.store.put_record(id, &sealed)?;
+        self.store.remove_lease(id)?;
         self.put_index_entries(old.seq, id, token)
     }
 
@@ -174,7 +177,23 @@ impl<'s> Writer<'s> {
         let record = lookup::load(&*self.store, &self.keys, key)?.ok_or_else(not_found)?;
         self.remove_index_entries(record.seq, &record.token)?;
         self.store.remove_order(record.seq)?;
+        self.store.remove_lease(key)?;
         self.store.remove_record(key)
+    }
+
+    /// The tables, for lookups inside this transaction.
+    pub(crate) fn store(&self) -> &dyn ReadStore {
+        &*self.store
+    }
+
+    /// The refresh lease stored for token `id`; a damaged one reads as none (it is advice).
+    pub(crate) fn lease(&self, id: u64) -> Result<Option<Lease>, Error> {
+        Ok(self.store.lease(id)?.as_deref().and_then(Lease::decode))
+    }
+
+    /// Stores `lease` for token `id`, replacing any other.
+    pub(crate) fn put_lease(&mut self, id: u64, lease: &Lease) -> Result<(), Error> {
+        self.store.put_lease(id, &lease.encode())
     }
 
     /// `delete_tokens`: every record, order entry and index entry; the header stays.

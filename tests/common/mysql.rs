@@ -95,16 +95,12 @@ impl TestDb {
 
     /// A vault with the test passphrase and tiny KDF parameters in this database.
     pub fn create_vault(&self) -> Vault {
-        Vault::create(
-            &self.location(),
-            PASSPHRASE,
-            KdfParams::insecure_for_tests(),
-        )
-        .expect("create a vault on the server")
+        Vault::create(self.location(), PASSPHRASE, KdfParams::insecure_for_tests())
+            .expect("create a vault on the server")
     }
 
     pub fn open_vault(&self) -> Vault {
-        Vault::open(&self.location(), PASSPHRASE).expect("open the vault on the server")
+        Vault::open(self.location(), PASSPHRASE).expect("open the vault on the server")
     }
 
     /// A plain connection to this database, for what the vault does not do (SQL checks, KILL).

@@ -1,0 +1,189 @@
+//! Coordinated refresh: many callers, one refresh per token expiry (README "Many workers, one
+//! refresh"; docs/RELIABILITY.md §Refresh leases).
+//!
+//! A coordinated lookup finds the token as `find_token` does, on the read-only path. Only when
+//! the token it returns is one the SDK is about to refresh or exchange (`lease::refresh_due`)
+//! does it write: in one write transaction it reads the token again and, if no lease stands,
+//! stores a lease naming this call and returns the token as stored — this caller refreshes. If
+//! another caller's lease stands, it waits: for that token to be saved (the save ends the lease,
+//! `write.rs`), for the lease's deadline, or for its holder to end (same host only), reading the
+//! token again at each wake. Waits sleep on a condition variable that this process's commits
+//! notify, and otherwise poll every [`POLL`]; they never spin.
+
+use std::time::Duration;
+
+use crate::engines::ReadStore;
+use crate::error::Error;
+use crate::lease::{self, Lease};
+use crate::rules;
+use crate::store::keys::Unlocked;
+use crate::store::{Finish, Vault, lookup};
+use crate::token::Token;
+
+/// How often a waiter reads the token again when no commit of this process woke it: the wait
+/// for another process's save ends at most this long after it.
+const POLL: Duration = Duration::from_millis(20);
+
+/// What a coordinated lookup found out about the token's refresh.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RefreshTurn {
+    /// The token needs no refresh: use it.
+    NotDue,
+    /// The token needs a refresh (or a grant exchange) and this caller holds its lease: refresh
+    /// it and save it, which ends the lease. Until then other coordinated callers wait, at most
+    /// until the lease's deadline ([`OpenOptions::refresh_lease`](crate::OpenOptions::refresh_lease)).
+    Yours,
+    /// Another caller refreshed the token while this one waited: the token is the fresh one.
+    RefreshedByAnother,
+}
+
+/// A refresh lease that stands, as [`Vault::refresh_leases`] lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RefreshLease {
+    /// The token being refreshed.
+    pub token_id: String,
+    /// The holder's process id (on its host).
+    pub pid: u32,
+    /// Whether the holder runs on this host (in this PID namespace).
+    pub this_host: bool,
+    /// When the lease was taken, Unix milliseconds.
+    pub taken_unix_ms: u64,
+    /// How long the lease stands without a save.
+    pub remaining: Duration,
+}
+
+/// One round of the protocol: the lookup's answer, or a lease to wait for.
+enum Step {
+    Done(Option<Box<(Token, RefreshTurn)>>),
+    Wait,
+}
+
+/// What a coordinated lookup selects: the stored token's id and the token to return.
+type Selected = Option<(u64, Token)>;
+
+impl Vault {
+    /// [`Vault::find_token`] for a caller about to use the token as the Zoho SDK does
+    /// (`OAuthToken.get_token`): when the token is one the SDK would refresh or exchange now,
+    /// only one caller — across threads, processes and hosts sharing the vault — gets it as
+    /// stored ([`RefreshTurn::Yours`]); the others wait for that caller's save and get the
+    /// refreshed token. A token that needs no refresh takes `find_token`'s read-only path.
+    pub fn find_token_coordinated(
+        &self,
+        query: &Token,
+    ) -> Result<Option<(Token, RefreshTurn)>, Error> {
+        let selector = rules::select_for_find(query);
+        self.coordinate(|store, keys| {
+            Ok(
+                lookup::first_match(store, keys, &selector)?.and_then(|record| {
+                    let id = record.token.id.as_deref().and_then(rules::parse_id)?;
+                    let mut merged = query.clone();
+                    rules::merge_absent(&mut merged, &record.token);
+                    Some((id, merged))
+                }),
+            )
+        })
+    }
+
+    /// [`Vault::find_token_by_id`], coordinated as [`Vault::find_token_coordinated`] is.
+    pub fn find_token_by_id_coordinated(&self, id: &str) -> Result<(Token, RefreshTurn), Error> {
+        let not_found = || Error::TokenNotFound { id: id.to_string() };
+        let key = rules::parse_id(id).ok_or_else(not_found)?;
+        self.coordinate(|store, keys| {
+            Ok(lookup::load(store, keys, key)?.map(|record| (key, record.token)))
+        })?
+        .ok_or_else(not_found)
+    }
+
+    /// The refresh leases that stand now, by token id.
+    pub fn refresh_leases(&self) -> Result<Vec<RefreshLease>, Error> {
+        let now = lease::now_ms();
+        self.read(|store, _| {
+            Ok(store
+                .leases()?
+                .into_iter()
+                .filter_map(|(id, bytes)| Some((id, Lease::decode(&bytes)?)))
+                .filter(|(_, lease)| lease.stands(now))
+                .map(|(id, lease)| RefreshLease {
+                    token_id: id.to_string(),
+                    pid: lease.pid,
+                    this_host: lease.on_this_host(),
+                    taken_unix_ms: lease.taken_ms,
+                    remaining: Duration::from_millis(lease.deadline_ms.saturating_sub(now)),
+                })
+                .collect())
+        })
+    }
+
+    /// The protocol of the module comment, over the token `select` picks.
+    fn coordinate(
+        &self,
+        select: impl Fn(&dyn ReadStore, &Unlocked) -> Result<Selected, Error>,
+    ) -> Result<Option<(Token, RefreshTurn)>, Error> {
+        let Some((id, token)) = self.read(&select)? else {
+            return Ok(None);
+        };
+        if !lease::refresh_due(&token, lease::now_ms()) {
+            return Ok(Some((token, RefreshTurn::NotDue)));
+        }
+        let mut waited = false;
+        loop {
+            let seen = self.commits_seen();
+            let turn = |waited| match waited {
+                true => RefreshTurn::RefreshedByAnother,
+                false => RefreshTurn::NotDue,
+            };
+            let step = self.transact(|w| {
+                let now = lease::now_ms();
+                match select(w.store(), &w.keys)? {
+                    Some((again, token)) if again == id && lease::refresh_due(&token, now) => {
+                        if w.lease(id)?.is_some_and(|lease| lease.stands(now)) {
+                            return Ok(Finish::Discard(Step::Wait));
+                        }
+                        w.put_lease(id, &Lease::take(now, self.refresh_lease)?)?;
+                        let yours = Box::new((token, RefreshTurn::Yours));
+                        Ok(Finish::Commit(Step::Done(Some(yours))))
+                    }
+                    // Refreshed, deleted or no longer selected since the read: as it is now.
+                    other => Ok(Finish::Discard(Step::Done(
+                        other.map(|(_, token)| Box::new((token, turn(waited)))),
+                    ))),
+                }
+            })?;
+            if let Step::Done(found) = step {
+                return Ok(found.map(|found| *found));
+            }
+            waited = true;
+            if let Some(found) = self.wait_for_refresh(id, &select, seen)? {
+                return Ok(found.map(|token| (token, RefreshTurn::RefreshedByAnother)));
+            }
+        }
+    }
+
+    /// Waits while the lease on token `id` stands and the token is still due. `Some(found)`:
+    /// the token was saved fresh (or deleted, or is no longer selected); `None`: the lease fell
+    /// (deadline, holder gone, or ended without a fresh save) and may be taken.
+    fn wait_for_refresh(
+        &self,
+        id: u64,
+        select: &impl Fn(&dyn ReadStore, &Unlocked) -> Result<Selected, Error>,
+        mut seen: u64,
+    ) -> Result<Option<Option<Token>>, Error> {
+        loop {
+            seen = self.wait_for_commit(seen, POLL);
+            let now = lease::now_ms();
+            let (found, lease) = self.read(|store, keys| {
+                let lease = store.lease(id)?.as_deref().and_then(Lease::decode);
+                Ok((select(store, keys)?, lease))
+            })?;
+            match found {
+                Some((again, token)) if again == id && lease::refresh_due(&token, now) => {}
+                other => return Ok(Some(other.map(|(_, token)| token))),
+            }
+            if !lease.is_some_and(|lease| lease.stands(now)) {
+                return Ok(None);
+            }
+        }
+    }
+}
