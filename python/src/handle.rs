@@ -36,7 +36,8 @@ pub(crate) struct PyVault {
     passphrase_digest: [u8; 64],
     path: PathBuf,
     owner_pid: u32,
-    busy_timeout: Duration,
+    /// The options it was opened with (busy timeout, refresh lease), for a forked child's open.
+    options: OpenOptions,
 }
 
 impl Drop for PyVault {
@@ -70,10 +71,15 @@ fn kdf_params(kdf: Option<(u32, u32, u32)>) -> KdfParams {
     )
 }
 
-fn timeout_from_secs(seconds: f64) -> PyResult<Duration> {
-    Duration::try_from_secs_f64(seconds).map_err(|_| {
+fn timeout_from_secs(value: f64) -> PyResult<Duration> {
+    seconds("busy_timeout", value)
+}
+
+/// `value` seconds as a duration; a `ValueError` naming `name` when it is not a number >= 0.
+fn seconds(name: &str, value: f64) -> PyResult<Duration> {
+    Duration::try_from_secs_f64(value).map_err(|_| {
         PyValueError::new_err(format!(
-            "busy_timeout must be a number of seconds >= 0, got {seconds}"
+            "{name} must be a number of seconds >= 0, got {value}"
         ))
     })
 }
@@ -84,15 +90,17 @@ impl PyVault {
         path: PathBuf,
         passphrase: Zeroizing<Vec<u8>>,
         create: Option<KdfParams>,
-        busy_timeout: Duration,
+        options: OpenOptions,
     ) -> PyResult<(PyVault, bool)> {
-        let options = OpenOptions::new().busy_timeout(busy_timeout);
         // A `mysql://` URL names a server database; anything else is a file.
         let location = Location::parse(&path);
         let (vault, created) = py
             .detach(|| {
                 kdf_pool::run(|| match create {
-                    Some(kdf) => options.kdf(kdf).open_or_create(location, &*passphrase),
+                    Some(kdf) => options
+                        .clone()
+                        .kdf(kdf)
+                        .open_or_create(location, &*passphrase),
                     None => options
                         .open(location, &*passphrase)
                         .map(|vault| (vault, false)),
@@ -106,7 +114,7 @@ impl PyVault {
                 passphrase,
                 path,
                 owner_pid: std::process::id(),
-                busy_timeout,
+                options,
             },
             created,
         ))
@@ -150,7 +158,7 @@ impl PyVault {
     /// Opens the vault at `path` (creating it first when it does not exist and `create` is true).
     /// Returns `(vault, created)`.
     #[staticmethod]
-    #[pyo3(signature = (path, passphrase, *, create, kdf=None, busy_timeout=10.0))]
+    #[pyo3(signature = (path, passphrase, *, create, kdf=None, busy_timeout=10.0, refresh_lease=10.0))]
     fn open(
         py: Python<'_>,
         path: PathBuf,
@@ -158,19 +166,27 @@ impl PyVault {
         create: bool,
         kdf: Option<(u32, u32, u32)>,
         busy_timeout: f64,
+        refresh_lease: f64,
     ) -> PyResult<(PyVault, bool)> {
-        let busy_timeout = timeout_from_secs(busy_timeout)?;
+        let options = OpenOptions::new()
+            .busy_timeout(timeout_from_secs(busy_timeout)?)
+            .refresh_lease(seconds("refresh_lease", refresh_lease)?);
         let create = create.then_some(kdf_params(kdf));
         let passphrase = Zeroizing::new(passphrase.to_vec());
-        PyVault::open_impl(py, path, passphrase, create, busy_timeout)
+        PyVault::open_impl(py, path, passphrase, create, options)
     }
 
     /// Opens the same vault again in this process, with the passphrase this handle was opened
     /// with: what a forked child does with the handle it inherited.
     fn reopen_here(&self, py: Python<'_>) -> PyResult<PyVault> {
         let passphrase = Zeroizing::new(self.passphrase.to_vec());
-        let (vault, _) =
-            PyVault::open_impl(py, self.path.clone(), passphrase, None, self.busy_timeout)?;
+        let (vault, _) = PyVault::open_impl(
+            py,
+            self.path.clone(),
+            passphrase,
+            None,
+            self.options.clone(),
+        )?;
         Ok(vault)
     }
 
@@ -217,14 +233,21 @@ impl PyVault {
     }
 
     /// `find_token`: the query with its absent fields filled from the stored token it selects,
-    /// or `None`.
+    /// or `None`. With `coordinate`, a token the SDK is about to refresh is handed to one caller
+    /// at a time (`Vault::find_token_coordinated`): the others wait, without the GIL, for its save.
+    #[pyo3(signature = (fields, *, coordinate=false))]
     fn find_token<'py>(
         &self,
         py: Python<'py>,
         fields: Vec<Option<String>>,
+        coordinate: bool,
     ) -> PyResult<Option<Bound<'py, PyTuple>>> {
         let query = token_from_fields(fields)?;
-        match self.run(py, move |v| v.find_token(&query))? {
+        let found = self.run(py, move |v| match coordinate {
+            true => Ok(v.find_token_coordinated(&query)?.map(|(token, _)| token)),
+            false => v.find_token(&query),
+        })?;
+        match found {
             Some(found) => Ok(Some(fields_tuple(py, &found)?)),
             None => Ok(None),
         }
@@ -258,9 +281,19 @@ impl PyVault {
         self.run(py, |v| v.delete_tokens())
     }
 
-    /// The token with `id`; `TokenNotFoundError` when there is none.
-    fn find_token_by_id<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyTuple>> {
-        let token = self.run(py, move |v| v.find_token_by_id(&id))?;
+    /// The token with `id`; `TokenNotFoundError` when there is none. `coordinate` as for
+    /// `find_token`.
+    #[pyo3(signature = (id, *, coordinate=false))]
+    fn find_token_by_id<'py>(
+        &self,
+        py: Python<'py>,
+        id: String,
+        coordinate: bool,
+    ) -> PyResult<Bound<'py, PyTuple>> {
+        let token = self.run(py, move |v| match coordinate {
+            true => v.find_token_by_id_coordinated(&id).map(|(token, _)| token),
+            false => v.find_token_by_id(&id),
+        })?;
         fields_tuple(py, &token)
     }
 

@@ -36,6 +36,10 @@ mod _native {
             "DEFAULT_BUSY_TIMEOUT",
             tokenvault::DEFAULT_BUSY_TIMEOUT.as_secs_f64(),
         )?;
+        m.add(
+            "DEFAULT_REFRESH_LEASE",
+            tokenvault::DEFAULT_REFRESH_LEASE.as_secs_f64(),
+        )?;
         let kdf = tokenvault::KdfParams::default();
         m.add(
             "DEFAULT_KDF",

@@ -55,11 +55,13 @@ def acquire(
     create: bool,
     kdf: Optional[Tuple[int, int, int]],
     busy_timeout: float,
+    refresh_lease: Optional[float] = None,
 ) -> Tuple[_native.Vault, bool]:
     """This process's handle on the vault at ``path`` (resolved): the open one, or a new one.
 
     Returns ``(handle, created)``. A handle already open here must have been opened with the
-    same passphrase; ``busy_timeout`` and ``kdf`` of later calls do not change it.
+    same passphrase; ``busy_timeout``, ``refresh_lease`` and ``kdf`` of later calls do not
+    change it.
     """
     key = (path, os.getpid())
     with _lock:
@@ -72,7 +74,14 @@ def acquire(
                 )
             return handle, False
         handle, created = _native.Vault.open(
-            path, passphrase, create=create, kdf=kdf, busy_timeout=busy_timeout
+            path,
+            passphrase,
+            create=create,
+            kdf=kdf,
+            busy_timeout=busy_timeout,
+            refresh_lease=(
+                _native.DEFAULT_REFRESH_LEASE if refresh_lease is None else refresh_lease
+            ),
         )
         _handles[key] = handle
         warn_if_shared(path)

@@ -55,6 +55,15 @@ class VaultStore(TokenStore):
         create: Create the vault when the file does not exist (default ``True``).
         kdf: Key-derivation cost for a vault created here (default ``KdfParams()``).
         busy_timeout: Seconds a write waits for other processes before failing (default 10).
+        coordinate_refresh: Many workers, one refresh (default ``True``): when the stored token
+            is one the SDK is about to refresh (or whose grant token it is about to exchange),
+            ``find_token`` and ``find_token_by_id`` hand it to one caller — across threads,
+            processes and hosts — and make the others wait, without the GIL, for that caller's
+            ``save_token``, then return the fresh token, so the SDK makes one HTTP call per
+            expiry instead of one per worker. ``False`` gives the FileStore's behaviour.
+        refresh_lease: Seconds a caller's claim to refresh stands without its save before a
+            waiting caller takes over (default 10; a holder that died on this host is taken
+            over at once).
 
     Raises:
         tokenvault.WrongPassphraseError: The passphrase does not unlock the vault.
@@ -76,14 +85,18 @@ class VaultStore(TokenStore):
         create: bool = True,
         kdf: Optional[KdfParams] = None,
         busy_timeout: Optional[float] = None,
+        coordinate_refresh: bool = True,
+        refresh_lease: Optional[float] = None,
     ) -> None:
         self._path = _handles.resolve(path)
+        self._coordinate = bool(coordinate_refresh)
         self._handle, self._created = _handles.acquire(
             self._path,
             passphrase_bytes(passphrase),
             create=create,
             kdf=kdf_tuple(kdf),
             busy_timeout=busy_timeout_or_default(busy_timeout),
+            refresh_lease=refresh_lease,
         )
 
     # ---- the SDK's six TokenStore methods ------------------------------------------------
@@ -102,7 +115,7 @@ class VaultStore(TokenStore):
         if not isinstance(token, OAuthToken):
             return token
         try:
-            found = self._vault().find_token(fields_of(token))
+            found = self._vault().find_token(fields_of(token), coordinate=self._coordinate)
         except _native.VaultError as e:
             raise _store_error("find_token", e) from e
         if found is None:
@@ -175,7 +188,7 @@ class VaultStore(TokenStore):
         if not isinstance(id, str):
             raise SDKException(TOKEN_STORE, ID_INVALID)
         try:
-            row = self._vault().find_token_by_id(id)
+            row = self._vault().find_token_by_id(id, coordinate=self._coordinate)
         except _native.TokenNotFoundError as e:
             raise SDKException(TOKEN_STORE, ID_INVALID) from e
         except _native.VaultError as e:
