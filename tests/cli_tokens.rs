@@ -350,3 +350,59 @@ fn save_without_any_token_is_refused_as_the_sdk_does() {
         ));
     assert_eq!(s.info()["token_count"], 3);
 }
+
+#[test]
+fn get_list_and_info_show_who_is_refreshing_a_token_and_how_long_is_left() {
+    let s = Scratch::with_typical();
+    let vault = tokenvault::Vault::open(s.vault(), cli_support::PASSPHRASE).unwrap();
+    // Before any lease: no REFRESH column, `refresh_lease` null, info says none.
+    assert!(!stdout_of(s.cmd().arg("list")).contains("REFRESH"));
+    let mut token = vault.find_token_by_id("1").unwrap();
+    token.expiry_time = Some("0".into());
+    vault.save_token(&mut token).unwrap();
+    let (_, turn) = vault.find_token_by_id_coordinated("1").unwrap();
+    assert_eq!(turn, tokenvault::RefreshTurn::Yours);
+
+    let pid = std::process::id().to_string();
+    let get = stdout_of(s.cmd().args(["get", "1"]));
+    let line = get.lines().find(|l| l.starts_with("refresh ")).expect(&get);
+    assert!(line.contains(&format!("pid {pid} on this host")), "{get}");
+    assert!(line.contains("s left"), "{get}");
+
+    let list = stdout_of(s.cmd().arg("list"));
+    let lines: Vec<&str> = list.lines().collect();
+    assert!(lines[0].ends_with("REFRESH"), "{list}");
+    assert!(lines[1].contains(&format!("pid {pid}")), "{list}");
+    assert!(!lines[2].contains(&format!("pid {pid}")), "{list}");
+
+    let listed = json_of(stdout_of(s.cmd().args(["--json", "list"])).as_bytes());
+    assert_eq!(listed["tokens"][0]["refresh_lease"]["token_id"], "1");
+    assert_eq!(listed["tokens"][0]["refresh_lease"]["this_host"], true);
+    assert!(
+        listed["tokens"][0]["refresh_lease"]["remaining_ms"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+    assert_eq!(
+        listed["tokens"][1]["refresh_lease"],
+        serde_json::Value::Null
+    );
+
+    let info = s.info();
+    assert_eq!(
+        info["refresh_leases"][0]["pid"]
+            .as_u64()
+            .unwrap()
+            .to_string(),
+        pid
+    );
+    let human = stdout_of(s.cmd().arg("info"));
+    assert!(human.contains("token 1 (being refreshed by pid"), "{human}");
+
+    // The holder's save ends the lease.
+    token.expiry_time = Some((now_ms() + 3_600_000).to_string());
+    vault.save_token(&mut token).unwrap();
+    assert!(!stdout_of(s.cmd().arg("list")).contains("REFRESH"));
+    assert!(stdout_of(s.cmd().arg("info")).contains("refreshing      none"));
+}

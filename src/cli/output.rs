@@ -6,7 +6,7 @@ use std::io::Write;
 
 use anstyle::{AnsiColor, Style};
 use serde_json::{Map, Value, json};
-use tokenvault::Token;
+use tokenvault::{RefreshLease, Token};
 
 use crate::cli::CliError;
 use crate::cli::args::ColorWhen;
@@ -113,10 +113,49 @@ pub(crate) fn token_json(token: &Token, reveal: bool) -> Value {
     Value::Object(map)
 }
 
+/// Who is refreshing a token and how long its lease stands: "pid 4242 on this host, 7.2 s left".
+pub(crate) fn lease_text(lease: &RefreshLease) -> String {
+    format!(
+        "being refreshed by pid {} on {}, lease {:.1} s left",
+        lease.pid,
+        if lease.this_host {
+            "this host"
+        } else {
+            "another host"
+        },
+        lease.remaining.as_secs_f64()
+    )
+}
+
+/// A refresh lease in `--json` output.
+pub(crate) fn lease_json(lease: &RefreshLease) -> Value {
+    json!({
+        "token_id": lease.token_id,
+        "pid": lease.pid,
+        "this_host": lease.this_host,
+        "taken_unix_ms": lease.taken_unix_ms,
+        "remaining_ms": u64::try_from(lease.remaining.as_millis()).unwrap_or(u64::MAX),
+    })
+}
+
+/// The width of the field names in [`print_token`]'s block.
+fn field_width() -> usize {
+    Token::FIELDS.iter().map(|f| f.len()).max().unwrap_or(0)
+}
+
+/// One more `name  value` line after a [`print_token`] block.
+pub(crate) fn print_field(name: &str, value: &str) -> Result<(), CliError> {
+    let mut out = stdout();
+    let width = field_width();
+    writeln!(out, "{BOLD}{name:<width$}{BOLD:#}  {value}")?;
+    out.flush()?;
+    Ok(())
+}
+
 /// A token as a block of `field  value` lines (`get`, `find`).
 pub(crate) fn print_token(token: &Token, reveal: bool, now_ms: i128) -> Result<(), CliError> {
     let mut out = stdout();
-    let width = Token::FIELDS.iter().map(|f| f.len()).max().unwrap_or(0);
+    let width = field_width();
     for field in Token::FIELDS {
         let mut value = human_field(token, field, reveal);
         if field == "expiry_time" {

@@ -11,6 +11,7 @@ use crate::format::{self, FORMAT_VERSION, Header, State};
 use crate::index::{IndexKind, Tag};
 use crate::store::Vault;
 use crate::store::keys::{self, Unlocked};
+use crate::store::refresh::RefreshLease;
 use crate::store::write::{SaveOutcome, Writer};
 use crate::token::Token;
 
@@ -34,6 +35,8 @@ pub struct VaultInfo {
     pub token_count: u64,
     /// File size in bytes.
     pub file_size: u64,
+    /// The refresh leases that stand now (`Vault::find_token_coordinated`), by token id.
+    pub refresh_leases: Vec<RefreshLease>,
 }
 
 /// The result of [`Vault::verify`].
@@ -95,6 +98,7 @@ impl VaultInfo {
         state: &[u8],
         token_count: u64,
         file_size: u64,
+        refresh_leases: Vec<RefreshLease>,
     ) -> Result<VaultInfo, Error> {
         let header = Header::decode(header)?;
         let state = State::decode_unverified(state)?;
@@ -107,6 +111,7 @@ impl VaultInfo {
             seal_count: state.seal_count,
             token_count,
             file_size,
+            refresh_leases,
         })
     }
 }
@@ -125,6 +130,7 @@ impl Vault {
             seal_count: state.seal_count,
             token_count: self.len()?,
             file_size: self.engine.stored_bytes()?,
+            refresh_leases: self.refresh_leases()?,
         })
     }
 

@@ -18,7 +18,7 @@ use crate::location::Location;
 use crate::options::OpenOptions;
 use crate::store::keys::Unlocked;
 use crate::store::maintenance::{self, ImportSummary, VaultInfo};
-use crate::store::{Vault, write};
+use crate::store::{Vault, refresh, write};
 use crate::token::Token;
 
 /// How many times `open_or_create` goes back to opening after another process won the race to
@@ -241,18 +241,19 @@ impl Vault {
     pub fn inspect(location: impl Into<Location>) -> Result<VaultInfo, Error> {
         let location = location.into();
         let engine = engines::connect(&location, &OpenOptions::default(), Access::Inspect)?;
-        let (header, state, records) = guarded("reading the header", || {
+        let (header, state, records, leases) = guarded("reading the header", || {
             let store = engine.begin_read()?;
             Ok((
                 store.header_entry(HeaderSlot::Header)?,
                 store.header_entry(HeaderSlot::State)?,
                 store.count()?,
+                refresh::standing_leases(&*store)?,
             ))
         })?;
         let header = header.ok_or_else(|| Error::NotAVault {
             path: location.shown(),
         })?;
         let state = state.ok_or_else(|| Error::corrupted("state missing"))?;
-        VaultInfo::unauthenticated(&header, &state, records, engine.stored_bytes()?)
+        VaultInfo::unauthenticated(&header, &state, records, engine.stored_bytes()?, leases)
     }
 }

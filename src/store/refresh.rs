@@ -54,6 +54,24 @@ pub struct RefreshLease {
     pub remaining: Duration,
 }
 
+/// The leases in `store` that stand now (a lease needs no key to read: it holds no secret).
+pub(crate) fn standing_leases(store: &dyn ReadStore) -> Result<Vec<RefreshLease>, Error> {
+    let now = lease::now_ms();
+    Ok(store
+        .leases()?
+        .into_iter()
+        .filter_map(|(id, bytes)| Some((id, Lease::decode(&bytes)?)))
+        .filter(|(_, lease)| lease.stands(now))
+        .map(|(id, lease)| RefreshLease {
+            token_id: id.to_string(),
+            pid: lease.pid,
+            this_host: lease.on_this_host(),
+            taken_unix_ms: lease.taken_ms,
+            remaining: Duration::from_millis(lease.deadline_ms.saturating_sub(now)),
+        })
+        .collect())
+}
+
 /// One round of the protocol: the lookup's answer, or a lease to wait for.
 enum Step {
     Done(Option<Box<(Token, RefreshTurn)>>),
@@ -98,22 +116,7 @@ impl Vault {
 
     /// The refresh leases that stand now, by token id.
     pub fn refresh_leases(&self) -> Result<Vec<RefreshLease>, Error> {
-        let now = lease::now_ms();
-        self.read(|store, _| {
-            Ok(store
-                .leases()?
-                .into_iter()
-                .filter_map(|(id, bytes)| Some((id, Lease::decode(&bytes)?)))
-                .filter(|(_, lease)| lease.stands(now))
-                .map(|(id, lease)| RefreshLease {
-                    token_id: id.to_string(),
-                    pid: lease.pid,
-                    this_host: lease.on_this_host(),
-                    taken_unix_ms: lease.taken_ms,
-                    remaining: Duration::from_millis(lease.deadline_ms.saturating_sub(now)),
-                })
-                .collect())
-        })
+        self.read(|store, _| standing_leases(store))
     }
 
     /// The protocol of the module comment, over the token `select` picks.

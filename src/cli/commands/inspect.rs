@@ -47,6 +47,7 @@ pub(crate) fn info(global: &GlobalArgs, unlock: bool) -> Result<(), CliError> {
             "encryption_count": info.seal_count,
             "token_count": info.token_count,
             "file_size": info.file_size,
+            "refresh_leases": info.refresh_leases.iter().map(output::lease_json).collect::<Vec<_>>(),
             "authenticated": unlock,
         }));
     }
@@ -68,6 +69,7 @@ pub(crate) fn info(global: &GlobalArgs, unlock: bool) -> Result<(), CliError> {
             if server { "table size" } else { "file size" },
             format!("{} ({} bytes)", HumanBytes(info.file_size), info.file_size),
         ),
+        ("refreshing", refreshing(&info.refresh_leases)),
         ("authenticated", authenticated),
     ];
     let mut out = output::stdout();
@@ -76,6 +78,18 @@ pub(crate) fn info(global: &GlobalArgs, unlock: bool) -> Result<(), CliError> {
     }
     out.flush()?;
     Ok(())
+}
+
+/// The tokens being refreshed now, and by whom: "none", or "token 1 (being refreshed by …)".
+fn refreshing(leases: &[tokenvault::RefreshLease]) -> String {
+    if leases.is_empty() {
+        return "none".to_string();
+    }
+    leases
+        .iter()
+        .map(|lease| format!("token {} ({})", lease.token_id, output::lease_text(lease)))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 pub(crate) fn verify(global: &GlobalArgs) -> Result<(), CliError> {

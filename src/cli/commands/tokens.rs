@@ -1,9 +1,11 @@
 //! Looking at and removing stored tokens: `list`, `get`, `delete`, `clear`.
 
+use std::collections::HashMap;
 use std::io::Write;
+use std::path::Path;
 
-use serde_json::json;
-use tokenvault::Token;
+use serde_json::{Value, json};
+use tokenvault::{RefreshLease, Token, Vault};
 
 use crate::cli::CliError;
 use crate::cli::args::GlobalArgs;
@@ -23,15 +25,33 @@ const SECRET_TITLES: [&str; 4] = [
 /// How `list` names a present secret without showing it, in [`SECRET_FIELDS`] order.
 const SECRET_NAMES: [&str; 4] = ["secret", "refresh", "access", "grant"];
 
+/// The refresh leases that stand, by token id.
+fn leases_by_id(vault: &Vault, path: &Path) -> Result<HashMap<String, RefreshLease>, CliError> {
+    Ok(vault
+        .refresh_leases()
+        .map_err(|e| vault_error(e, path))?
+        .into_iter()
+        .map(|lease| (lease.token_id.clone(), lease))
+        .collect())
+}
+
+/// A token in `--json` output, with its refresh lease (`null` when none stands).
+fn token_json(token: &Token, reveal: bool, leases: &HashMap<String, RefreshLease>) -> Value {
+    let mut value = output::token_json(token, reveal);
+    let lease = token.id.as_ref().and_then(|id| leases.get(id));
+    value["refresh_lease"] = lease.map_or(Value::Null, output::lease_json);
+    value
+}
+
 pub(crate) fn list(global: &GlobalArgs, reveal: bool) -> Result<(), CliError> {
     let path = &global.shown();
-    let tokens = vault::open(global)?
-        .get_tokens()
-        .map_err(|e| vault_error(e, path))?;
+    let vault = vault::open(global)?;
+    let tokens = vault.get_tokens().map_err(|e| vault_error(e, path))?;
+    let leases = leases_by_id(&vault, path)?;
     if global.json {
         let tokens: Vec<_> = tokens
             .iter()
-            .map(|t| output::token_json(t, reveal))
+            .map(|t| token_json(t, reveal, &leases))
             .collect();
         return output::print_json(&json!({ "tokens": tokens }));
     }
@@ -47,6 +67,10 @@ pub(crate) fn list(global: &GlobalArgs, reveal: bool) -> Result<(), CliError> {
         header.extend(SECRET_TITLES);
     } else {
         header.push("SECRETS");
+    }
+    // Only while a token is being refreshed (`tokenvault get ID` says by whom).
+    if !leases.is_empty() {
+        header.push("REFRESH");
     }
     let mut table = Table::new(header);
     let now = expiry::now_ms();
@@ -66,6 +90,17 @@ pub(crate) fn list(global: &GlobalArgs, reveal: bool) -> Result<(), CliError> {
             );
         } else {
             row.push(Cell::new(present_secrets(token)));
+        }
+        if !leases.is_empty() {
+            let lease = token.id.as_ref().and_then(|id| leases.get(id));
+            row.push(match lease {
+                Some(lease) => Cell::new(format!(
+                    "pid {}, {:.0} s left",
+                    lease.pid,
+                    lease.remaining.as_secs_f64().ceil()
+                )),
+                None => Cell::styled(ABSENT, DIM),
+            });
         }
         table.push(row);
     }
@@ -104,13 +139,19 @@ fn present_secrets(token: &Token) -> String {
 
 pub(crate) fn get(global: &GlobalArgs, id: &str, reveal: bool) -> Result<(), CliError> {
     let path = &global.shown();
-    let token = vault::open(global)?
+    let vault = vault::open(global)?;
+    let token = vault
         .find_token_by_id(id)
         .map_err(|e| vault_error(e, path))?;
+    let leases = leases_by_id(&vault, path)?;
     if global.json {
-        return output::print_json(&output::token_json(&token, reveal));
+        return output::print_json(&token_json(&token, reveal, &leases));
     }
-    output::print_token(&token, reveal, expiry::now_ms())
+    output::print_token(&token, reveal, expiry::now_ms())?;
+    if let Some(lease) = token.id.as_ref().and_then(|id| leases.get(id)) {
+        output::print_field("refresh", &output::lease_text(lease))?;
+    }
+    Ok(())
 }
 
 pub(crate) fn delete(global: &GlobalArgs, id: &str) -> Result<(), CliError> {
