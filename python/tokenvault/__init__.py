@@ -12,6 +12,7 @@ Existing tokens move over with ``VaultStore.migrate_file_store("sdk_tokens.txt",
 
 from ._native import (
     FORMAT_VERSION,
+    __version__ as __version__,
     CorruptedVaultError,
     InvalidIdError,
     InvalidTokenFileError,
@@ -30,8 +31,6 @@ from ._native import (
 from ._sdk import SDK_AVAILABLE
 from .migration import MigrationReport
 from .store import PASSPHRASE_ENV, KdfParams, VaultStore
-
-__version__ = "0.1.0"
 
 __all__ = [
     "FORMAT_VERSION",

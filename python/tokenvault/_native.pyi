@@ -7,6 +7,7 @@ from typing import List, Optional, Tuple, TypedDict, Union
 Fields = Tuple[Optional[str], ...]
 """A token: ten ``str | None`` in ``FIELDS`` order."""
 
+__version__: str
 FORMAT_VERSION: int
 FIELDS: List[str]
 DEFAULT_BUSY_TIMEOUT: float
@@ -100,3 +101,5 @@ def create_from_filestore(
     busy_timeout: float = 10.0,
 ) -> ImportCounts: ...
 def inspect(path: Union[str, os.PathLike[str]]) -> FileInfo: ...
+
+def run_cli(argv: List[str]) -> int: ...
