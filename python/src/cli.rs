@@ -1,15 +1,19 @@
 //! `run_cli`: the `tokenvault` command-line tool, compiled into the extension.
 //!
 //! Why here and not in a second wheel with maturin's `bin` bindings (as ruff ships its binary):
-//! the CLI and the `VaultStore` share the whole core (redb, AES-GCM, Argon2, the MySQL client), so
-//! one extension that also holds the CLI's code is ~1 MiB more than the extension alone, where a
-//! separate binary would carry a second copy of the core; `pip install` of one wheel, or of the
-//! sdist on a machine with Rust, then always brings a command of the same version as the library;
-//! and there is one artifact to build, audit and test. The price is the interpreter's start (tens
-//! of milliseconds, next to Argon2's hundreds) and two things a native `main` gets for free, done
-//! in `tokenvault/__main__.py` and here: SIGINT's default action, and flushing stdout at the end
-//! (`tokenvault::cli::run` does that). CI runs the CLI test suite against the installed command
-//! (`.ci/steps/17-wheels.sh`), so exit codes, the prompt and `--json` are checked, not assumed.
+//! - The CLI and `VaultStore` share the whole core (redb, AES-GCM, Argon2, the MySQL client). In
+//!   the extension the CLI adds only its own code and clap; a separate binary would carry a
+//!   second copy of the core, and a second wheel would have to be versioned, built, audited and
+//!   installed in lockstep with this one.
+//! - One `pip install` of one file, or of the sdist on a machine with Rust, always brings a
+//!   command of exactly the library's version, reading the vault with the same code.
+//! - The price is the interpreter's start before the command runs (the Zoho SDK is not imported:
+//!   `tokenvault/__init__.py` loads it on first use); `.ci/steps/17-wheels.sh` prints both start
+//!   times, README §Install quotes them. People without Python get the standalone binary.
+//! - Two things a native `main` gets for free are done explicitly: SIGINT's default action
+//!   (`tokenvault/__main__.py`) and flushing stdout at the end (`tokenvault::cli::run`).
+//!   CI runs the CLI test suite against the installed command (`TOKENVAULT_TEST_BIN`), so exit
+//!   codes, the terminal prompt and `--json` are checked, not assumed.
 
 use std::ffi::OsString;
 

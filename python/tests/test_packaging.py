@@ -38,7 +38,7 @@ def cargo_version(manifest: Path) -> str:
 def command() -> str:
     """The ``tokenvault`` command that installing the wheel put beside this interpreter."""
     path = Path(sys.executable).parent / "tokenvault"
-    assert path.is_file(), "no tokenvault command beside %s: is the wheel installed?" % sys.executable
+    assert path.is_file(), "no tokenvault command beside %s: wheel not installed?" % sys.executable
     return str(path)
 
 
@@ -48,7 +48,8 @@ def run(args: List[str], *, passphrase: str = PASSPHRASE, **kwargs) -> subproces
     }
     env["TOKENVAULT_PASSPHRASE"] = passphrase
     return subprocess.run(
-        args, capture_output=True, text=True, env=env, timeout=120, stdin=subprocess.DEVNULL, **kwargs
+        args, capture_output=True, text=True, env=env, timeout=120,
+        stdin=subprocess.DEVNULL, **kwargs
     )
 
 
@@ -72,8 +73,10 @@ def test_the_wheel_carries_types_licenses_readme_and_the_command():
         "tokenvault-%s.dist-info/licenses/LICENSE-APACHE" % tokenvault.__version__,
     ]:
         assert expected in files, (expected, sorted(files))
-    scripts = [e for e in metadata.entry_points(group="console_scripts") if e.name == "tokenvault"]
-    assert [e.value for e in scripts] == ["tokenvault.__main__:main"]
+    entry_points = metadata.distribution("tokenvault").entry_points
+    assert [(e.group, e.name, e.value) for e in entry_points] == [
+        ("console_scripts", "tokenvault", "tokenvault.__main__:main")
+    ]
     meta = metadata.metadata("tokenvault")
     assert meta["License-Expression"] == "MIT OR Apache-2.0"
     assert meta["Requires-Python"] == ">=3.9"
@@ -114,6 +117,20 @@ def test_exit_codes_are_the_contracts(migrated: Path):
     assert run([command(), "--bogus"]).returncode == 2
     wrong = run([command(), *vault, "list"], passphrase="wrong")
     assert wrong.returncode == 3 and "wrong passphrase" in wrong.stderr
+
+
+def test_the_command_starts_without_importing_the_sdk():
+    # The Zoho SDK takes most of a cold `import tokenvault`; the CLI never needs it, and the
+    # package's names that do (VaultStore, ...) still load on first use.
+    script = (
+        "import sys, tokenvault.__main__, tokenvault._native\n"
+        "assert not [m for m in sys.modules if m.startswith('zohocrmsdk')], 'SDK imported'\n"
+        "from tokenvault import *\n"
+        "assert VaultStore.__module__ == 'tokenvault.store' and SDK_AVAILABLE\n"
+    )
+    out = run([sys.executable, "-c", script])
+    assert out.returncode == 0, out.stderr
+    assert not hasattr(tokenvault, "NoSuchName")
 
 
 def test_help_names_the_command_tokenvault():
