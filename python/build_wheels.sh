@@ -54,7 +54,7 @@ mkdir -p dist
 
 # ---- the wheel -----------------------------------------------------------------------------------
 rm -f dist/tokenvault-*.whl
-maturin build --quiet --release --strip --zig --compatibility manylinux2014 \
+maturin build --quiet --locked --release --strip --zig --compatibility manylinux2014 \
     --target "$rust_target" --manifest-path python/Cargo.toml --out dist
 wheels=(dist/tokenvault-*.whl)
 wheel=${wheels[0]}
