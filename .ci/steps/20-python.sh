@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The Python package (python/): formatting and lints of the binding crate, the abi3 wheel built
-# with maturin, then the pytest suite against that wheel and the real Zoho CRM SDK
+# The Python package (python/): formatting and lints of the binding crate, then the pytest suite
+# against the abi3 wheel (python/build_wheels.sh's, in dist/) and the real Zoho CRM SDK
 # (zohocrmsdk8-0 7.0.0), in a throwaway virtualenv. Nothing is written into the checkout except
-# python/target (the crate's own, ignored, build directory).
+# the ignored python/target, target/ and dist/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -19,14 +19,15 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/tokenvault-python.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 python3 -m venv "$work/venv"
 pip="$work/venv/bin/pip"
-"$pip" install --quiet --disable-pip-version-check "maturin>=1.9.4,<2" ruff mypy
+"$pip" install --quiet --disable-pip-version-check ruff mypy
 
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
 (cd python && cargo fmt --check && cargo clippy --all-targets -- -D warnings)
 (cd python && "$work/venv/bin/ruff" check --quiet . && "$work/venv/bin/mypy" --no-error-summary)
 
-"$work/venv/bin/maturin" build --release --manifest-path python/Cargo.toml --out "$work/dist"
-"$pip" install --quiet --disable-pip-version-check "$work"/dist/tokenvault-*.whl \
+# The wheel 17-wheels.sh built into dist/ (this rebuilds it only if a source changed since).
+bash python/build_wheels.sh wheel
+"$pip" install --quiet --disable-pip-version-check dist/tokenvault-*.whl \
     "zohocrmsdk8-0==7.0.0" "pytest>=7"
 
 # Run from the repository root (tests read ../shared), against the installed wheel.

@@ -4,7 +4,8 @@
 # test against it: the FileStore cases replayed on the server, lifecycle and copies, faults
 # (unreachable, killed connection, busy), 8 processes x 200 saves, 8 threads x 1000 operations,
 # the mysqldump check, DBStore migration and the CLI; then the Python package given a mysql://
-# URL (python/tests/test_mysql_url.py; the wheel build reuses python/target from 20-python.sh).
+# URL (python/tests/test_mysql_url.py; the wheel is 17-wheels.sh's in dist/, rebuilt only if a
+# source changed since).
 # The step fails if the server does not come up; the tests fail rather than skip when CI is set
 # and no server is named, and the Python run fails if anything was skipped.
 set -euo pipefail
@@ -26,9 +27,8 @@ python3 -c 'import venv, ensurepip' >/dev/null 2>&1 \
 work=$(mktemp -d "${TMPDIR:-/tmp}/tokenvault-mysql-python.XXXXXX")
 trap 'rm -rf "$work"; mariadb_stop' EXIT
 python3 -m venv "$work/venv"
-"$work/venv/bin/pip" install --quiet --disable-pip-version-check "maturin>=1.9.4,<2"
-"$work/venv/bin/maturin" build --quiet --release --manifest-path python/Cargo.toml --out "$work/dist"
-"$work/venv/bin/pip" install --quiet --disable-pip-version-check "$work"/dist/tokenvault-*.whl \
+bash python/build_wheels.sh wheel >/dev/null
+"$work/venv/bin/pip" install --quiet --disable-pip-version-check dist/tokenvault-*.whl \
     "zohocrmsdk8-0==7.0.0" "pytest>=7"
 status=0
 report=$("$work/venv/bin/pytest" python/tests/test_mysql_url.py -q -rs -p no:cacheprovider) \

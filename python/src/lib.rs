@@ -4,6 +4,7 @@
 #![deny(unsafe_code)]
 #![warn(unreachable_pub)]
 
+mod cli;
 mod convert;
 mod errors;
 mod handle;
@@ -16,6 +17,8 @@ use pyo3::prelude::*;
 mod _native {
     use pyo3::prelude::*;
 
+    #[pymodule_export]
+    use super::cli::run_cli;
     #[pymodule_export]
     use super::errors::{
         CorruptedVaultError, InvalidIdError, InvalidTokenFileError, KeyChangedError,
@@ -30,6 +33,9 @@ mod _native {
 
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
+        // The package version (python/Cargo.toml, the wheel's version through pyproject.toml's
+        // `dynamic`); python/tests/test_packaging.py checks it equals the root crate's.
+        m.add("__version__", env!("CARGO_PKG_VERSION"))?;
         m.add("FORMAT_VERSION", tokenvault::FORMAT_VERSION)?;
         m.add("FIELDS", tokenvault::Token::FIELDS.to_vec())?;
         m.add(

@@ -4,7 +4,6 @@
 
 use std::io::{self, Write};
 use std::path::Path;
-use std::process::ExitCode;
 
 use tokenvault::Error;
 
@@ -63,16 +62,16 @@ impl CliError {
     }
 
     /// Prints the message on stderr and returns the exit code.
-    pub(crate) fn report(self) -> ExitCode {
+    pub(crate) fn report(self) -> u8 {
         let Some(message) = self.message else {
-            return ExitCode::SUCCESS;
+            return 0;
         };
         let style = anstyle::Style::new()
             .bold()
             .fg_color(Some(anstyle::AnsiColor::Red.into()));
         let mut stderr = anstream::stderr().lock();
         let _ = writeln!(stderr, "{style}error:{style:#} {message}");
-        ExitCode::from(self.exit as u8)
+        self.exit as u8
     }
 
     #[cfg(test)]
@@ -197,6 +196,6 @@ mod tests {
     #[test]
     fn broken_pipe_is_quiet_success() {
         let e = CliError::from(io::Error::from(io::ErrorKind::BrokenPipe));
-        assert_eq!(e.report(), ExitCode::SUCCESS);
+        assert_eq!(e.report(), 0);
     }
 }

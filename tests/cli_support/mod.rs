@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use assert_cmd::Command;
@@ -19,9 +20,15 @@ pub const FAST_KDF: [&str; 6] = [
     "1",
 ];
 
-/// The built binary.
+/// The command under test: the binary cargo built, or the program `TOKENVAULT_TEST_BIN` names
+/// (CI points it at the `tokenvault` command a wheel installed: .ci/steps/17-wheels.sh), so the
+/// same contract is checked on both.
 pub fn binary() -> &'static Path {
-    Path::new(env!("CARGO_BIN_EXE_tokenvault"))
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY.get_or_init(|| match std::env::var_os("TOKENVAULT_TEST_BIN") {
+        Some(path) => PathBuf::from(path),
+        None => PathBuf::from(env!("CARGO_BIN_EXE_tokenvault")),
+    })
 }
 
 /// The shared reference folder (`../shared` from the repository root).

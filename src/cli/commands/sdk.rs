@@ -24,7 +24,6 @@ fn rule(matched: MatchedBy) -> (&'static str, &'static str) {
             "id",
             "the id (tokenvault's addition: the FileStore finds nothing here)",
         ),
-        _ => ("other", "a rule this build cannot name"),
     }
 }
 
@@ -67,7 +66,6 @@ pub(crate) fn save(global: &GlobalArgs) -> Result<(), CliError> {
         let outcome = match outcome {
             SaveOutcome::Inserted => "inserted",
             SaveOutcome::Updated => "updated",
-            _ => "saved",
         };
         return output::print_json(&json!({ "id": id, "outcome": outcome }));
     }
