@@ -27,11 +27,8 @@ fn main() {
     let dir = tempfile::tempdir_in(&root).expect("temp dir");
     let vault = OpenOptions::new()
         .single_process(alone)
-        .create(
-            dir.path().join("tokens.vault"),
-            PASSPHRASE,
-            KdfParams::insecure_for_tests(),
-        )
+        .kdf(KdfParams::insecure_for_tests())
+        .create(dir.path().join("tokens.vault"), PASSPHRASE)
         .expect("create");
     vault.import(data::tokens(n)).expect("import");
     let ids = if path == "grant_token" {

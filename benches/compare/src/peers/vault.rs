@@ -37,7 +37,8 @@ impl VaultStore {
         let path = dir.join("tokens.vault");
         let vault = OpenOptions::new()
             .single_process(true)
-            .create(&path, PASSPHRASE, KdfParams::insecure_for_tests())
+            .kdf(KdfParams::insecure_for_tests())
+            .create(&path, PASSPHRASE)
             .expect("create vault");
         VaultStore {
             vault,
