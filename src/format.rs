@@ -141,30 +141,20 @@ pub(crate) struct State {
 }
 
 impl State {
+    /// Calls `f` with the parts the state MAC covers, in order.
+    fn with_mac_input<R>(&self, header: &[u8; HEADER_LEN], f: impl FnOnce(&[&[u8]]) -> R) -> R {
+        let generation = self.generation.to_le_bytes();
+        let seal_count = self.seal_count.to_le_bytes();
+        f(&[b"tokenvault/state", header, &generation, &seal_count])
+    }
+
     fn mac(&self, mac_key: &crypto::Key, header: &[u8; HEADER_LEN]) -> [u8; 32] {
-        crypto::mac256(
-            mac_key,
-            &[
-                b"tokenvault/state",
-                header,
-                &self.generation.to_le_bytes(),
-                &self.seal_count.to_le_bytes(),
-            ],
-        )
+        self.with_mac_input(header, |parts| crypto::mac256(mac_key, parts))
     }
 
     /// Whether `tag` is this state's MAC, compared in constant time.
     fn mac_matches(&self, mac_key: &crypto::Key, header: &[u8; HEADER_LEN], tag: &[u8]) -> bool {
-        crypto::mac256_matches(
-            mac_key,
-            &[
-                b"tokenvault/state",
-                header,
-                &self.generation.to_le_bytes(),
-                &self.seal_count.to_le_bytes(),
-            ],
-            tag,
-        )
+        self.with_mac_input(header, |parts| crypto::mac256_matches(mac_key, parts, tag))
     }
 
     pub(crate) fn encode(
