@@ -1,4 +1,4 @@
-"""Workers for the refresh-coordination tests and benchmark (python/tests/test_refresh_coordination.py,
+"""Workers for the refresh-coordination tests and benchmark (test_refresh_coordination.py,
 benches/refresh/run.py): the real Zoho SDK's ``get_token`` on one shared token, with the accounts
 server stubbed where the SDK calls ``requests.post``.
 

@@ -11,7 +11,6 @@ here are generous correctness bounds (a loaded 2-core machine must pass), never 
 from __future__ import annotations
 
 import multiprocessing
-import os
 import queue
 import threading
 import time
@@ -303,3 +302,20 @@ def test_a_token_that_needs_no_refresh_is_found_without_a_write(tmp_path):
         assert accesses(results) == [rw.STALE_ACCESS] * 4
         assert store.info()["generation"] == generation, "a lookup wrote"
     assert rw.read_calls(spec["calls_file"]) == []
+
+
+# ---- the SDK's steady state: long-lived token objects ----------------------------------------
+
+def test_workers_keeping_their_token_objects_make_one_refresh_when_it_expires(tmp_path):
+    """As an application runs: each worker initialized the SDK at its start, while the token was
+    valid, and keeps that token object (the SDK calls ``get_token`` on it before every request;
+    once the object has the stored token's id, ``get_token`` looks the token up by id). When the
+    token expires, every worker's object is expired at once."""
+    n = 8
+    due_in = 10.0  # seconds for every worker to initialize before the token is due
+    now = time.time()
+    spec = new_spec(tmp_path, "vault", long_lived=True, due_at=now + due_in + 0.2,
+                    expiry_ms=int((now + due_in) * 1000) + 5000)
+    results = run_processes(spec, n)
+    assert all(r["started"] >= spec["due_at"] for r in results)
+    assert_one_refresh_for_all(spec, results)
