@@ -270,10 +270,11 @@ def process_worker(spec: Dict[str, Any], worker: int, start, results, done) -> N
         AccountsStub(spec["calls_file"], spec.get("delay", 0.3), spec.get("first")).install()
         store = open_store(spec)
         warm_up_sdk(spec["resource_path"])
-        token = None
+        token, initialized = None, None
         if spec.get("long_lived"):
             token = query_token(spec["query"])
             initialize(store, token, spec["resource_path"])
+            initialized = time.time()
             # Until the SDK's rule makes the token due.
             time.sleep(max(0.0, spec["due_at"] - time.time()))
     except Exception:
@@ -284,5 +285,6 @@ def process_worker(spec: Dict[str, Any], worker: int, start, results, done) -> N
     start.wait()
     result = call_get_token(store, spec["query"], spec["resource_path"], token)
     result["worker"] = worker
+    result["initialized"] = initialized
     results.put(result)
     done.wait(120)
