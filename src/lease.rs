@@ -143,14 +143,17 @@ impl Lease {
     }
 
     /// Whether the holder is known to have ended: a process of this host that no longer runs
-    /// (or whose pid now belongs to a process started later).
+    /// (or whose pid now belongs to a process started later), or that has ended and is not yet
+    /// reaped by its parent (a zombie: a worker killed while its parent is busy elsewhere).
     pub(crate) fn holder_gone(&self) -> bool {
         if self.host != host_id() {
             return false;
         }
-        match process_start(self.pid) {
+        match process_stat(self.pid) {
             None => !process_exists(self.pid),
-            Some(start) => self.pid_start != 0 && start != self.pid_start,
+            Some((state, start)) => {
+                matches!(state, 'Z' | 'X') || (self.pid_start != 0 && start != self.pid_start)
+            }
         }
     }
 
@@ -193,10 +196,17 @@ fn process_exists(pid: u32) -> bool {
 /// The start time of process `pid` (field 22 of `/proc/PID/stat`, clock ticks after boot), or
 /// `None` where it cannot be read (no such process, or not Linux).
 fn process_start(pid: u32) -> Option<u64> {
+    process_stat(pid).map(|(_, start)| start)
+}
+
+/// The state (field 3: `R`, `S`, `Z` for an ended process not yet reaped, ...) and start time
+/// of process `pid`, from `/proc/PID/stat`; `None` where it cannot be read.
+fn process_stat(pid: u32) -> Option<(char, u64)> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // The command name (field 2) is in parentheses and may hold spaces: count after its end.
-    let after_name = &stat[stat.rfind(')')? + 1..];
-    after_name.split_whitespace().nth(19)?.parse().ok()
+    let mut fields = stat[stat.rfind(')')? + 1..].split_whitespace();
+    let state = fields.next()?.chars().next()?;
+    Some((state, fields.nth(18)?.parse().ok()?))
 }
 
 #[cfg(test)]
@@ -301,5 +311,37 @@ mod tests {
             !elsewhere.holder_gone(),
             "another host's holder is never declared gone"
         );
+    }
+
+    /// A holder killed (or exited) but not yet reaped by its parent is a zombie: its
+    /// `/proc/PID/stat` still reads, with its start time, yet it will never save.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_holder_that_is_a_zombie_is_gone() {
+        let Ok(mut child) = std::process::Command::new("sleep").arg("60").spawn() else {
+            return; // no sleep(1) here
+        };
+        let pid = child.id();
+        let lease = Lease {
+            pid,
+            pid_start: process_start(pid).expect("the child's start time"),
+            ..Lease::take(now_ms(), Duration::from_secs(3600)).unwrap()
+        };
+        assert!(!lease.holder_gone(), "a running holder is not gone");
+        child.kill().unwrap(); // SIGKILL; not reaped until wait()
+        let zombie = (0..500).any(|_| {
+            std::thread::sleep(Duration::from_millis(10));
+            std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+                stat.rsplit(')')
+                    .next()
+                    .unwrap_or("")
+                    .trim_start()
+                    .starts_with('Z')
+            })
+        });
+        let gone = lease.holder_gone();
+        child.wait().unwrap();
+        assert!(zombie, "the killed child became a zombie");
+        assert!(gone, "a zombie holder is gone");
     }
 }
