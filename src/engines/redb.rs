@@ -370,15 +370,22 @@ where
 }
 
 /// One read transaction and its tables, each opened when first used.
+///
+/// The engine hands it out boxed (`Engine::begin_read`), once per lookup: the tables a lookup
+/// may not use are boxed on their own, so that the whole stays within the allocator's small,
+/// fast size classes (unboxed, its 1.5 KB cost a lookup ~7% more instructions).
 struct LazyTables<'t> {
     txn: ReadTransaction,
     path: &'t Path,
     header: OnceCell<ReadOnlyTable<&'static str, &'static [u8]>>,
     records: OnceCell<ReadOnlyTable<u64, &'static [u8]>>,
-    order: OnceCell<ReadOnlyTable<u64, u64>>,
-    indexes: [OnceCell<ReadOnlyTable<IndexKey, u64>>; 4],
-    leases: OnceCell<Option<ReadOnlyTable<u64, &'static [u8]>>>,
+    order: OnceCell<Box<ReadOnlyTable<u64, u64>>>,
+    indexes: [OnceCell<Box<ReadOnlyTable<IndexKey, u64>>>; 4],
+    leases: OnceCell<Option<Box<BytesTable>>>,
 }
+
+/// A read-only table of byte values by id (records, leases).
+type BytesTable = ReadOnlyTable<u64, &'static [u8]>;
 
 impl<'t> LazyTables<'t> {
     fn new(txn: ReadTransaction, path: &'t Path) -> Self {
@@ -407,6 +414,22 @@ impl<'t> LazyTables<'t> {
             .map_err(|e| table_error(e, self.path))?;
         Ok(cell.get_or_init(|| table))
     }
+
+    /// [`LazyTables::open`] for a table kept in a box of its own.
+    fn open_boxed<'c, K: redb::Key + 'static, V: redb::Value + 'static>(
+        &self,
+        cell: &'c OnceCell<Box<ReadOnlyTable<K, V>>>,
+        definition: TableDefinition<K, V>,
+    ) -> Result<&'c ReadOnlyTable<K, V>, Error> {
+        if let Some(table) = cell.get() {
+            return Ok(table);
+        }
+        let table = self
+            .txn
+            .open_table(definition)
+            .map_err(|e| table_error(e, self.path))?;
+        Ok(cell.get_or_init(|| Box::new(table)))
+    }
 }
 
 impl OpenTables for LazyTables<'_> {
@@ -421,21 +444,21 @@ impl OpenTables for LazyTables<'_> {
         self.open(&self.records, RECORDS)
     }
     fn order_table(&self) -> Result<&Self::Order, Error> {
-        self.open(&self.order, ORDER)
+        self.open_boxed(&self.order, ORDER)
     }
     fn index(&self, kind: IndexKind) -> Result<&Self::Index, Error> {
-        self.open(&self.indexes[kind as usize], index_table(kind))
+        self.open_boxed(&self.indexes[kind as usize], index_table(kind))
     }
     fn lease_table(&self) -> Result<Option<&Self::Records>, Error> {
         if let Some(table) = self.leases.get() {
-            return Ok(table.as_ref());
+            return Ok(table.as_deref());
         }
         let table = match self.txn.open_table(LEASES) {
-            Ok(table) => Some(table),
+            Ok(table) => Some(Box::new(table)),
             Err(TableError::TableDoesNotExist(_)) => None,
             Err(e) => return Err(table_error(e, self.path)),
         };
-        Ok(self.leases.get_or_init(|| table).as_ref())
+        Ok(self.leases.get_or_init(|| table).as_deref())
     }
 }
 
