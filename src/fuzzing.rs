@@ -33,6 +33,7 @@ pub const PASSPHRASE: &str = "fuzz passphrase";
 fn create_vault(file: &MemoryFile) -> Vault {
     OpenOptions::default()
         .kdf(KdfParams::insecure_for_tests())
+        .insecure_kdf(true)
         .create(Location::backend(file.clone(), "<fuzz>"), PASSPHRASE)
         .expect("a vault can be created in memory")
 }

@@ -29,8 +29,9 @@ class KdfParams(NamedTuple):
 
     @classmethod
     def insecure_for_tests(cls) -> "KdfParams":
-        """Tiny parameters (8 KiB, 1 pass, 1 lane) for tests. Never protect real tokens
-        with them."""
+        """Tiny parameters (8 KiB, 1 pass, 1 lane) for tests, far below the floor: a vault is
+        created with them only with ``insecure_kdf=True``. Never protect real tokens with
+        them."""
         return cls(8, 1, 1)
 
 
