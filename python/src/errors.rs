@@ -104,6 +104,9 @@ pub(crate) fn to_py(e: tokenvault::Error) -> PyErr {
         E::InvalidId { .. } => InvalidIdError::new_err(message),
         E::InvalidTokenFile { .. } => InvalidTokenFileError::new_err(message),
         E::InvalidKdfParams { .. } | E::KdfCostTooHigh { .. } => PyValueError::new_err(message),
+        E::PassphraseCommand { .. } => {
+            VaultError::new_err(format!("{message} (TOKENVAULT_PASSPHRASE_COMMAND)"))
+        }
         // The core's message names its Rust option; Python's is a keyword.
         E::KdfBelowFloor {
             memory_kib,

@@ -16,7 +16,7 @@ use std::time::Duration;
 use blake2::{Blake2b512, Digest};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyTuple};
+use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
 use tokenvault::{Error, KdfParams, Location, OpenOptions, Token, Vault, VaultInfo};
 use zeroize::Zeroizing;
 
@@ -457,6 +457,26 @@ pub(crate) fn is_server_location(text: PathBuf) -> bool {
 #[pyfunction]
 pub(crate) fn permission_warning(path: PathBuf) -> Option<String> {
     Location::parse(&path).permission_warning()
+}
+
+/// The passphrase `command` prints (the core's `passphrase_from_command`: `sh -c`, stdin
+/// `/dev/null`, one trailing line end removed, stopped after `timeout` seconds), run without the
+/// GIL. A failure is a `VaultError` naming the exit status, never the output.
+#[pyfunction]
+#[pyo3(signature = (command, timeout=None))]
+pub(crate) fn passphrase_from_command<'py>(
+    py: Python<'py>,
+    command: &str,
+    timeout: Option<f64>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let timeout = match timeout {
+        Some(value) => seconds("timeout", value)?,
+        None => tokenvault::PASSPHRASE_COMMAND_TIMEOUT,
+    };
+    let passphrase = py
+        .detach(|| tokenvault::passphrase_from_command(command, timeout))
+        .map_err(to_py)?;
+    Ok(PyBytes::new(py, &passphrase))
 }
 
 /// The fields `inspect` and `Vault.info` share (`info` adds the authenticated counters).

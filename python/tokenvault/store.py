@@ -51,7 +51,8 @@ class VaultStore(TokenStore):
             file, unless ``create=False``. Or ``mysql://USER:PASSWORD@HOST/DATABASE``: the vault
             in a MySQL/MariaDB database that several hosts share (created in it likewise).
         passphrase: ``str`` or ``bytes``. Default: the ``TOKENVAULT_PASSPHRASE`` environment
-            variable.
+            variable, else the output of the command in ``TOKENVAULT_PASSPHRASE_COMMAND``
+            (e.g. ``op read op://ops/tokenvault/password``; see ``passphrase_bytes``).
         create: Create the vault when the file does not exist (default ``True``).
         kdf: Key-derivation cost for a vault created here (default ``KdfParams()``). Settings
             below the floor (less than 64 MiB, or less than 64 MiB x 3 passes of work: RFC
