@@ -85,6 +85,32 @@ pub enum Error {
         parallelism: u32,
     },
 
+    /// KDF parameters for a new passphrase key (a vault being created, a passphrase being
+    /// changed) cheaper than RFC 9106's second recommendation (64 MiB and 64 MiB × 3 passes of
+    /// Argon2id: [`KdfParams::meets_floor`](crate::KdfParams::meets_floor)), without the explicit
+    /// opt-in [`OpenOptions::insecure_kdf`](crate::OpenOptions::insecure_kdf). Nothing was created
+    /// or changed. An existing vault with such parameters still opens.
+    #[error(
+        "KDF cost below the floor (memory {memory_kib} KiB, {iterations} passes, {parallelism} lanes): a new passphrase key needs at least 64 MiB of memory and 64 MiB × 3 passes of work (RFC 9106's second recommendation); raise the memory or the passes, or allow weak parameters explicitly, for tests only (OpenOptions::insecure_kdf)"
+    )]
+    KdfBelowFloor {
+        /// Argon2 memory in KiB.
+        memory_kib: u32,
+        /// Argon2 passes.
+        iterations: u32,
+        /// Argon2 lanes.
+        parallelism: u32,
+    },
+
+    /// A passphrase command ([`passphrase_from_command`](crate::passphrase_from_command)) gave no
+    /// passphrase: it could not be started, failed, printed nothing or too much, or ran past its
+    /// timeout. `what` says which, with its exit status; never anything it printed.
+    #[error("the passphrase command gave no passphrase: {what}")]
+    PassphraseCommand {
+        /// What happened (never the command's output).
+        what: String,
+    },
+
     /// The KDF parameters are below Argon2's minimums.
     #[error("invalid KDF parameters: {reason}")]
     InvalidKdfParams {

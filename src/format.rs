@@ -441,6 +441,72 @@ mod tests {
         );
     }
 
+    /// FORMAT.md §Records, byte by byte: bincode 2 `standard()` is a struct's fields in order,
+    /// no names, no array length; an `Option` is `0x00` or `0x01 ‖ value`; a string is
+    /// `varint(length) ‖ UTF-8`; a varint is one byte below 251, else `0xFB ‖ u16`, `0xFC ‖ u32`
+    /// or `0xFD ‖ u64`, little-endian.
+    #[test]
+    fn a_record_payload_is_bincode_standard_varints_byte_for_byte() {
+        let long = "c".repeat(251);
+        let t = Token {
+            user_name: Some("ann".into()),
+            client_id: Some(long.clone()),
+            ..Token::default()
+        };
+        for (seq, varint) in [
+            (0u64, vec![0x00]),
+            (250, vec![0xFA]),
+            (251, vec![0xFB, 0xFB, 0x00]),
+            (300, vec![0xFB, 0x2C, 0x01]),
+            (65_536, vec![0xFC, 0x00, 0x00, 0x01, 0x00]),
+            (1 << 32, vec![0xFD, 0, 0, 0, 0, 1, 0, 0, 0]),
+        ] {
+            let mut payload = varint;
+            payload.extend_from_slice(&[0x01, 0x03]);
+            payload.extend_from_slice(b"ann");
+            payload.extend_from_slice(&[0x01, 0xFB, 0xFB, 0x00]);
+            payload.extend_from_slice(long.as_bytes());
+            payload.extend_from_slice(&[0x00; 7]);
+            let plain = encode_record(seq, &t).unwrap();
+            let len = u32::from_le_bytes(plain[..4].try_into().unwrap()) as usize;
+            assert_eq!(len, payload.len(), "seq {seq}");
+            assert_eq!(&plain[4..4 + len], &payload[..], "seq {seq}");
+            assert!(plain[4 + len..].iter().all(|&b| b == 0));
+            assert_eq!(plain.len(), (4 + len).div_ceil(PAD_TO) * PAD_TO);
+        }
+    }
+
+    #[test]
+    fn an_exact_multiple_of_64_gets_no_padding_and_a_reader_accepts_more_zeros() {
+        // 4 (len) + 1 (seq 0) + 2 + 49 (user name) + 8 × 0x00 (the other fields) = 64.
+        let t = Token {
+            user_name: Some("u".repeat(49)),
+            ..Token::default()
+        };
+        let plain = encode_record(0, &t).unwrap();
+        assert_eq!(plain.len(), 64);
+        assert_eq!(u32::from_le_bytes(plain[..4].try_into().unwrap()), 60);
+        // One byte more takes the next bucket.
+        let t2 = Token {
+            user_name: Some("u".repeat(50)),
+            ..Token::default()
+        };
+        assert_eq!(encode_record(0, &t2).unwrap().len(), 128);
+        // A reader does not insist on the fewest zeros: any zero padding to a multiple of 64.
+        let mut padded = plain.to_vec();
+        padded.extend_from_slice(&[0; 64]);
+        assert_eq!(
+            decode_record(1, &padded).unwrap().token.user_name,
+            t.user_name
+        );
+        // A varint that is not the shortest decodes too (bincode 2.0.1 does not refuse it).
+        let mut wide = vec![0u8; 64];
+        let body = [0xFB, 0x05, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        wide[..4].copy_from_slice(&(body.len() as u32).to_le_bytes());
+        wide[4..4 + body.len()].copy_from_slice(&body);
+        assert_eq!(decode_record(1, &wide).unwrap().seq, 5);
+    }
+
     #[test]
     fn secrets_of_similar_length_give_the_same_record_size() {
         let a = Token {

@@ -30,15 +30,15 @@ pub use ops::{Op, decode_ops, fuzz_ops, run_ops};
 /// The passphrase of every vault the fuzz targets make.
 pub const PASSPHRASE: &str = "fuzz passphrase";
 
+/// Tiny KDF parameters with the explicit opt-in, so `ChangePassphrase` may keep them too.
 fn create_vault(file: &MemoryFile) -> Vault {
-    OpenOptions::default()
-        .kdf(KdfParams::insecure_for_tests())
+    OpenOptions::insecure_for_tests()
         .create(Location::backend(file.clone(), "<fuzz>"), PASSPHRASE)
         .expect("a vault can be created in memory")
 }
 
 fn open_vault(file: &MemoryFile, passphrase: &str) -> Result<Vault, Error> {
-    OpenOptions::default().open(Location::backend(file.clone(), "<fuzz>"), passphrase)
+    OpenOptions::insecure_for_tests().open(Location::backend(file.clone(), "<fuzz>"), passphrase)
 }
 
 // ---- Target `record` -------------------------------------------------------------------------

@@ -6,13 +6,14 @@
 //! `TokenStore` methods with the FileStore's exact semantics.
 //!
 //! ```
-//! use tokenvault::{KdfParams, Secret, Token, Vault};
+//! use tokenvault::{OpenOptions, Secret, Token};
 //!
 //! # fn main() -> Result<(), tokenvault::Error> {
 //! # let dir = tempfile::tempdir().unwrap();
 //! # let path = dir.path().join("tokens.vault");
-//! // Tests use tiny KDF parameters; production code uses KdfParams::default().
-//! let vault = Vault::create(&path, "correct horse battery staple", KdfParams::insecure_for_tests())?;
+//! // Tests use tiny KDF parameters, through an explicit opt-in; production code uses
+//! // `Vault::create(&path, passphrase, KdfParams::default())` or `OpenOptions::new()`.
+//! let vault = OpenOptions::insecure_for_tests().create(&path, "correct horse battery staple")?;
 //!
 //! let mut token = Token {
 //!     user_name: Some("ann@zylker.com".into()),
@@ -68,6 +69,7 @@ mod lease;
 mod location;
 mod options;
 mod rules;
+mod sources;
 mod store;
 mod token;
 
@@ -80,6 +82,10 @@ pub use lease::DEFAULT_REFRESH_LEASE;
 pub use location::Location;
 pub use options::{DEFAULT_BUSY_TIMEOUT, OpenOptions};
 pub use rules::MatchedBy;
+pub use sources::{
+    PASSPHRASE_COMMAND_MAX_OUTPUT, PASSPHRASE_COMMAND_TIMEOUT, passphrase_from_command,
+    secret_file_warning,
+};
 pub use store::{
     ImportSummary, RefreshLease, RefreshTurn, SaveOutcome, Vault, VaultInfo, VerifyReport,
 };

@@ -24,7 +24,8 @@ pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// # fn main() -> Result<(), tokenvault::Error> {
 /// let options = OpenOptions::new()
 ///     .busy_timeout(Duration::from_secs(30))
-///     .kdf(KdfParams::insecure_for_tests()); // production code keeps the default
+///     .kdf(KdfParams::insecure_for_tests()) // production code keeps the default,
+///     .insecure_kdf(true); // and never says this
 /// let (vault, created) = options.open_or_create(Location::memory(), "correct horse")?;
 /// assert!(created && vault.is_empty()?);
 /// # Ok(())
@@ -36,6 +37,7 @@ pub struct OpenOptions {
     pub(crate) single_process: bool,
     pub(crate) check_integrity: bool,
     pub(crate) kdf: KdfParams,
+    pub(crate) insecure_kdf: bool,
     pub(crate) refresh_lease: Duration,
 }
 
@@ -46,6 +48,7 @@ impl Default for OpenOptions {
             single_process: false,
             check_integrity: true,
             kdf: KdfParams::default(),
+            insecure_kdf: false,
             refresh_lease: DEFAULT_REFRESH_LEASE,
         }
     }
@@ -102,8 +105,30 @@ impl OpenOptions {
 
     /// The key-derivation cost of a vault created with these options (default:
     /// [`KdfParams::default`], RFC 9106's second recommendation). An existing vault keeps its own.
+    /// Parameters below the floor ([`KdfParams::meets_floor`]) are refused with
+    /// [`Error::KdfBelowFloor`](crate::Error::KdfBelowFloor) unless [`insecure_kdf`](Self::insecure_kdf).
     pub fn kdf(mut self, kdf: KdfParams) -> Self {
         self.kdf = kdf;
         self
+    }
+
+    /// Allows a new passphrase key cheaper than the floor (default: no): a vault created with
+    /// these options, or a passphrase changed through a handle opened with them
+    /// ([`Vault::change_passphrase`](crate::Vault::change_passphrase)), may then use parameters
+    /// below RFC 9106's second recommendation ([`KdfParams::meets_floor`]). Such a key can be
+    /// guessed orders of magnitude faster: for tests and throwaway vaults only. Opening a vault
+    /// needs no opt-in whatever its parameters; Argon2's minimums and the caps apply regardless.
+    pub fn insecure_kdf(mut self, yes: bool) -> Self {
+        self.insecure_kdf = yes;
+        self
+    }
+
+    /// Options for tests and fuzzing: [`KdfParams::insecure_for_tests`] (8 KiB, 1 pass, 1 lane)
+    /// with the explicit opt-in [`insecure_kdf`](Self::insecure_kdf). Never protect real secrets
+    /// with a vault created this way.
+    pub fn insecure_for_tests() -> Self {
+        OpenOptions::new()
+            .kdf(KdfParams::insecure_for_tests())
+            .insecure_kdf(true)
     }
 }

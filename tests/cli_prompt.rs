@@ -170,6 +170,7 @@ fn without_terminal(s: &Scratch, args: &[&str]) -> assert_cmd::Command {
         .args(args)
         .current_dir(s.dir.path())
         .env_remove("TOKENVAULT_PASSPHRASE")
+        .env_remove("TOKENVAULT_PASSPHRASE_COMMAND")
         .env_remove("TOKENVAULT_PATH");
     let mut cmd = assert_cmd::Command::from_std(cmd);
     cmd.timeout(Duration::from_secs(60));
@@ -185,7 +186,7 @@ fn no_terminal_and_no_passphrase_is_a_clear_error_not_a_hang() {
             .code(2)
             .stdout("")
             .stderr(
-                "error: no passphrase: set TOKENVAULT_PASSPHRASE, pass --passphrase-file PATH, or run in a terminal to be asked\n",
+                "error: no passphrase: set TOKENVAULT_PASSPHRASE, pass --passphrase-file PATH, set TOKENVAULT_PASSPHRASE_COMMAND (or --passphrase-command CMD), or run in a terminal to be asked\n",
             );
     }
     let fresh = Scratch::new();

@@ -88,6 +88,139 @@ fn init_validates_kdf_parameters_against_the_caps() {
 }
 
 #[test]
+fn init_and_import_refuse_kdf_settings_below_the_floor_without_insecure_kdf() {
+    let s = Scratch::new();
+    let source = compat_file("typical.txt");
+    for args in [
+        &[
+            "init",
+            "--kdf-memory-kib",
+            "8",
+            "--kdf-iterations",
+            "1",
+            "--kdf-parallelism",
+            "1",
+        ][..],
+        &["init", "--kdf-memory-kib", "65535"],
+        &["init", "--kdf-iterations", "2"],
+        &["import", "--create", "--kdf-memory-kib", "32768"],
+    ] {
+        let mut cmd = s.cmd();
+        cmd.args(args);
+        if args[0] == "import" {
+            cmd.arg(&source);
+        }
+        cmd.assert()
+            .code(2)
+            .stderr(predicate::str::contains("below the floor"))
+            .stderr(predicate::str::contains(
+                "raise --kdf-memory-kib (at least 65536)",
+            ))
+            .stderr(predicate::str::contains("--insecure-kdf"));
+        assert!(!s.vault().exists(), "{args:?}");
+    }
+}
+
+#[test]
+fn insecure_kdf_allows_settings_below_the_floor_with_a_warning() {
+    let s = Scratch::new();
+    s.cmd()
+        .arg("init")
+        .args(FAST_KDF)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "warning: Argon2id settings below the floor (Argon2id, 8 KiB, 1 pass, 1 lane), allowed by --insecure-kdf",
+        ));
+    let help = s.cmd().args(["init", "--help"]).output().unwrap().stdout;
+    let help = String::from_utf8(help).unwrap();
+    assert!(help.contains("--insecure-kdf"), "{help}");
+    assert!(help.contains("RFC 9106"), "{help}");
+}
+
+#[test]
+fn too_little_memory_for_the_lanes_is_fixed_by_more_memory_or_fewer_lanes() {
+    let s = Scratch::new();
+    for args in [
+        &["init", "--kdf-memory-kib", "8"][..],
+        &["init", "--kdf-memory-kib", "8", "--insecure-kdf"],
+        &[
+            "init",
+            "--kdf-memory-kib",
+            "24",
+            "--kdf-parallelism",
+            "4",
+            "--insecure-kdf",
+        ],
+    ] {
+        s.cmd()
+            .args(args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("at least 8 KiB per lane"))
+            .stderr(predicate::str::contains(
+                "raise --kdf-memory-kib or lower --kdf-parallelism",
+            ))
+            .stderr(predicate::str::contains("lower --kdf-memory-kib").not());
+        assert!(!s.vault().exists(), "{args:?}");
+    }
+    let v = Scratch::with_typical();
+    v.cmd()
+        .env("TOKENVAULT_NEW_PASSPHRASE", "never used")
+        .args([
+            "passwd",
+            "--kdf-memory-kib",
+            "8",
+            "--kdf-parallelism",
+            "4",
+            "--insecure-kdf",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "raise --kdf-memory-kib or lower --kdf-parallelism",
+        ));
+}
+
+#[test]
+fn passwd_below_the_floor_needs_insecure_kdf_and_changes_nothing_without_it() {
+    let s = Scratch::with_typical();
+    let generation = s.info()["generation"].clone();
+    // The vault's own tiny settings, kept when no --kdf-* option is given.
+    s.cmd()
+        .env("TOKENVAULT_NEW_PASSPHRASE", "a brand new passphrase")
+        .arg("passwd")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "this vault's own Argon2id settings (Argon2id, 8 KiB, 1 pass, 1 lane) are below the floor",
+        ))
+        .stderr(predicate::str::contains("keep them with --insecure-kdf"));
+    // New settings still below it.
+    s.cmd()
+        .env("TOKENVAULT_NEW_PASSPHRASE", "a brand new passphrase")
+        .args(["passwd", "--kdf-memory-kib", "16384"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("below the floor"));
+    assert_eq!(s.info()["generation"], generation);
+    s.cmd().arg("list").assert().success();
+    // Raised to the floor, no opt-in needed.
+    s.cmd()
+        .env("TOKENVAULT_NEW_PASSPHRASE", "a brand new passphrase")
+        .args([
+            "passwd",
+            "--kdf-memory-kib",
+            "65536",
+            "--kdf-iterations",
+            "3",
+        ])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("warning").not());
+}
+
+#[test]
 fn vault_path_comes_from_the_flag_then_the_environment_then_the_default() {
     let s = Scratch::new();
     s.cmd()
@@ -149,6 +282,141 @@ fn passphrase_comes_from_the_environment_then_the_first_line_of_a_file() {
         .stderr(predicate::str::contains("is empty"));
 }
 
+/// A shell command that prints `text` and a newline.
+fn printing(text: &str) -> String {
+    format!("printf '%s\\n' '{text}'")
+}
+
+#[test]
+fn passphrase_sources_are_tried_in_the_documented_order() {
+    let s = Scratch::with_typical();
+    let right_file = s.file("right.txt", format!("{PASSPHRASE}\n"));
+    let wrong_file = s.file("wrong.txt", "not it\n");
+    let (right, wrong) = (printing(PASSPHRASE), printing("not it"));
+    let list = |env: Option<&str>,
+                file: Option<&std::path::Path>,
+                env_cmd: Option<&str>,
+                flag_cmd: Option<&str>| {
+        let mut cmd = s.bare();
+        if let Some(value) = env {
+            cmd.env("TOKENVAULT_PASSPHRASE", value);
+        }
+        if let Some(path) = file {
+            cmd.arg("--passphrase-file").arg(path);
+        }
+        if let Some(command) = env_cmd {
+            cmd.env("TOKENVAULT_PASSPHRASE_COMMAND", command);
+        }
+        if let Some(command) = flag_cmd {
+            cmd.args(["--passphrase-command", command]);
+        }
+        cmd.arg("list").assert()
+    };
+    // 1. TOKENVAULT_PASSPHRASE before the file and the command.
+    list(
+        Some(PASSPHRASE),
+        Some(&wrong_file),
+        Some(&wrong),
+        Some(&wrong),
+    )
+    .success();
+    list(Some("not it"), Some(&right_file), Some(&right), None).code(3);
+    // 2. The file before the command.
+    list(None, Some(&right_file), Some(&wrong), Some(&wrong)).success();
+    list(None, Some(&wrong_file), Some(&right), Some(&right)).code(3);
+    // 3. The command: the flag before the variable.
+    list(None, None, Some(&right), None).success();
+    list(None, None, None, Some(&right)).success();
+    list(None, None, Some(&wrong), Some(&right)).success();
+    list(None, None, Some(&right), Some(&wrong)).code(3);
+}
+
+#[test]
+fn a_vault_is_created_and_opened_with_a_passphrase_command() {
+    let s = Scratch::new();
+    s.bare()
+        .env("TOKENVAULT_PASSPHRASE_COMMAND", printing("from a command"))
+        .arg("init")
+        .args(FAST_KDF)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("from a command").not());
+    // One trailing newline removed, nothing else: the same passphrase from the environment.
+    s.bare()
+        .env("TOKENVAULT_PASSPHRASE", "from a command")
+        .arg("list")
+        .assert()
+        .success();
+}
+
+#[test]
+fn a_failing_passphrase_command_names_its_exit_status_but_never_its_output() {
+    let s = Scratch::with_typical();
+    let generation = s.info()["generation"].clone();
+    for (command, expected) in [
+        ("printf 'leaked-secret'; exit 7", "exited with status 7"),
+        ("true", "printed no passphrase"),
+        (
+            "no-such-program-tokenvault-test",
+            "status 127 (command not found)",
+        ),
+    ] {
+        s.bare()
+            .args(["--passphrase-command", command, "delete", "1"])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(expected))
+            .stderr(predicate::str::contains("passphrase command"))
+            .stderr(predicate::str::contains("leaked-secret").not());
+    }
+    assert_eq!(s.info()["generation"], generation, "nothing was changed");
+}
+
+#[test]
+fn the_passphrase_command_reads_nothing_from_the_clis_stdin() {
+    let s = Scratch::with_typical();
+    // Given the CLI's stdin (data piped in for `find`, `save` or `import -`), this command would
+    // read a line of it and print the wrong passphrase.
+    let command = format!(
+        "if read -r line; then printf 'from stdin %s\\n' \"$line\"; else {}; fi",
+        printing(PASSPHRASE)
+    );
+    s.bare()
+        .args(["--passphrase-command", &command, "list"])
+        .write_stdin("{\"user_name\": \"dee@zylker.com\"}\n")
+        .assert()
+        .success();
+}
+
+#[test]
+fn a_passphrase_file_other_users_can_read_gets_a_warning() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = Scratch::with_typical();
+    let file = s.file("pass.txt", format!("{PASSPHRASE}\n"));
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    s.bare()
+        .arg("--passphrase-file")
+        .arg(&file)
+        .arg("list")
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "warning: the passphrase file (--passphrase-file)",
+        ))
+        .stderr(predicate::str::contains(
+            "can be accessed by other users (mode 644)",
+        ))
+        .stderr(predicate::str::contains(PASSPHRASE).not());
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    s.bare()
+        .arg("--passphrase-file")
+        .arg(&file)
+        .arg("list")
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("warning").not());
+}
+
 #[test]
 fn info_needs_no_passphrase_and_unlock_authenticates_it() {
     let s = Scratch::with_typical();
@@ -208,7 +476,7 @@ fn passwd_changes_the_passphrase_and_optionally_the_kdf() {
     let s = Scratch::with_typical();
     s.cmd()
         .env("TOKENVAULT_NEW_PASSPHRASE", "a brand new passphrase")
-        .args(["passwd", "--kdf-memory-kib", "16"])
+        .args(["passwd", "--kdf-memory-kib", "16", "--insecure-kdf"])
         .assert()
         .success()
         .stderr(predicate::str::contains(
@@ -230,7 +498,7 @@ fn passwd_changes_the_passphrase_and_optionally_the_kdf() {
 
     let file = s.file("next.txt", "third passphrase\n");
     new()
-        .arg("passwd")
+        .args(["passwd", "--insecure-kdf"])
         .arg("--new-passphrase-file")
         .arg(&file)
         .assert()
@@ -251,7 +519,7 @@ fn passwd_without_a_new_passphrase_source_or_terminal_changes_nothing() {
     let mut cmd = std::process::Command::new("setsid");
     cmd.arg("--wait")
         .arg(cli_support::binary())
-        .arg("passwd")
+        .args(["passwd", "--insecure-kdf"])
         .current_dir(s.dir.path())
         .env("TOKENVAULT_PASSPHRASE", PASSPHRASE)
         .env_remove("TOKENVAULT_NEW_PASSPHRASE")

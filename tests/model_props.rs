@@ -8,7 +8,7 @@ mod common;
 
 use proptest::prelude::*;
 use tokenvault::fuzzing::{Model, Refusal};
-use tokenvault::{Error, KdfParams, Token, Vault};
+use tokenvault::{Error, OpenOptions, Token, Vault};
 
 /// A FileStore row: ten fields in column order, `None` for an empty field.
 type Row = [Option<String>; 10];
@@ -110,7 +110,9 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("model.vault");
     let mut passphrase = "first".to_string();
-    let mut vault = Vault::create(&path, &passphrase, KdfParams::insecure_for_tests()).unwrap();
+    let mut vault = OpenOptions::insecure_for_tests()
+        .create(&path, &passphrase)
+        .unwrap();
     let mut model = Model::default();
     for (step, op) in ops.iter().enumerate() {
         match op {
@@ -156,7 +158,9 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
             }
             Op::Reopen => {
                 drop(vault);
-                vault = Vault::open(&path, &passphrase).unwrap();
+                vault = OpenOptions::insecure_for_tests()
+                    .open(&path, &passphrase)
+                    .unwrap();
             }
             Op::ChangePassphrase => {
                 passphrase.push('!');
@@ -197,12 +201,9 @@ proptest! {
 
 #[test]
 fn an_in_memory_vault_follows_the_same_rules() {
-    let vault = Vault::create(
-        tokenvault::Location::memory(),
-        "p",
-        KdfParams::insecure_for_tests(),
-    )
-    .unwrap();
+    let vault = OpenOptions::insecure_for_tests()
+        .create(tokenvault::Location::memory(), "p")
+        .unwrap();
     let mut model = Model::default();
     let rows = [
         common::token(&[("user_name", "ann"), ("refresh_token", "r")]),

@@ -10,7 +10,7 @@ mod common;
 use std::io::Write;
 
 use mysql::prelude::Queryable;
-use tokenvault::{Error, KdfParams, Location, Vault};
+use tokenvault::{Error, Location, OpenOptions, Vault};
 
 use common::PASSPHRASE;
 use common::mysql::TestDb;
@@ -63,15 +63,13 @@ fn a_tls_only_user_gets_in_with_tls_and_not_without() {
     };
     let base = tls_only_url(&db);
 
-    let plain = Vault::create(
-        Location::parse(&base),
-        PASSPHRASE,
-        KdfParams::insecure_for_tests(),
-    );
+    let plain = OpenOptions::insecure_for_tests().create(Location::parse(&base), PASSPHRASE);
     assert!(matches!(plain, Err(Error::Server { .. })), "{plain:?}");
 
     let required = Location::parse(format!("{base}&ssl-mode=required"));
-    let vault = Vault::create(&required, PASSPHRASE, KdfParams::insecure_for_tests()).unwrap();
+    let vault = OpenOptions::insecure_for_tests()
+        .create(&required, PASSPHRASE)
+        .unwrap();
     vault.save_token(&mut tagged_token("tls", 0)).unwrap();
     drop(vault);
 
@@ -194,11 +192,7 @@ fn without_ssl_mode_a_remote_server_must_present_a_certificate_for_its_host_name
         format!("{remote}?root_cert_path={ca}&ssl-mode=verify_identity"),
         remote.clone(),
     ] {
-        let refused = Vault::create(
-            Location::parse(&url),
-            PASSPHRASE,
-            KdfParams::insecure_for_tests(),
-        );
+        let refused = OpenOptions::insecure_for_tests().create(Location::parse(&url), PASSPHRASE);
         assert!(
             matches!(refused, Err(Error::ServerUnreachable { ref reason, .. }) if reason.contains("certificate")),
             "{}: {refused:?}",
@@ -207,7 +201,9 @@ fn without_ssl_mode_a_remote_server_must_present_a_certificate_for_its_host_name
     }
     // The relay itself works: the same server, through it, with the name check turned off.
     let checked_ca = Location::parse(format!("{remote}?root_cert_path={ca}&ssl-mode=verify_ca"));
-    Vault::create(&checked_ca, PASSPHRASE, KdfParams::insecure_for_tests()).unwrap();
+    OpenOptions::insecure_for_tests()
+        .create(&checked_ca, PASSPHRASE)
+        .unwrap();
 }
 
 #[test]
@@ -215,10 +211,9 @@ fn verify_ca_without_a_root_certificate_is_refused_before_connecting() {
     let Some(db) = TestDb::new("tlsverifyca") else {
         return;
     };
-    let refused = Vault::create(
+    let refused = OpenOptions::insecure_for_tests().create(
         Location::parse(format!("{}?ssl-mode=verify_ca", db.url)),
         PASSPHRASE,
-        KdfParams::insecure_for_tests(),
     );
     assert!(
         matches!(refused, Err(Error::InvalidLocation { ref reason }) if reason.contains("root_cert_path")),

@@ -7,7 +7,7 @@
 mod common;
 
 use mysql::prelude::Queryable;
-use tokenvault::{Error, KdfParams, Location, Vault};
+use tokenvault::{Error, Location, OpenOptions, Vault};
 
 use common::PASSPHRASE;
 use common::mysql::TestDb;
@@ -60,7 +60,7 @@ fn creating_over_an_existing_server_vault_is_refused_and_changes_nothing() {
     };
     let vault = db.create_vault();
     fill(&vault, 2);
-    let again = Vault::create(db.location(), "other", KdfParams::insecure_for_tests());
+    let again = OpenOptions::insecure_for_tests().create(db.location(), "other");
     assert!(
         matches!(again, Err(Error::AlreadyExists { .. })),
         "{again:?}"
@@ -73,7 +73,7 @@ fn a_create_whose_import_fails_leaves_no_vault_and_can_run_again() {
     let Some(db) = TestDb::new("createimport") else {
         return;
     };
-    let options = tokenvault::OpenOptions::new().kdf(KdfParams::insecure_for_tests());
+    let options = tokenvault::OpenOptions::insecure_for_tests();
     let good = tagged_token("good", 0);
     // A non-canonical id is refused (InvalidId), which aborts the whole import.
     let bad = tokenvault::Token {
@@ -128,11 +128,7 @@ fn two_hosts_creating_the_same_vault_at_once_make_exactly_one() {
                 let (location, barrier) = (&location, &barrier);
                 s.spawn(move || {
                     barrier.wait();
-                    Vault::create(
-                        location,
-                        format!("passphrase {i}"),
-                        KdfParams::insecure_for_tests(),
-                    )
+                    OpenOptions::insecure_for_tests().create(location, format!("passphrase {i}"))
                 })
             })
             .collect();

@@ -55,6 +55,7 @@ fn new_vault(lease: Duration) -> (tempfile::TempDir, std::path::PathBuf, Vault) 
     let path = dir.path().join("tokens.vault");
     let vault = OpenOptions::new()
         .kdf(KdfParams::insecure_for_tests())
+        .insecure_kdf(true)
         .refresh_lease(lease)
         .create(&path, PASSPHRASE)
         .unwrap();

@@ -15,7 +15,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokenvault::{Error, KdfParams, Vault};
+use tokenvault::{Error, OpenOptions, Vault};
 
 use common::child::{self, Reporter};
 use common::rng::Rng;
@@ -89,7 +89,9 @@ fn every_acknowledged_write_survives_sigkill_at_random_moments() {
     let mut rng = Rng::new(seed);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("crash.vault");
-    Vault::create(&path, FIRST_PASSPHRASE, KdfParams::insecure_for_tests()).unwrap();
+    OpenOptions::insecure_for_tests()
+        .create(&path, FIRST_PASSPHRASE)
+        .unwrap();
     let mut model = Model {
         tokens: BTreeMap::new(),
         passphrase: FIRST_PASSPHRASE.into(),
@@ -300,7 +302,7 @@ fn crasher_child() {
             (tag, id, parts.next().unwrap().parse().unwrap())
         })
         .collect();
-    let vault = match Vault::open(child::env("VAULT"), &passphrase) {
+    let vault = match OpenOptions::insecure_for_tests().open(child::env("VAULT"), &passphrase) {
         Ok(v) => Arc::new(v),
         Err(e) => {
             child::report(format!("err open: {e}"));

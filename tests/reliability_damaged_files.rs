@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Instant;
 
-use tokenvault::{Error, KdfParams, Token, Vault};
+use tokenvault::{Error, OpenOptions, Token, Vault};
 
 use common::PASSPHRASE;
 use common::child::{self, Reporter};
@@ -56,7 +56,9 @@ struct Base {
 
 fn build_base(dir: &Path) -> Base {
     let path = dir.join("base.vault");
-    let vault = Vault::create(&path, PASSPHRASE, KdfParams::insecure_for_tests()).unwrap();
+    let vault = OpenOptions::insecure_for_tests()
+        .create(&path, PASSPHRASE)
+        .unwrap();
     for i in 0..3 {
         vault
             .save_token(&mut tagged_token(&format!("d{i}"), 0))

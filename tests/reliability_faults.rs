@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use tokenvault::{Error, KdfParams, Token, Vault};
+use tokenvault::{Error, OpenOptions, Token, Vault};
 
 use common::PASSPHRASE;
 use common::faulty::{Counts, Fault, FaultyBackend, IoOp, Plan, Unsynced};
@@ -65,7 +65,9 @@ const WORKLOAD: &[Step] = &[
 /// A vault with five tokens, closed: each run starts from a copy.
 fn baseline(dir: &Path) -> PathBuf {
     let path = dir.join("baseline.vault");
-    let vault = Vault::create(&path, PASSPHRASE, KdfParams::insecure_for_tests()).unwrap();
+    let vault = OpenOptions::insecure_for_tests()
+        .create(&path, PASSPHRASE)
+        .unwrap();
     for i in 1..=5 {
         save(&vault, tagged_token(&format!("b{i}"), 0)).unwrap();
     }
@@ -78,7 +80,7 @@ fn open_faulty(path: &Path, passphrase: &str, plan: &Plan) -> Result<Vault, Erro
         .write(true)
         .open(path)
         .unwrap();
-    tokenvault::OpenOptions::new().open(
+    tokenvault::OpenOptions::insecure_for_tests().open(
         tokenvault::Location::backend(FaultyBackend::open(file, plan.clone()), path),
         passphrase,
     )

@@ -8,7 +8,7 @@ use std::fs;
 use std::path::Path;
 use std::time::Instant;
 
-use tokenvault::{Error, KdfParams, Secret, Token, Vault, filestore};
+use tokenvault::{Error, OpenOptions, Secret, Token, Vault, filestore};
 
 use common::workload::{check_tagged, tagged_query, tagged_token};
 use common::{PASSPHRASE, new_vault};
@@ -244,7 +244,9 @@ fn a_passphrase_of_megabytes_works_and_a_wrong_one_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("long-passphrase.vault");
     let mut passphrase = vec![b'p'; 8 * 1024 * 1024];
-    let vault = Vault::create(&path, &passphrase, KdfParams::insecure_for_tests()).unwrap();
+    let vault = OpenOptions::insecure_for_tests()
+        .create(&path, &passphrase)
+        .unwrap();
     vault.save_token(&mut tagged_token("lp", 0)).unwrap();
     drop(vault);
     let before = digest(&path);
@@ -261,7 +263,9 @@ fn a_passphrase_of_megabytes_works_and_a_wrong_one_changes_nothing() {
     ));
     assert_eq!(digest(&path), before, "a wrong passphrase changed the file");
     passphrase[last] = b'p';
-    let vault = Vault::open(&path, &passphrase).unwrap();
+    let vault = OpenOptions::insecure_for_tests()
+        .open(&path, &passphrase)
+        .unwrap();
     assert_eq!(vault.len().unwrap(), 1);
     vault
         .change_passphrase(vec![b'n'; 4 * 1024 * 1024], None)
@@ -283,7 +287,7 @@ fn a_folder_or_a_foreign_file_in_place_of_the_vault_is_refused_and_left_alone() 
         Vault::inspect(&folder),
         Err(Error::NotAVault { .. })
     ));
-    match Vault::create(&folder, PASSPHRASE, KdfParams::insecure_for_tests()) {
+    match OpenOptions::insecure_for_tests().create(&folder, PASSPHRASE) {
         Err(e @ Error::AlreadyExists { .. }) => {
             assert!(e.to_string().contains("a-folder"), "{e}")
         }
@@ -312,7 +316,7 @@ fn a_folder_or_a_foreign_file_in_place_of_the_vault_is_refused_and_left_alone() 
             Err(Error::NotAVault { .. })
         ));
         assert!(matches!(
-            Vault::create(&path, PASSPHRASE, KdfParams::insecure_for_tests()),
+            OpenOptions::insecure_for_tests().create(&path, PASSPHRASE),
             Err(Error::AlreadyExists { .. })
         ));
         assert!(fs::read(&path).unwrap() == bytes, "{name} was changed");
@@ -323,7 +327,7 @@ fn a_folder_or_a_foreign_file_in_place_of_the_vault_is_refused_and_left_alone() 
         Vault::open(&missing, PASSPHRASE),
         Err(Error::VaultNotFound { .. })
     ));
-    match Vault::create(&missing, PASSPHRASE, KdfParams::insecure_for_tests()) {
+    match OpenOptions::insecure_for_tests().create(&missing, PASSPHRASE) {
         Err(e @ Error::Io(_)) => assert!(e.to_string().contains("no-such-folder"), "{e}"),
         other => panic!("expected an I/O error naming the path, got {other:?}"),
     }
@@ -396,7 +400,7 @@ fn a_read_only_vault_or_folder_gives_a_clear_error_and_changes_nothing() {
         return;
     }
     let target = folder.join("new.vault");
-    let result = Vault::create(&target, PASSPHRASE, KdfParams::insecure_for_tests());
+    let result = OpenOptions::insecure_for_tests().create(&target, PASSPHRASE);
     let left = fs::read_dir(&folder).unwrap().count();
     undo_read_only(&folder, 0o700);
     match result {

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use tokenvault::{Error, KdfParams, SaveOutcome, Vault};
+use tokenvault::{Error, KdfParams, OpenOptions, SaveOutcome, Vault};
 
 use common::PASSPHRASE;
 use common::child::{self, Reporter};
@@ -25,7 +25,9 @@ const START_TIMEOUT: Duration = Duration::from_secs(60);
 fn new_vault_file() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("shared.vault");
-    Vault::create(&path, PASSPHRASE, KdfParams::insecure_for_tests()).expect("create vault");
+    OpenOptions::insecure_for_tests()
+        .create(&path, PASSPHRASE)
+        .expect("create vault");
     (dir, path)
 }
 
@@ -385,7 +387,9 @@ const PASSPHRASE_CHANGE: &str = "a_passphrase_change_by_another_process_gives_ke
 #[test]
 fn a_passphrase_change_by_another_process_gives_key_changed() {
     if child::role().as_deref() == Some("changer") {
-        let vault = Vault::open(child::env("VAULT"), PASSPHRASE).unwrap();
+        let vault = OpenOptions::insecure_for_tests()
+            .open(child::env("VAULT"), PASSPHRASE)
+            .unwrap();
         vault
             .change_passphrase("the new one", None)
             .expect("change");
@@ -588,7 +592,9 @@ fn cost_per_operation_of_a_long_lived_handle_and_of_an_open_per_operation() {
     const N: usize = 200;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("cost.vault");
-    let vault = Vault::create(&path, PASSPHRASE, KdfParams::insecure_for_tests()).unwrap();
+    let vault = OpenOptions::insecure_for_tests()
+        .create(&path, PASSPHRASE)
+        .unwrap();
     vault
         .import((0..1000).map(|i| tagged_token(&format!("base{i}"), 0)))
         .unwrap();

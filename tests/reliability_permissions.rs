@@ -136,11 +136,7 @@ fn a_vault_reaches_a_symlink_swapped_in_during(create: impl Fn(&Path)) -> bool {
 #[test]
 fn create_never_writes_through_a_symlink_swapped_in_after_the_file_is_made() {
     let leaked = a_vault_reaches_a_symlink_swapped_in_during(|path| {
-        let _ = Vault::create(
-            path,
-            PASSPHRASE,
-            tokenvault::KdfParams::insecure_for_tests(),
-        );
+        let _ = tokenvault::OpenOptions::insecure_for_tests().create(path, PASSPHRASE);
     });
     assert!(
         !leaked,

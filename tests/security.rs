@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use blake2::Digest;
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
-use tokenvault::{Error, KdfParams, Secret, Token, Vault};
+use tokenvault::{Error, KdfParams, OpenOptions, Secret, Token, Vault};
 
 use common::{PASSPHRASE, new_vault, token};
 
@@ -284,7 +284,7 @@ fn create_refuses_to_overwrite_an_existing_file() {
     drop(vault);
     let before = std::fs::read(&path).unwrap();
     assert!(matches!(
-        Vault::create(&path, "x", KdfParams::insecure_for_tests()),
+        OpenOptions::insecure_for_tests().create(&path, "x"),
         Err(Error::AlreadyExists { .. })
     ));
     assert!(std::fs::read(&path).unwrap() == before, "the file changed");

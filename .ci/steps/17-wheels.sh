@@ -97,7 +97,7 @@ binary=$work/tokenvault-$version-x86_64-unknown-linux-gnu/tokenvault
 (
     cd "$work"
     export TOKENVAULT_PASSPHRASE=standalone
-    no_rust "$binary" import --create --kdf-memory-kib 8 --kdf-iterations 1 --kdf-parallelism 1 \
+    no_rust "$binary" import --create --kdf-memory-kib 8 --kdf-iterations 1 --kdf-parallelism 1 --insecure-kdf \
         "$repo/docs/examples/sdk_tokens.txt"
     [[ $(no_rust "$binary" --json list | "$venv/bin/python" -c 'import json, sys; print(len(json.load(sys.stdin)["tokens"]))') == 3 ]]
     no_rust "$binary" verify

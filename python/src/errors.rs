@@ -104,6 +104,20 @@ pub(crate) fn to_py(e: tokenvault::Error) -> PyErr {
         E::InvalidId { .. } => InvalidIdError::new_err(message),
         E::InvalidTokenFile { .. } => InvalidTokenFileError::new_err(message),
         E::InvalidKdfParams { .. } | E::KdfCostTooHigh { .. } => PyValueError::new_err(message),
+        E::PassphraseCommand { .. } => {
+            VaultError::new_err(format!("{message} (TOKENVAULT_PASSPHRASE_COMMAND)"))
+        }
+        // The core's message names its Rust option; Python's is a keyword.
+        E::KdfBelowFloor {
+            memory_kib,
+            iterations,
+            parallelism,
+        } => PyValueError::new_err(format!(
+            "KdfParams({memory_kib}, {iterations}, {parallelism}) is below the floor for a new \
+             vault: at least 64 MiB and 64 MiB x 3 passes of Argon2id work (RFC 9106's second \
+             recommendation); raise memory_kib (at least 65536) or iterations, or pass \
+             insecure_kdf=True (tests and throwaway vaults only)"
+        )),
         _ => VaultError::new_err(message),
     }
 }

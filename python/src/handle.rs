@@ -16,7 +16,7 @@ use std::time::Duration;
 use blake2::{Blake2b512, Digest};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyTuple};
+use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
 use tokenvault::{Error, KdfParams, Location, OpenOptions, Token, Vault, VaultInfo};
 use zeroize::Zeroizing;
 
@@ -158,7 +158,8 @@ impl PyVault {
     /// Opens the vault at `path` (creating it first when it does not exist and `create` is true).
     /// Returns `(vault, created)`.
     #[staticmethod]
-    #[pyo3(signature = (path, passphrase, *, create, kdf=None, busy_timeout=10.0, refresh_lease=10.0))]
+    #[pyo3(signature = (path, passphrase, *, create, kdf=None, busy_timeout=10.0, refresh_lease=10.0, insecure_kdf=false))]
+    #[allow(clippy::too_many_arguments)]
     fn open(
         py: Python<'_>,
         path: PathBuf,
@@ -167,10 +168,12 @@ impl PyVault {
         kdf: Option<(u32, u32, u32)>,
         busy_timeout: f64,
         refresh_lease: f64,
+        insecure_kdf: bool,
     ) -> PyResult<(PyVault, bool)> {
         let options = OpenOptions::new()
             .busy_timeout(timeout_from_secs(busy_timeout)?)
-            .refresh_lease(seconds("refresh_lease", refresh_lease)?);
+            .refresh_lease(seconds("refresh_lease", refresh_lease)?)
+            .insecure_kdf(insecure_kdf);
         let create = create.then_some(kdf_params(kdf));
         let passphrase = Zeroizing::new(passphrase.to_vec());
         PyVault::open_impl(py, path, passphrase, create, options)
@@ -381,7 +384,7 @@ fn read_filestore(path: &std::path::Path) -> PyResult<Vec<Token>> {
 /// (a new file is removed, a server database keeps no vault). Raises `VaultExistsError` when a
 /// vault is already there. Returns the import counts; the vault is not kept open.
 #[pyfunction]
-#[pyo3(signature = (path, passphrase, csv_path, *, kdf=None, busy_timeout=10.0))]
+#[pyo3(signature = (path, passphrase, csv_path, *, kdf=None, busy_timeout=10.0, insecure_kdf=false))]
 pub(crate) fn create_from_filestore<'py>(
     py: Python<'py>,
     path: PathBuf,
@@ -389,10 +392,12 @@ pub(crate) fn create_from_filestore<'py>(
     csv_path: PathBuf,
     kdf: Option<(u32, u32, u32)>,
     busy_timeout: f64,
+    insecure_kdf: bool,
 ) -> PyResult<Bound<'py, PyDict>> {
     let options = OpenOptions::new()
         .busy_timeout(timeout_from_secs(busy_timeout)?)
-        .kdf(kdf_params(kdf));
+        .kdf(kdf_params(kdf))
+        .insecure_kdf(insecure_kdf);
     let passphrase = Zeroizing::new(passphrase.to_vec());
     let (rows, summary) = py.detach(move || -> PyResult<_> {
         let tokens = read_filestore(&csv_path)?;
@@ -452,6 +457,26 @@ pub(crate) fn is_server_location(text: PathBuf) -> bool {
 #[pyfunction]
 pub(crate) fn permission_warning(path: PathBuf) -> Option<String> {
     Location::parse(&path).permission_warning()
+}
+
+/// The passphrase `command` prints (the core's `passphrase_from_command`: `sh -c`, stdin
+/// `/dev/null`, one trailing line end removed, stopped after `timeout` seconds), run without the
+/// GIL. A failure is a `VaultError` naming the exit status, never the output.
+#[pyfunction]
+#[pyo3(signature = (command, timeout=None))]
+pub(crate) fn passphrase_from_command<'py>(
+    py: Python<'py>,
+    command: &str,
+    timeout: Option<f64>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let timeout = match timeout {
+        Some(value) => seconds("timeout", value)?,
+        None => tokenvault::PASSPHRASE_COMMAND_TIMEOUT,
+    };
+    let passphrase = py
+        .detach(|| tokenvault::passphrase_from_command(command, timeout))
+        .map_err(to_py)?;
+    Ok(PyBytes::new(py, &passphrase))
 }
 
 /// The fields `inspect` and `Vault.info` share (`info` adds the authenticated counters).

@@ -28,7 +28,7 @@ mod _native {
     #[pymodule_export]
     use super::handle::{
         PyVault, check_filestore_file, create_from_filestore, inspect, is_server_location,
-        permission_warning, shown_location,
+        passphrase_from_command, permission_warning, shown_location,
     };
 
     #[pymodule_init]
@@ -45,6 +45,10 @@ mod _native {
         m.add(
             "DEFAULT_REFRESH_LEASE",
             tokenvault::DEFAULT_REFRESH_LEASE.as_secs_f64(),
+        )?;
+        m.add(
+            "PASSPHRASE_COMMAND_TIMEOUT",
+            tokenvault::PASSPHRASE_COMMAND_TIMEOUT.as_secs_f64(),
         )?;
         let kdf = tokenvault::KdfParams::default();
         m.add(

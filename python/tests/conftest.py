@@ -86,7 +86,7 @@ def vault_path(tmp_path: Path) -> Path:
 @pytest.fixture
 def store(vault_path: Path):
     """A fresh VaultStore (tiny KDF), closed after the test."""
-    s = VaultStore(vault_path, PASSPHRASE, kdf=TEST_KDF)
+    s = VaultStore(vault_path, PASSPHRASE, kdf=TEST_KDF, insecure_kdf=True)
     yield s
     s.close()
 

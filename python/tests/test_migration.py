@@ -19,7 +19,8 @@ TOKEN_FILES = sorted(p for p in FILES.rglob("*.txt"))
 
 
 def _migrate(source: Path, target: Path) -> MigrationReport:
-    return VaultStore.migrate_file_store(source, target, PASSPHRASE, kdf=TEST_KDF)
+    return VaultStore.migrate_file_store(source, target, PASSPHRASE, kdf=TEST_KDF,
+                                         insecure_kdf=True)
 
 
 def test_the_shared_token_files_are_there():
@@ -124,14 +125,14 @@ def test_migrating_into_a_vault_that_holds_tokens_changes_nothing(tmp_path: Path
 
 def test_migrating_into_an_existing_empty_vault_keeps_it(tmp_path: Path):
     target = tmp_path / "tokens.vault"
-    VaultStore(target, PASSPHRASE, kdf=TEST_KDF).close()
+    VaultStore(target, PASSPHRASE, kdf=TEST_KDF, insecure_kdf=True).close()
     report = _migrate(FILES / "typical.txt", target)
     assert not report.created_vault and report.inserted == 3
 
 
 def test_migrating_with_the_wrong_passphrase_changes_nothing(tmp_path: Path):
     target = tmp_path / "tokens.vault"
-    VaultStore(target, PASSPHRASE, kdf=TEST_KDF).close()
+    VaultStore(target, PASSPHRASE, kdf=TEST_KDF, insecure_kdf=True).close()
     with pytest.raises(VaultError, match="wrong passphrase"):
         VaultStore.migrate_file_store(FILES / "typical.txt", target, "not the passphrase")
     with VaultStore(target, PASSPHRASE) as store:

@@ -59,7 +59,7 @@ def assert_all_saved(store: VaultStore, expected: int):
 
 
 def test_eight_processes_saving_twenty_tokens_each_keep_all_160(vault_path: Path):
-    VaultStore(vault_path, PASSPHRASE, kdf=TEST_KDF).close()
+    VaultStore(vault_path, PASSPHRASE, kdf=TEST_KDF, insecure_kdf=True).close()
     ctx = multiprocessing.get_context("spawn")
     got = run_workers(ctx, workers.save_many_in_new_process,
                       lambda w: ("vault", str(vault_path), PASSPHRASE, tuple(TEST_KDF), w, SAVES,
@@ -112,7 +112,7 @@ def test_forked_workers_reopen_the_vault_and_leave_the_parents_handle_working(va
     # Two lanes, so key derivation really runs in parallel in the children (rayon's global pool
     # would have no threads there).
     kdf = KdfParams(memory_kib=64, iterations=1, parallelism=2)
-    store = VaultStore(vault_path, PASSPHRASE, kdf=kdf)
+    store = VaultStore(vault_path, PASSPHRASE, kdf=kdf, insecure_kdf=True)
     store.save_token(workers.distinct_token(99, 0))  # the parent uses the vault before forking
     parent = os.getpid()
 
@@ -143,7 +143,7 @@ def test_a_forked_child_lists_a_large_vault_the_parent_listed(vault_path: Path, 
     source.write_text(header + "".join(
         "%d,user%d@zylker.com,1000.C,secret,1000.refresh.%d,,,,,\r\n" % (i, i, i)
         for i in range(1, rows + 1)), newline="")
-    VaultStore.migrate_file_store(source, vault_path, PASSPHRASE, kdf=TEST_KDF)
+    VaultStore.migrate_file_store(source, vault_path, PASSPHRASE, kdf=TEST_KDF, insecure_kdf=True)
     store = VaultStore(vault_path, PASSPHRASE)
     assert len(store.get_tokens()) == rows  # the parent runs the threads before forking
 

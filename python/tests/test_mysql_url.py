@@ -32,7 +32,7 @@ def password() -> str:
 
 @pytest.fixture
 def store():
-    s = VaultStore(URL, PASSPHRASE, kdf=TEST_KDF)
+    s = VaultStore(URL, PASSPHRASE, kdf=TEST_KDF, insecure_kdf=True)
     s.delete_tokens()
     yield s
     s.delete_tokens()
@@ -107,7 +107,7 @@ def exception_texts(error: BaseException) -> list:
 def test_a_migration_report_and_its_log_never_show_the_password(store, caplog, tmp_path):
     caplog.set_level(logging.DEBUG)
     source = FILES / "typical.txt"
-    report = VaultStore.migrate_file_store(source, URL, PASSPHRASE, kdf=TEST_KDF)
+    report = VaultStore.migrate_file_store(source, URL, PASSPHRASE, kdf=TEST_KDF, insecure_kdf=True)
     assert report.inserted > 0 and caplog.records, "the migration logs its report"
     assert_hidden(report.vault_path, report.message, str(report), repr(report), caplog.text)
     assert report.vault_path.startswith("mysql://"), "the report still names the server"
@@ -118,14 +118,15 @@ def test_a_refused_migration_never_shows_the_password(store, caplog):
     store.save_token(OAuthToken(client_id="c", client_secret="s", refresh_token="1000.r",
                                 user_signature=UserSignature("cy@zylker.com")))
     with pytest.raises(VaultError) as e:
-        VaultStore.migrate_file_store(FILES / "typical.txt", URL, PASSPHRASE, kdf=TEST_KDF)
+        VaultStore.migrate_file_store(FILES / "typical.txt", URL, PASSPHRASE, kdf=TEST_KDF,
+                                      insecure_kdf=True)
     assert "already holds" in str(e.value)
     assert_hidden(*exception_texts(e.value), caplog.text)
 
 
 def test_a_closed_server_vault_never_shows_the_password(caplog):
     caplog.set_level(logging.DEBUG)
-    s = VaultStore(URL, PASSPHRASE, kdf=TEST_KDF)
+    s = VaultStore(URL, PASSPHRASE, kdf=TEST_KDF, insecure_kdf=True)
     handle = s._handle
     s.close()
     with pytest.raises(SDKException) as e:
@@ -137,7 +138,7 @@ def test_a_closed_server_vault_never_shows_the_password(caplog):
 def test_a_password_given_as_a_url_parameter_never_shows(caplog):
     caplog.set_level(logging.DEBUG)
     url = url_with_password_parameter()
-    s = VaultStore(url, PASSPHRASE, kdf=TEST_KDF)
+    s = VaultStore(url, PASSPHRASE, kdf=TEST_KDF, insecure_kdf=True)
     try:
         assert len(s) >= 0
         assert_hidden(s.path, repr(s), repr(s._handle), s._handle.path)

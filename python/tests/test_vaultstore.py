@@ -32,7 +32,7 @@ def ann() -> OAuthToken:
 
 def test_the_passphrase_comes_from_the_environment(vault_path, monkeypatch):
     monkeypatch.setenv("TOKENVAULT_PASSPHRASE", PASSPHRASE)
-    with VaultStore(vault_path, kdf=TEST_KDF) as store:
+    with VaultStore(vault_path, kdf=TEST_KDF, insecure_kdf=True) as store:
         store.save_token(ann())
     with VaultStore(vault_path, PASSPHRASE) as store:
         assert len(store) == 1
@@ -48,7 +48,7 @@ def test_no_passphrase_says_how_to_give_one(vault_path, monkeypatch):
 
 
 def test_a_wrong_passphrase_is_refused_without_revealing_it(vault_path):
-    VaultStore(vault_path, PASSPHRASE, kdf=TEST_KDF).close()
+    VaultStore(vault_path, PASSPHRASE, kdf=TEST_KDF, insecure_kdf=True).close()
     with pytest.raises(WrongPassphraseError) as e:
         VaultStore(vault_path, "guess-12345")
     assert "guess-12345" not in str(e.value)
@@ -80,7 +80,7 @@ def test_a_filestore_file_is_not_taken_for_a_vault(tmp_path):
     path = tmp_path / "sdk_tokens.txt"
     path.write_bytes((FILES / "typical.txt").read_bytes())
     with pytest.raises(NotAVaultError, match="not a tokenvault vault"):
-        VaultStore(path, PASSPHRASE, kdf=TEST_KDF)
+        VaultStore(path, PASSPHRASE, kdf=TEST_KDF, insecure_kdf=True)
     assert path.read_bytes() == (FILES / "typical.txt").read_bytes()
 
 
@@ -94,6 +94,32 @@ def test_kdf_parameters_are_checked_before_anything_is_created(vault_path):
     assert not vault_path.exists()
 
 
+def test_kdf_below_the_floor_needs_insecure_kdf(vault_path, tmp_path):
+    weak = KdfParams(16 * 1024, 3, 4)
+    with pytest.raises(ValueError, match="below the floor.*insecure_kdf=True"):
+        VaultStore(vault_path, PASSPHRASE, kdf=weak)
+    with pytest.raises(ValueError, match="below the floor"):
+        VaultStore(vault_path, PASSPHRASE, kdf=KdfParams.insecure_for_tests())
+    source = tmp_path / "sdk_tokens.txt"
+    source.write_bytes((FILES / "typical.txt").read_bytes())
+    with pytest.raises(ValueError, match="below the floor"):
+        VaultStore.migrate_file_store(source, vault_path, PASSPHRASE, kdf=weak)
+    assert not vault_path.exists()
+    VaultStore(vault_path, PASSPHRASE, kdf=weak, insecure_kdf=True).close()
+    assert inspect(vault_path)["kdf"] == tuple(weak)
+
+
+def test_a_vault_with_weak_kdf_settings_opens_without_insecure_kdf(vault_path):
+    VaultStore(vault_path, PASSPHRASE, kdf=TEST_KDF, insecure_kdf=True).close()
+    code = (
+        "import sys; from tokenvault import VaultStore; "
+        "VaultStore(sys.argv[1], sys.argv[2], create=False).close(); "
+        "VaultStore(sys.argv[1], sys.argv[2]).close()"
+    )
+    # A fresh process: this one's handle would be shared, whatever the options.
+    subprocess.run([sys.executable, "-c", code, str(vault_path), PASSPHRASE], check=True)
+
+
 def test_inspect_needs_no_passphrase(store, vault_path):
     store.save_token(ann())
     info = inspect(vault_path)
@@ -101,7 +127,7 @@ def test_inspect_needs_no_passphrase(store, vault_path):
 
 
 def test_a_closed_store_can_be_opened_again(vault_path):
-    store = VaultStore(vault_path, PASSPHRASE, kdf=TEST_KDF)
+    store = VaultStore(vault_path, PASSPHRASE, kdf=TEST_KDF, insecure_kdf=True)
     store.save_token(ann())
     store.close()
     with pytest.raises(SDKException) as e:
@@ -190,7 +216,8 @@ def test_the_harness_sees_a_call_that_holds_the_gil():
 def test_key_derivation_releases_the_gil(tmp_path):
     kdf = (32 * 1024, 2, 1)  # 32 MiB: long enough for the main thread to be scheduled
     assert other_threads_run_during(
-        lambda: _native.Vault.open(tmp_path / "gil.vault", b"pw", create=True, kdf=kdf))
+        lambda: _native.Vault.open(tmp_path / "gil.vault", b"pw", create=True, kdf=kdf,
+                                   insecure_kdf=True))
 
 
 def test_a_long_write_releases_the_gil(store):
@@ -210,7 +237,7 @@ def test_the_package_works_without_the_sdk(tmp_path):
         from tokenvault import VaultStore, KdfParams
         from tokenvault._sdk import OAuthToken, SDKException, TokenStore, UserSignature
         assert not tokenvault.SDK_AVAILABLE
-        store = VaultStore(sys.argv[1], "pw", kdf=KdfParams.insecure_for_tests())
+        store = VaultStore(sys.argv[1], "pw", kdf=KdfParams.insecure_for_tests(), insecure_kdf=True)
         assert isinstance(store, TokenStore)
         t = OAuthToken(client_id="c", client_secret="s", refresh_token="r",
                        user_signature=UserSignature("ann@zylker.com"))
@@ -237,7 +264,7 @@ def test_opening_a_vault_other_users_can_read_warns(tmp_path):
         from tokenvault import VaultStore, KdfParams
         warnings.simplefilter("always")
         with warnings.catch_warnings(record=True) as seen:
-            VaultStore(sys.argv[1], "pw", kdf=KdfParams.insecure_for_tests())
+            VaultStore(sys.argv[1], "pw", kdf=KdfParams.insecure_for_tests(), insecure_kdf=True)
         print(len([w for w in seen if "other users" in str(w.message)]))
     """)
     path = tmp_path / "shared.vault"

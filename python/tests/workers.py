@@ -43,7 +43,7 @@ def save_many_in_new_process(kind: str, path: str, passphrase: str, kdf, worker:
         if kind == "vault":
             from tokenvault import KdfParams, VaultStore
 
-            store = VaultStore(path, passphrase, kdf=KdfParams(*kdf))
+            store = VaultStore(path, passphrase, kdf=KdfParams(*kdf), insecure_kdf=True)
         else:
             from zohocrmsdk.src.com.zoho.api.authenticator.store import FileStore
 

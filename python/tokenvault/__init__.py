@@ -37,13 +37,14 @@ from ._native import (
 if TYPE_CHECKING:
     from ._sdk import SDK_AVAILABLE
     from .migration import MigrationReport
-    from ._config import PASSPHRASE_ENV, KdfParams
+    from ._config import PASSPHRASE_COMMAND_ENV, PASSPHRASE_ENV, KdfParams
     from .store import VaultStore
 
 _ON_FIRST_USE = {
     "SDK_AVAILABLE": "._sdk",
     "MigrationReport": ".migration",
     "PASSPHRASE_ENV": "._config",
+    "PASSPHRASE_COMMAND_ENV": "._config",
     "KdfParams": "._config",
     "VaultStore": ".store",
 }
@@ -59,6 +60,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "FORMAT_VERSION",
+    "PASSPHRASE_COMMAND_ENV",
     "PASSPHRASE_ENV",
     "SDK_AVAILABLE",
     "CorruptedVaultError",

@@ -56,12 +56,13 @@ def acquire(
     kdf: Optional[Tuple[int, int, int]],
     busy_timeout: float,
     refresh_lease: Optional[float] = None,
+    insecure_kdf: bool = False,
 ) -> Tuple[_native.Vault, bool]:
     """This process's handle on the vault at ``path`` (resolved): the open one, or a new one.
 
     Returns ``(handle, created)``. A handle already open here must have been opened with the
-    same passphrase; ``busy_timeout``, ``refresh_lease`` and ``kdf`` of later calls do not
-    change it.
+    same passphrase; ``busy_timeout``, ``refresh_lease``, ``kdf`` and ``insecure_kdf`` of later
+    calls do not change it.
     """
     key = (path, os.getpid())
     with _lock:
@@ -82,6 +83,7 @@ def acquire(
             refresh_lease=(
                 _native.DEFAULT_REFRESH_LEASE if refresh_lease is None else refresh_lease
             ),
+            insecure_kdf=insecure_kdf,
         )
         _handles[key] = handle
         warn_if_shared(path)

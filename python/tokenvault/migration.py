@@ -76,6 +76,7 @@ def migrate(
     *,
     kdf: Optional[KdfParams] = None,
     busy_timeout: Optional[float] = None,
+    insecure_kdf: bool = False,
 ) -> MigrationReport:
     """See ``VaultStore.migrate_file_store``."""
     source = os.path.abspath(os.fspath(file_store_path))
@@ -88,7 +89,12 @@ def migrate(
         # A new vault is created with its tokens in one transaction: if the import fails, no
         # vault is left (on a server as in a file), and the migration can simply run again.
         counts = _native.create_from_filestore(
-            target, secret, source, kdf=kdf_tuple(kdf), busy_timeout=timeout
+            target,
+            secret,
+            source,
+            kdf=kdf_tuple(kdf),
+            busy_timeout=timeout,
+            insecure_kdf=insecure_kdf,
         )
         created = True
     except _native.VaultExistsError:

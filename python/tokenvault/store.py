@@ -51,9 +51,12 @@ class VaultStore(TokenStore):
             file, unless ``create=False``. Or ``mysql://USER:PASSWORD@HOST/DATABASE``: the vault
             in a MySQL/MariaDB database that several hosts share (created in it likewise).
         passphrase: ``str`` or ``bytes``. Default: the ``TOKENVAULT_PASSPHRASE`` environment
-            variable.
+            variable, else the output of the command in ``TOKENVAULT_PASSPHRASE_COMMAND``
+            (e.g. ``op read op://ops/tokenvault/password``; see ``passphrase_bytes``).
         create: Create the vault when the file does not exist (default ``True``).
-        kdf: Key-derivation cost for a vault created here (default ``KdfParams()``).
+        kdf: Key-derivation cost for a vault created here (default ``KdfParams()``). Settings
+            below the floor (less than 64 MiB, or less than 64 MiB x 3 passes of work: RFC
+            9106's second recommendation) raise ``ValueError`` unless ``insecure_kdf=True``.
         busy_timeout: Seconds a write waits for other processes before failing (default 10).
         coordinate_refresh: Many workers, one refresh (default ``True``): when the stored token
             is one the SDK is about to refresh (or whose grant token it is about to exchange),
@@ -64,6 +67,9 @@ class VaultStore(TokenStore):
         refresh_lease: Seconds a caller's claim to refresh stands without its save before a
             waiting caller takes over (default 10; a holder that died on this host is taken
             over at once).
+        insecure_kdf: Allow ``kdf`` below the floor (default ``False``): a passphrase under
+            such a key is guessed far faster. For tests and throwaway vaults only; an existing
+            vault opens whatever its settings.
 
     Raises:
         tokenvault.WrongPassphraseError: The passphrase does not unlock the vault.
@@ -87,6 +93,7 @@ class VaultStore(TokenStore):
         busy_timeout: Optional[float] = None,
         coordinate_refresh: bool = True,
         refresh_lease: Optional[float] = None,
+        insecure_kdf: bool = False,
     ) -> None:
         self._path = _handles.resolve(path)
         self._coordinate = bool(coordinate_refresh)
@@ -97,6 +104,7 @@ class VaultStore(TokenStore):
             kdf=kdf_tuple(kdf),
             busy_timeout=busy_timeout_or_default(busy_timeout),
             refresh_lease=refresh_lease,
+            insecure_kdf=insecure_kdf,
         )
 
     # ---- the SDK's six TokenStore methods ------------------------------------------------
@@ -243,6 +251,7 @@ class VaultStore(TokenStore):
         *,
         kdf: Optional[KdfParams] = None,
         busy_timeout: Optional[float] = None,
+        insecure_kdf: bool = False,
     ) -> "MigrationReport":
         """Copies every token of an SDK FileStore file (``sdk_tokens.txt``) into a vault.
 
@@ -253,10 +262,16 @@ class VaultStore(TokenStore):
         file is left in place, and the report says so: delete it once the application runs on
         the vault.
 
-        Returns a ``MigrationReport`` with the counts.
+        ``kdf`` and ``insecure_kdf`` are as for ``VaultStore``. Returns a ``MigrationReport``
+        with the counts.
         """
         return migrate(
-            file_store_path, vault_path, passphrase, kdf=kdf, busy_timeout=busy_timeout
+            file_store_path,
+            vault_path,
+            passphrase,
+            kdf=kdf,
+            busy_timeout=busy_timeout,
+            insecure_kdf=insecure_kdf,
         )
 
     # ---- internals -----------------------------------------------------------------------

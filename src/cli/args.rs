@@ -8,6 +8,8 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use tokenvault::{KdfParams, Location};
 
+use crate::cli::passphrase::Sources;
+
 /// The vault used when neither `--vault` nor `TOKENVAULT_PATH` names one.
 pub(crate) const DEFAULT_VAULT: &str = "tokens.vault";
 
@@ -17,11 +19,15 @@ Vault path:
   On a MySQL/MariaDB server instead: --database-url, else TOKENVAULT_DATABASE_URL
   (mysql://USER:PASSWORD@HOST:PORT/DATABASE; prefer the variable, which `ps` does not show)
 
-Passphrase (never a command-line value):
-  TOKENVAULT_PASSPHRASE, else the first line of --passphrase-file PATH, else a prompt on the
-  terminal (asked twice when creating or changing it). No terminal and no source: an error.
-  `passwd` reads the new one from TOKENVAULT_NEW_PASSPHRASE, else --new-passphrase-file, else
-  the terminal.
+Passphrase (never a command-line value), from the first of:
+  1. TOKENVAULT_PASSPHRASE
+  2. the first line of --passphrase-file PATH (a warning if other users can read the file)
+  3. what --passphrase-command CMD, else TOKENVAULT_PASSPHRASE_COMMAND, prints on stdout (run
+     with `sh -c`, stdin /dev/null, one trailing newline removed, stopped after 60 s; a failure
+     names its exit status, never its output), e.g. 'op read op://ops/tokenvault/password'
+  4. a prompt on the terminal (asked twice when creating or changing it)
+  No source and no terminal: an error. `passwd` reads the new one from
+  TOKENVAULT_NEW_PASSPHRASE, else --new-passphrase-file, else the terminal.
 
 Exit codes:
   0  success
@@ -76,6 +82,17 @@ pub(crate) struct GlobalArgs {
     /// Read the passphrase from the first line of this file (when TOKENVAULT_PASSPHRASE is unset)
     #[arg(long, global = true, value_name = "PATH")]
     pub(crate) passphrase_file: Option<PathBuf>,
+
+    /// Run this shell command and use what it prints as the passphrase (when neither
+    /// TOKENVAULT_PASSPHRASE nor --passphrase-file is given), e.g. 'op read op://ops/tokenvault/password'
+    #[arg(
+        long,
+        global = true,
+        value_name = "CMD",
+        env = "TOKENVAULT_PASSPHRASE_COMMAND",
+        hide_env_values = true
+    )]
+    pub(crate) passphrase_command: Option<String>,
 
     /// Print one JSON document on stdout instead of human output
     #[arg(long, global = true)]
@@ -258,7 +275,7 @@ backup.vault"
 }
 
 /// Argon2id cost. Unset values take the library default (`init`, `import --create`) or the
-/// vault's current value (`passwd`).
+/// vault's current value (`passwd`). Below the floor only with `--insecure-kdf`.
 #[derive(Debug, Args, Default, Clone, Copy)]
 pub(crate) struct KdfArgs {
     /// Argon2id memory in KiB [default: 65536]
@@ -270,10 +287,15 @@ pub(crate) struct KdfArgs {
     /// Argon2id lanes [default: 4]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=i64::from(KdfParams::MAX_PARALLELISM)))]
     pub(crate) kdf_parallelism: Option<u32>,
+    /// Allow Argon2id settings below the floor (at least 64 MiB, and 64 MiB × 3 passes of work:
+    /// RFC 9106's second recommendation). Such a passphrase is guessed far faster: for tests and
+    /// throwaway vaults only
+    #[arg(long)]
+    pub(crate) insecure_kdf: bool,
 }
 
 impl KdfArgs {
-    /// Whether any parameter was given.
+    /// Whether any parameter was given (`--insecure-kdf` is permission, not a parameter).
     pub(crate) fn any(&self) -> bool {
         self.kdf_memory_kib.is_some()
             || self.kdf_iterations.is_some()
@@ -291,6 +313,14 @@ impl KdfArgs {
 }
 
 impl GlobalArgs {
+    /// The passphrase sources the command line names (`passphrase.rs` has the order).
+    pub(crate) fn passphrase_sources(&self) -> Sources<'_> {
+        Sources {
+            file: self.passphrase_file.as_deref(),
+            command: self.passphrase_command.as_deref(),
+        }
+    }
+
     /// The vault's location: the server URL when one is given, else the path.
     pub(crate) fn location(&self) -> Location {
         match &self.database_url {
@@ -361,8 +391,11 @@ mod tests {
             collect(sub);
         }
         for name in names {
+            // A file's path, or a command that prints the passphrase: never the passphrase.
             assert!(
-                !name.contains("passphrase") || name.ends_with("passphrase-file"),
+                !name.contains("passphrase")
+                    || name.ends_with("passphrase-file")
+                    || name == "passphrase-command",
                 "--{name} would take a passphrase on the command line"
             );
         }

@@ -98,7 +98,7 @@ pub(crate) fn vault_error(e: Error, path: &Path) -> CliError {
         Error::WrongPassphrase => CliError::new(
             Exit::WrongPassphrase,
             format!(
-                "wrong passphrase: it does not unlock {shown}; check TOKENVAULT_PASSPHRASE or the --passphrase-file"
+                "wrong passphrase: it does not unlock {shown}; check TOKENVAULT_PASSPHRASE, the --passphrase-file or the passphrase command"
             ),
         ),
         e @ Error::Internal { .. } => CliError::new(Exit::Internal, e.to_string()),
@@ -112,6 +112,8 @@ pub(crate) fn vault_error(e: Error, path: &Path) -> CliError {
             Exit::Corrupted,
             format!("{e} (`tokenvault verify` reports every problem it finds)"),
         ),
+        // Checked with its advice before the library is asked (`vault::check_new_kdf`).
+        e @ Error::KdfBelowFloor { .. } => crate::cli::vault::kdf_error(e, false),
         // Only a tampered header asks for more than the caps: `init` validates its own.
         e @ Error::KdfCostTooHigh { .. } => CliError::new(Exit::Corrupted, e.to_string()),
         Error::Busy { waited } => CliError::new(

@@ -1,9 +1,22 @@
-//! Where a passphrase comes from: an environment variable, else the first line of a file, else
-//! a no-echo prompt on the terminal. Never a command-line value (it would sit in `ps` output and
-//! shell history).
+//! Where a passphrase comes from, in this order (the first that is set wins; README "Contract"
+//! and `--help` say the same, and the Python package follows the same order):
+//!
+//! 0. (reserved: `TOKENVAULT_KEY_FILE` / `--key-file`, which come first once vaults have key
+//!    slots; they unlock without a passphrase)
+//! 1. `TOKENVAULT_PASSPHRASE`;
+//! 2. the first line of `--passphrase-file PATH` (a warning when other users can read it);
+//! 3. the output of `--passphrase-command CMD`, else of `TOKENVAULT_PASSPHRASE_COMMAND` (run by
+//!    the library's `passphrase_from_command`: `sh -c`, stdin `/dev/null`, one trailing line end
+//!    removed, a timeout);
+//! 4. a no-echo prompt on the terminal.
+//!
+//! Never a command-line value (it would sit in `ps` output and shell history). `passwd`'s new
+//! passphrase has its own two sources (`TOKENVAULT_NEW_PASSPHRASE`, `--new-passphrase-file`),
+//! then the terminal.
 //!
 //! The prompt reads `/dev/tty`, not stdin: `find` and `save` read JSON from stdin, and a script
-//! piping data in must still be able to ask the person at the terminal.
+//! piping data in must still be able to ask the person at the terminal. For the same reason the
+//! passphrase command gets no stdin.
 
 use std::io;
 use std::path::Path;
@@ -11,6 +24,7 @@ use std::path::Path;
 use zeroize::Zeroizing;
 
 use crate::cli::CliError;
+use crate::cli::output;
 
 /// A passphrase, wiped from memory when dropped.
 pub(crate) struct Passphrase(Zeroizing<Vec<u8>>);
@@ -21,57 +35,79 @@ impl AsRef<[u8]> for Passphrase {
     }
 }
 
+/// The sources of the vault's passphrase the command line names.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Sources<'a> {
+    /// `--passphrase-file`.
+    pub(crate) file: Option<&'a Path>,
+    /// `--passphrase-command`, else `TOKENVAULT_PASSPHRASE_COMMAND` (clap reads both).
+    pub(crate) command: Option<&'a str>,
+}
+
 /// Which passphrase is asked for, and so where it may come from.
 #[derive(Clone, Copy)]
 pub(crate) enum Which<'a> {
     /// The vault's passphrase, to unlock it.
-    Current { file: Option<&'a Path> },
+    Current(Sources<'a>),
     /// The passphrase of a vault being created (asked twice on a terminal).
-    Creating { file: Option<&'a Path> },
-    /// `passwd`'s new passphrase (asked twice on a terminal).
+    Creating(Sources<'a>),
+    /// `passwd`'s new passphrase (asked twice on a terminal): no command source.
     New { file: Option<&'a Path> },
 }
 
 impl<'a> Which<'a> {
     fn env_var(self) -> &'static str {
         match self {
-            Which::Current { .. } | Which::Creating { .. } => "TOKENVAULT_PASSPHRASE",
+            Which::Current(_) | Which::Creating(_) => "TOKENVAULT_PASSPHRASE",
             Which::New { .. } => "TOKENVAULT_NEW_PASSPHRASE",
         }
     }
 
     fn file_flag(self) -> &'static str {
         match self {
-            Which::Current { .. } | Which::Creating { .. } => "--passphrase-file",
+            Which::Current(_) | Which::Creating(_) => "--passphrase-file",
             Which::New { .. } => "--new-passphrase-file",
         }
     }
 
-    fn file(self) -> Option<&'a Path> {
+    fn sources(self) -> Sources<'a> {
         match self {
-            Which::Current { file } | Which::Creating { file } | Which::New { file } => file,
+            Which::Current(sources) | Which::Creating(sources) => sources,
+            Which::New { file } => Sources {
+                file,
+                command: None,
+            },
         }
     }
 }
 
-/// Gets the passphrase for `vault` from the first source that has one.
+/// Gets the passphrase for `vault` from the first source that has one (the order above).
 pub(crate) fn obtain(which: Which<'_>, vault: &Path) -> Result<Passphrase, CliError> {
+    // (0. TOKENVAULT_KEY_FILE / --key-file go here, before any passphrase source, with key slots.)
     let var = which.env_var();
     if let Some(value) = std::env::var_os(var) {
         return non_empty(os_bytes(value), var);
     }
-    if let Some(path) = which.file() {
+    let sources = which.sources();
+    if let Some(path) = sources.file {
         return from_file(path, which.file_flag());
     }
+    if let Some(command) = sources.command {
+        return from_command(command);
+    }
     let Some(terminal) = Terminal::open() else {
+        let command = match which {
+            Which::New { .. } => "",
+            _ => ", set TOKENVAULT_PASSPHRASE_COMMAND (or --passphrase-command CMD)",
+        };
         return Err(CliError::failure(format!(
-            "no passphrase: set {var}, pass {} PATH, or run in a terminal to be asked",
+            "no passphrase: set {var}, pass {} PATH{command}, or run in a terminal to be asked",
             which.file_flag()
         )));
     };
     match which {
-        Which::Current { .. } => terminal.ask(&format!("Passphrase for {}: ", vault.display())),
-        Which::Creating { .. } | Which::New { .. } => {
+        Which::Current(_) => terminal.ask(&format!("Passphrase for {}: ", vault.display())),
+        Which::Creating(_) | Which::New { .. } => {
             let first = terminal.ask(&format!("New passphrase for {}: ", vault.display()))?;
             let again = terminal.ask("Repeat the new passphrase: ")?;
             if first.0 != again.0 {
@@ -82,6 +118,18 @@ pub(crate) fn obtain(which: Which<'_>, vault: &Path) -> Result<Passphrase, CliEr
             Ok(first)
         }
     }
+}
+
+/// The passphrase a command prints (the library runs it); an error names its exit status,
+/// never its output.
+fn from_command(command: &str) -> Result<Passphrase, CliError> {
+    tokenvault::passphrase_from_command(command, tokenvault::PASSPHRASE_COMMAND_TIMEOUT)
+        .map(Passphrase)
+        .map_err(|e| {
+            CliError::failure(format!(
+                "{e} (--passphrase-command or TOKENVAULT_PASSPHRASE_COMMAND); nothing was changed"
+            ))
+        })
 }
 
 fn non_empty(bytes: Zeroizing<Vec<u8>>, source: &str) -> Result<Passphrase, CliError> {
@@ -104,8 +152,13 @@ fn os_bytes(value: std::ffi::OsString) -> Zeroizing<Vec<u8>> {
     Zeroizing::new(value.to_string_lossy().into_owned().into_bytes())
 }
 
-/// The first line of `path`, without its line end.
+/// The first line of `path`, without its line end; a warning first when others can read it.
 fn from_file(path: &Path, flag: &str) -> Result<Passphrase, CliError> {
+    if let Some(warning) =
+        tokenvault::secret_file_warning(path, &format!("the passphrase file ({flag})"))
+    {
+        output::warn(warning);
+    }
     let contents = Zeroizing::new(
         std::fs::read(path)
             .map_err(|e| CliError::io(&format!("read the passphrase file ({flag})"), path, &e))?,

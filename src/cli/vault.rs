@@ -19,6 +19,11 @@ pub(crate) fn options(global: &GlobalArgs) -> OpenOptions {
 /// Unlocks the existing vault. The library bounds every wait for another process by
 /// `--busy-timeout` (exit 5 past it).
 pub(crate) fn open(global: &GlobalArgs) -> Result<Vault, CliError> {
+    open_with(global, options(global))
+}
+
+/// [`open`] with `options` (`passwd` adds `--insecure-kdf` to them).
+pub(crate) fn open_with(global: &GlobalArgs, options: OpenOptions) -> Result<Vault, CliError> {
     let location = global.location();
     let shown = global.shown();
     if let Some(path) = location.as_path() {
@@ -29,13 +34,8 @@ pub(crate) fn open(global: &GlobalArgs) -> Result<Vault, CliError> {
     if let Some(warning) = location.permission_warning() {
         output::warn(warning);
     }
-    let passphrase = passphrase::obtain(
-        Which::Current {
-            file: global.passphrase_file.as_deref(),
-        },
-        &shown,
-    )?;
-    options(global)
+    let passphrase = passphrase::obtain(Which::Current(global.passphrase_sources()), &shown)?;
+    options
         .open(location, Credential::passphrase(&passphrase))
         .map_err(|e| vault_error(e, &shown))
 }
@@ -53,11 +53,17 @@ pub(crate) fn exists(global: &GlobalArgs) -> Result<bool, CliError> {
     }
 }
 
-/// Creates a new vault with `kdf`; refuses an existing file before asking for a passphrase.
-pub(crate) fn create(global: &GlobalArgs, kdf: KdfParams) -> Result<Vault, CliError> {
-    let (location, passphrase) = creating(global, kdf)?;
+/// Creates a new vault with `kdf` (below the floor only if `insecure`); refuses an existing file
+/// before asking for a passphrase.
+pub(crate) fn create(
+    global: &GlobalArgs,
+    kdf: KdfParams,
+    insecure: bool,
+) -> Result<Vault, CliError> {
+    let (location, passphrase) = creating(global, kdf, insecure)?;
     options(global)
         .kdf(kdf)
+        .insecure_kdf(insecure)
         .create(location, Credential::passphrase(&passphrase))
         .map_err(|e| vault_error(e, &global.shown()))
 }
@@ -68,11 +74,13 @@ pub(crate) fn create(global: &GlobalArgs, kdf: KdfParams) -> Result<Vault, CliEr
 pub(crate) fn create_or_import(
     global: &GlobalArgs,
     kdf: KdfParams,
+    insecure: bool,
     tokens: impl IntoIterator<Item = Token> + Clone,
 ) -> Result<(ImportSummary, bool), CliError> {
-    let (location, passphrase) = creating(global, kdf)?;
+    let (location, passphrase) = creating(global, kdf, insecure)?;
     options(global)
         .kdf(kdf)
+        .insecure_kdf(insecure)
         .create_or_import(location, Credential::passphrase(&passphrase), tokens, false)
         .map(|(_, summary, created)| (summary, created))
         .map_err(|e| vault_error(e, &global.shown()))
@@ -81,7 +89,11 @@ pub(crate) fn create_or_import(
 /// The location and passphrase for a vault about to be created: a file already there is refused
 /// before the passphrase prompt (a server database is checked by the library, inside the
 /// transaction that creates the vault), and so are KDF settings the library would refuse.
-fn creating(global: &GlobalArgs, kdf: KdfParams) -> Result<(Location, Passphrase), CliError> {
+fn creating(
+    global: &GlobalArgs,
+    kdf: KdfParams,
+    insecure: bool,
+) -> Result<(Location, Passphrase), CliError> {
     let location = global.location();
     let shown = global.shown();
     if let Some(path) = location.as_path().filter(|path| path.exists()) {
@@ -92,16 +104,56 @@ fn creating(global: &GlobalArgs, kdf: KdfParams) -> Result<(Location, Passphrase
             path,
         ));
     }
-    kdf.validate().map_err(|e| {
-        CliError::failure(format!("{e}; lower --kdf-memory-kib or --kdf-iterations"))
-    })?;
-    let passphrase = passphrase::obtain(
-        Which::Creating {
-            file: global.passphrase_file.as_deref(),
-        },
-        &shown,
-    )?;
+    check_new_kdf(&kdf, insecure, false)?;
+    let passphrase = passphrase::obtain(Which::Creating(global.passphrase_sources()), &shown)?;
     Ok((location, passphrase))
+}
+
+/// Checks Argon2id settings for a new passphrase key before anyone is asked for a passphrase (the
+/// library checks them again): each refusal with the flag that fixes it. `kept`: the settings are
+/// the vault's own, which `passwd` keeps when given no `--kdf-*` option. With `insecure`, settings
+/// below the floor are accepted, with a warning.
+pub(crate) fn check_new_kdf(kdf: &KdfParams, insecure: bool, kept: bool) -> Result<(), CliError> {
+    kdf.validate_new(insecure).map_err(|e| kdf_error(e, kept))?;
+    if !kdf.meets_floor() {
+        output::warn(format!(
+            "Argon2id settings below the floor ({}), allowed by --insecure-kdf: this passphrase can be guessed far faster than with the default; for tests and throwaway vaults only",
+            describe_kdf(kdf)
+        ));
+    }
+    Ok(())
+}
+
+/// A refused KDF setting, with the advice that fixes it (the library's message names no flag).
+pub(crate) fn kdf_error(e: Error, kept: bool) -> CliError {
+    match e {
+        Error::KdfBelowFloor {
+            memory_kib,
+            iterations,
+            parallelism,
+        } => {
+            let kdf = KdfParams {
+                memory_kib,
+                iterations,
+                parallelism,
+            };
+            let whose = if kept { "this vault's own " } else { "" };
+            let keep = if kept { "keep them" } else { "use them anyway" };
+            CliError::failure(format!(
+                "{whose}Argon2id settings ({}) are below the floor for a new passphrase: at least 64 MiB and 64 MiB × 3 passes of work (RFC 9106's second recommendation); raise --kdf-memory-kib (at least {}) or --kdf-iterations, or {keep} with --insecure-kdf (tests and throwaway vaults only)",
+                describe_kdf(&kdf),
+                KdfParams::FLOOR_MEMORY_KIB
+            ))
+        }
+        // The one Argon2 minimum the flags' ranges do not rule out: 8 KiB of memory per lane.
+        e @ Error::InvalidKdfParams { .. } => CliError::failure(format!(
+            "{e}; raise --kdf-memory-kib or lower --kdf-parallelism"
+        )),
+        e @ Error::KdfCostTooHigh { .. } => {
+            CliError::failure(format!("{e}; lower --kdf-memory-kib or --kdf-iterations"))
+        }
+        e => CliError::failure(e.to_string()),
+    }
 }
 
 /// A KDF description for messages: "Argon2id, 64 MiB, 3 passes, 4 lanes".

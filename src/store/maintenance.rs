@@ -207,12 +207,19 @@ impl Vault {
     /// fresh salt (and `kdf`, or the current parameters). No record is touched, so the cost does
     /// not depend on how many tokens are stored. Atomic: the vault opens with the old passphrase
     /// or the new one, never neither.
+    ///
+    /// The parameters written (`kdf`, or the current ones) must meet the floor
+    /// ([`KdfParams::meets_floor`]) unless this handle was opened with
+    /// [`OpenOptions::insecure_kdf`](crate::OpenOptions::insecure_kdf): a vault made with weaker
+    /// parameters gets stronger ones here, or keeps its own only through the opt-in. Else
+    /// [`Error::KdfBelowFloor`], and nothing changes.
     pub fn change_passphrase(
         &self,
         new: impl AsRef<[u8]>,
         kdf: Option<KdfParams>,
     ) -> Result<(), Error> {
         let kdf = kdf.unwrap_or(self.cached_keys().header.kdf);
+        kdf.validate_new(self.insecure_kdf)?;
         let (kek, salt) = keys::new_kek(new.as_ref(), &kdf)?;
         self.write_exclusive(|w| {
             let rewrapped = Arc::new(w.keys.rewrapped(kek, salt, kdf)?);

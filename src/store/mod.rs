@@ -43,6 +43,9 @@ pub struct Vault {
     batcher: Batcher,
     /// How long a refresh lease taken through this handle stands (`refresh.rs`).
     refresh_lease: Duration,
+    /// Whether `change_passphrase` may write KDF parameters below the floor
+    /// ([`OpenOptions::insecure_kdf`]).
+    insecure_kdf: bool,
     /// Write transactions this handle has committed; `committed` is notified after each, so a
     /// refresh waiter of this process wakes at once.
     commits: Mutex<u64>,
@@ -78,6 +81,7 @@ impl Vault {
             keys: RwLock::new(keys),
             batcher: Batcher::default(),
             refresh_lease: options.refresh_lease,
+            insecure_kdf: options.insecure_kdf,
             commits: Mutex::new(0),
             committed: Condvar::new(),
         }

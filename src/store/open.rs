@@ -51,7 +51,9 @@ impl OpenOptions {
 
     /// Creates a vault at `location`: a file that must not exist (created with mode 0600), a
     /// server database without a vault in it (its tables are created as needed), memory, or an
-    /// empty backend. A passphrase is derived with [`OpenOptions::kdf`].
+    /// empty backend. A passphrase is derived with [`OpenOptions::kdf`], which must meet the floor
+    /// ([`KdfParams::meets_floor`](crate::KdfParams::meets_floor)) unless
+    /// [`OpenOptions::insecure_kdf`]: else [`Error::KdfBelowFloor`], before anything is created.
     pub fn create(
         &self,
         location: impl Into<Location>,
@@ -73,7 +75,7 @@ impl OpenOptions {
     ) -> Result<(Vault, ImportSummary), Error> {
         let (location, credential) = (location.into(), credential.into());
         let passphrase = credential.passphrase_bytes()?;
-        self.kdf.validate()?;
+        self.kdf.validate_new(self.insecure_kdf)?;
         let keys = Unlocked::create(passphrase, self.kdf, now_unix())?;
         let engine = engines::connect(&location, self, Access::Create)?;
         let shown = location.shown();
@@ -108,6 +110,9 @@ impl OpenOptions {
         credential: impl Into<Credential>,
     ) -> Result<(Vault, bool), Error> {
         let (location, credential) = (location.into(), credential.into());
+        // Settings that could never create a vault are refused whether or not one is there, so
+        // a bad configuration shows on the first run, not on the day the vault goes missing.
+        self.kdf.validate_new(self.insecure_kdf)?;
         let mut rounds = 0;
         loop {
             let missing = match self.open(&location, &credential) {
@@ -226,7 +231,9 @@ impl Vault {
     }
 
     /// Creates a vault at `location` (which must hold none) with key-derivation cost `kdf` (see
-    /// [`OpenOptions::create`]). Files are created with mode 0600.
+    /// [`OpenOptions::create`]). Files are created with mode 0600. `kdf` must meet the floor
+    /// ([`KdfParams::meets_floor`](crate::KdfParams::meets_floor)); tests create theirs with
+    /// [`OpenOptions::insecure_for_tests`].
     pub fn create(
         location: impl Into<Location>,
         credential: impl Into<Credential>,

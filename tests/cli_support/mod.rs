@@ -10,14 +10,16 @@ use assert_cmd::Command;
 
 pub const PASSPHRASE: &str = "cli test passphrase";
 
-/// Argon2id parameters small enough for tests (the minimum Argon2 allows).
-pub const FAST_KDF: [&str; 6] = [
+/// Argon2id parameters small enough for tests (the minimum Argon2 allows), far below the floor,
+/// so with the explicit opt-in.
+pub const FAST_KDF: [&str; 7] = [
     "--kdf-memory-kib",
     "8",
     "--kdf-iterations",
     "1",
     "--kdf-parallelism",
     "1",
+    "--insecure-kdf",
 ];
 
 /// The command under test: the binary cargo built, or the program `TOKENVAULT_TEST_BIN` names
@@ -76,6 +78,7 @@ impl Scratch {
             .env_remove("TOKENVAULT_DATABASE_URL")
             .env_remove("TOKENVAULT_COPY_TO")
             .env_remove("TOKENVAULT_PASSPHRASE")
+            .env_remove("TOKENVAULT_PASSPHRASE_COMMAND")
             .env_remove("TOKENVAULT_NEW_PASSPHRASE")
             .env_remove("NO_COLOR")
             .env_remove("CLICOLOR_FORCE")

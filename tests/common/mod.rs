@@ -15,7 +15,7 @@ pub mod workload;
 
 use std::path::{Path, PathBuf};
 
-use tokenvault::{KdfParams, Token, Vault};
+use tokenvault::{OpenOptions, Token, Vault};
 
 pub const PASSPHRASE: &str = "test passphrase";
 
@@ -28,8 +28,9 @@ pub fn shared_dir() -> PathBuf {
 pub fn new_vault() -> (tempfile::TempDir, PathBuf, Vault) {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("test.vault");
-    let vault =
-        Vault::create(&path, PASSPHRASE, KdfParams::insecure_for_tests()).expect("create vault");
+    let vault = OpenOptions::insecure_for_tests()
+        .create(&path, PASSPHRASE)
+        .expect("create vault");
     (dir, path, vault)
 }
 

@@ -8,7 +8,7 @@ use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use mysql::prelude::Queryable;
-use tokenvault::{KdfParams, Location, Vault};
+use tokenvault::{Location, OpenOptions, Vault};
 
 use super::PASSPHRASE;
 
@@ -95,12 +95,16 @@ impl TestDb {
 
     /// A vault with the test passphrase and tiny KDF parameters in this database.
     pub fn create_vault(&self) -> Vault {
-        Vault::create(self.location(), PASSPHRASE, KdfParams::insecure_for_tests())
+        OpenOptions::insecure_for_tests()
+            .create(self.location(), PASSPHRASE)
             .expect("create a vault on the server")
     }
 
     pub fn open_vault(&self) -> Vault {
-        Vault::open(self.location(), PASSPHRASE).expect("open the vault on the server")
+        // Tests change the tiny passphrase key of their vaults: the explicit opt-in.
+        OpenOptions::insecure_for_tests()
+            .open(self.location(), PASSPHRASE)
+            .expect("open the vault on the server")
     }
 
     /// A plain connection to this database, for what the vault does not do (SQL checks, KILL).

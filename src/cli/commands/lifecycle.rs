@@ -24,8 +24,9 @@ pub(crate) fn kdf_json(kdf: &KdfParams) -> serde_json::Value {
 }
 
 pub(crate) fn init(global: &GlobalArgs, kdf: KdfArgs) -> Result<(), CliError> {
+    let insecure = kdf.insecure_kdf;
     let kdf = kdf.over(KdfParams::default());
-    drop(vault::create(global, kdf)?);
+    drop(vault::create(global, kdf, insecure)?);
     let shown = global.shown();
     let path = shown.display();
     if global.json {
@@ -48,12 +49,14 @@ pub(crate) fn passwd(
     kdf: KdfArgs,
 ) -> Result<(), CliError> {
     let path = &global.shown();
-    let vault = vault::open(global)?;
+    let vault = vault::open_with(
+        global,
+        vault::options(global).insecure_kdf(kdf.insecure_kdf),
+    )?;
     let current = vault.info().map_err(|e| vault_error(e, path))?.kdf;
     let new_kdf = kdf.over(current);
-    new_kdf.validate().map_err(|e| {
-        CliError::failure(format!("{e}; lower --kdf-memory-kib or --kdf-iterations"))
-    })?;
+    // Checked before the new passphrase is asked for.
+    vault::check_new_kdf(&new_kdf, kdf.insecure_kdf, !kdf.any())?;
     let new = passphrase::obtain(
         Which::New {
             file: new_passphrase_file,

@@ -106,7 +106,12 @@ pub(crate) fn import(
     // A vault made for this import is created in the import's transaction: all or nothing, the
     // vault included.
     let result = if created {
-        vault::create_or_import(global, kdf.over(KdfParams::default()), counted)
+        vault::create_or_import(
+            global,
+            kdf.over(KdfParams::default()),
+            kdf.insecure_kdf,
+            counted,
+        )
     } else {
         vault::open(global).and_then(|vault| {
             vault
