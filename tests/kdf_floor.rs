@@ -164,3 +164,20 @@ fn a_passphrase_change_may_raise_weak_parameters_to_the_floor_without_the_opt_in
         floor
     );
 }
+
+#[test]
+fn an_empty_new_passphrase_is_refused_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tokens.vault");
+    let vault = tokenvault::OpenOptions::insecure_for_tests()
+        .create(&path, "first")
+        .unwrap();
+    let generation = vault.info().unwrap().generation;
+    assert!(matches!(
+        vault.change_passphrase("", None),
+        Err(tokenvault::Error::EmptyPassphrase)
+    ));
+    assert_eq!(vault.info().unwrap().generation, generation);
+    drop(vault);
+    assert!(tokenvault::Vault::open(&path, "first").is_ok());
+}

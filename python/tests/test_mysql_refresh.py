@@ -28,7 +28,7 @@ PER_HOST = 4
 
 
 def expired_token_on_the_server(tmp_path: Path, **extra):
-    with VaultStore(URL, PASSPHRASE, kdf=TEST_KDF) as store:
+    with VaultStore(URL, PASSPHRASE, kdf=TEST_KDF, insecure_kdf=True) as store:
         store.delete_tokens()
         token = rw.stored_token("refresh")
         store.save_token(token)

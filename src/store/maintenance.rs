@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use crate::credential::Credential;
 use crate::crypto::KdfParams;
 use crate::engines::HeaderSlot;
 use crate::error::Error;
@@ -215,12 +216,13 @@ impl Vault {
     /// [`Error::KdfBelowFloor`], and nothing changes.
     pub fn change_passphrase(
         &self,
-        new: impl AsRef<[u8]>,
+        new: impl Into<Credential>,
         kdf: Option<KdfParams>,
     ) -> Result<(), Error> {
+        let new = new.into();
         let kdf = kdf.unwrap_or(self.cached_keys().header.kdf);
         kdf.validate_new(self.insecure_kdf)?;
-        let (kek, salt) = keys::new_kek(new.as_ref(), &kdf)?;
+        let (kek, salt) = keys::new_kek(new.passphrase_bytes()?, &kdf)?;
         self.write_exclusive(|w| {
             let rewrapped = Arc::new(w.keys.rewrapped(kek, salt, kdf)?);
             w.rekey_header(rewrapped);

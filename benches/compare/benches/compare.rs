@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput};
-use tokenvault::{KdfParams, Token, Vault};
+use tokenvault::{KdfParams, OpenOptions, Token};
 use tokenvault_bench::peers::{redb_raw::RedbStore, sql, vault::VaultStore};
 use tokenvault_bench::{KeyMode, PASSPHRASE, Store, create, data, peer_names};
 
@@ -298,7 +298,11 @@ fn bench_open(c: &mut Criterion, n: u64) {
         ] {
             let dir = tempdir();
             let path = dir.path().join("open.vault");
-            let vault = Vault::create(&path, PASSPHRASE, kdf).expect("create");
+            let vault = OpenOptions::new()
+                .kdf(kdf)
+                .insecure_kdf(true)
+                .create(&path, PASSPHRASE)
+                .expect("create");
             vault.import(tokens.iter().cloned()).expect("import");
             drop(vault);
             group.bench_function(BenchmarkId::new(label, n), |b| {

@@ -16,7 +16,7 @@
 use std::time::{Duration, Instant};
 
 use mysql::prelude::Queryable;
-use tokenvault::{KdfParams, Location, Secret, Token, Vault};
+use tokenvault::{Location, OpenOptions, Secret, Token};
 
 const TOKENS: usize = 1000;
 const FINDS: usize = 3000;
@@ -111,17 +111,15 @@ fn main() {
     let version: String = conn.query_first("SELECT VERSION()").unwrap().unwrap();
 
     // ---- tokenvault on the server
-    let server = Vault::create(&Location::parse(&url), "bench", KdfParams::insecure_for_tests())
-    .expect("create the server vault");
+    let server = OpenOptions::insecure_for_tests()
+        .create(Location::parse(&url), "bench")
+        .expect("create the server vault");
     server.import((0..TOKENS).map(token)).unwrap();
     // ---- tokenvault in a file
     let dir = tempfile::tempdir().unwrap();
-    let file = Vault::create(
-        dir.path().join("bench.vault"),
-        "bench",
-        KdfParams::insecure_for_tests(),
-    )
-    .unwrap();
+    let file = OpenOptions::insecure_for_tests()
+        .create(dir.path().join("bench.vault"), "bench")
+        .unwrap();
     file.import((0..TOKENS).map(token)).unwrap();
     // ---- the DBStore layout
     conn.query_drop(DBSTORE_TABLE).unwrap();

@@ -64,7 +64,10 @@ pub(crate) fn passwd(
         path,
     )?;
     vault
-        .change_passphrase(&new, kdf.any().then_some(new_kdf))
+        .change_passphrase(
+            tokenvault::Credential::passphrase(&new),
+            kdf.any().then_some(new_kdf),
+        )
         .map_err(|e| vault_error(e, path))?;
     if global.json {
         return output::print_json(&json!({

@@ -28,6 +28,7 @@ fn main() {
     let vault = OpenOptions::new()
         .single_process(alone)
         .kdf(KdfParams::insecure_for_tests())
+        .insecure_kdf(true)
         .create(dir.path().join("tokens.vault"), PASSPHRASE)
         .expect("create");
     vault.import(data::tokens(n)).expect("import");
