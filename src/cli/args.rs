@@ -8,8 +8,6 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use tokenvault::{KdfParams, Location};
 
-use crate::cli::passphrase::Sources;
-
 /// The vault used when neither `--vault` nor `TOKENVAULT_PATH` names one.
 pub(crate) const DEFAULT_VAULT: &str = "tokens.vault";
 
@@ -313,14 +311,6 @@ impl KdfArgs {
 }
 
 impl GlobalArgs {
-    /// The passphrase sources the command line names (`passphrase.rs` has the order).
-    pub(crate) fn passphrase_sources(&self) -> Sources<'_> {
-        Sources {
-            file: self.passphrase_file.as_deref(),
-            command: self.passphrase_command.as_deref(),
-        }
-    }
-
     /// The vault's location: the server URL when one is given, else the path.
     pub(crate) fn location(&self) -> Location {
         match &self.database_url {

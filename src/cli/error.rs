@@ -5,7 +5,7 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use tokenvault::Error;
+use tokenvault::{Error, KdfParams};
 
 /// The exit codes of the contract.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -113,7 +113,7 @@ pub(crate) fn vault_error(e: Error, path: &Path) -> CliError {
             format!("{e} (`tokenvault verify` reports every problem it finds)"),
         ),
         // Checked with its advice before the library is asked (`vault::check_new_kdf`).
-        e @ Error::KdfBelowFloor { .. } => crate::cli::vault::kdf_error(e, false),
+        e @ Error::KdfBelowFloor { .. } => kdf_error(e, false),
         // Only a tampered header asks for more than the caps: `init` validates its own.
         e @ Error::KdfCostTooHigh { .. } => CliError::new(Exit::Corrupted, e.to_string()),
         Error::Busy { waited } => CliError::new(
@@ -168,6 +168,53 @@ pub(crate) fn not_found_vault(path: &Path) -> CliError {
         "no vault at {}; create one with `tokenvault init` or `tokenvault import --create FILE`, or point --vault / TOKENVAULT_PATH at yours",
         path.display()
     ))
+}
+
+/// A refused KDF setting, with the advice that fixes it (the library's message names no flag).
+pub(crate) fn kdf_error(e: Error, kept: bool) -> CliError {
+    match e {
+        Error::KdfBelowFloor {
+            memory_kib,
+            iterations,
+            parallelism,
+        } => {
+            let kdf = KdfParams {
+                memory_kib,
+                iterations,
+                parallelism,
+            };
+            let whose = if kept { "this vault's own " } else { "" };
+            let keep = if kept { "keep them" } else { "use them anyway" };
+            CliError::failure(format!(
+                "{whose}Argon2id settings ({}) are below the floor for a new passphrase: at least 64 MiB and 64 MiB × 3 passes of work (RFC 9106's second recommendation); raise --kdf-memory-kib (at least {}) or --kdf-iterations, or {keep} with --insecure-kdf (tests and throwaway vaults only)",
+                describe_kdf(&kdf),
+                KdfParams::FLOOR_MEMORY_KIB
+            ))
+        }
+        // The one Argon2 minimum the flags' ranges do not rule out: 8 KiB of memory per lane.
+        e @ Error::InvalidKdfParams { .. } => CliError::failure(format!(
+            "{e}; raise --kdf-memory-kib or lower --kdf-parallelism"
+        )),
+        e @ Error::KdfCostTooHigh { .. } => {
+            CliError::failure(format!("{e}; lower --kdf-memory-kib or --kdf-iterations"))
+        }
+        e => CliError::failure(e.to_string()),
+    }
+}
+
+/// A KDF description for messages: "Argon2id, 64 MiB, 3 passes, 4 lanes".
+pub(crate) fn describe_kdf(kdf: &KdfParams) -> String {
+    let memory = if kdf.memory_kib % 1024 == 0 {
+        format!("{} MiB", kdf.memory_kib / 1024)
+    } else {
+        format!("{} KiB", kdf.memory_kib)
+    };
+    let plural = |n: u32, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    format!(
+        "Argon2id, {memory}, {}, {}",
+        plural(kdf.iterations, "pass", "passes"),
+        plural(kdf.parallelism, "lane", "lanes")
+    )
 }
 
 #[cfg(test)]

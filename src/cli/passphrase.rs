@@ -24,6 +24,7 @@ use std::path::Path;
 use zeroize::Zeroizing;
 
 use crate::cli::CliError;
+use crate::cli::args::GlobalArgs;
 use crate::cli::output;
 
 /// A passphrase, wiped from memory when dropped.
@@ -42,6 +43,16 @@ pub(crate) struct Sources<'a> {
     pub(crate) file: Option<&'a Path>,
     /// `--passphrase-command`, else `TOKENVAULT_PASSPHRASE_COMMAND` (clap reads both).
     pub(crate) command: Option<&'a str>,
+}
+
+impl<'a> Sources<'a> {
+    /// The passphrase sources the command line names.
+    pub(crate) fn of(global: &'a GlobalArgs) -> Self {
+        Sources {
+            file: global.passphrase_file.as_deref(),
+            command: global.passphrase_command.as_deref(),
+        }
+    }
 }
 
 /// Which passphrase is asked for, and so where it may come from.

@@ -8,9 +8,9 @@ use tokenvault::{
 
 use crate::cli::CliError;
 use crate::cli::args::GlobalArgs;
-use crate::cli::error::{not_found_vault, vault_error};
+use crate::cli::error::{describe_kdf, kdf_error, not_found_vault, vault_error};
 use crate::cli::output;
-use crate::cli::passphrase::{self, Passphrase, Which};
+use crate::cli::passphrase::{self, Passphrase, Sources, Which};
 
 pub(crate) fn options(global: &GlobalArgs) -> OpenOptions {
     OpenOptions::new().busy_timeout(global.busy_timeout)
@@ -34,7 +34,7 @@ pub(crate) fn open_with(global: &GlobalArgs, options: OpenOptions) -> Result<Vau
     if let Some(warning) = location.permission_warning() {
         output::warn(warning);
     }
-    let passphrase = passphrase::obtain(Which::Current(global.passphrase_sources()), &shown)?;
+    let passphrase = passphrase::obtain(Which::Current(Sources::of(global)), &shown)?;
     options
         .open(location, Credential::passphrase(&passphrase))
         .map_err(|e| vault_error(e, &shown))
@@ -105,7 +105,7 @@ fn creating(
         ));
     }
     check_new_kdf(&kdf, insecure, false)?;
-    let passphrase = passphrase::obtain(Which::Creating(global.passphrase_sources()), &shown)?;
+    let passphrase = passphrase::obtain(Which::Creating(Sources::of(global)), &shown)?;
     Ok((location, passphrase))
 }
 
@@ -122,51 +122,4 @@ pub(crate) fn check_new_kdf(kdf: &KdfParams, insecure: bool, kept: bool) -> Resu
         ));
     }
     Ok(())
-}
-
-/// A refused KDF setting, with the advice that fixes it (the library's message names no flag).
-pub(crate) fn kdf_error(e: Error, kept: bool) -> CliError {
-    match e {
-        Error::KdfBelowFloor {
-            memory_kib,
-            iterations,
-            parallelism,
-        } => {
-            let kdf = KdfParams {
-                memory_kib,
-                iterations,
-                parallelism,
-            };
-            let whose = if kept { "this vault's own " } else { "" };
-            let keep = if kept { "keep them" } else { "use them anyway" };
-            CliError::failure(format!(
-                "{whose}Argon2id settings ({}) are below the floor for a new passphrase: at least 64 MiB and 64 MiB × 3 passes of work (RFC 9106's second recommendation); raise --kdf-memory-kib (at least {}) or --kdf-iterations, or {keep} with --insecure-kdf (tests and throwaway vaults only)",
-                describe_kdf(&kdf),
-                KdfParams::FLOOR_MEMORY_KIB
-            ))
-        }
-        // The one Argon2 minimum the flags' ranges do not rule out: 8 KiB of memory per lane.
-        e @ Error::InvalidKdfParams { .. } => CliError::failure(format!(
-            "{e}; raise --kdf-memory-kib or lower --kdf-parallelism"
-        )),
-        e @ Error::KdfCostTooHigh { .. } => {
-            CliError::failure(format!("{e}; lower --kdf-memory-kib or --kdf-iterations"))
-        }
-        e => CliError::failure(e.to_string()),
-    }
-}
-
-/// A KDF description for messages: "Argon2id, 64 MiB, 3 passes, 4 lanes".
-pub(crate) fn describe_kdf(kdf: &KdfParams) -> String {
-    let memory = if kdf.memory_kib % 1024 == 0 {
-        format!("{} MiB", kdf.memory_kib / 1024)
-    } else {
-        format!("{} KiB", kdf.memory_kib)
-    };
-    let plural = |n: u32, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-    format!(
-        "Argon2id, {memory}, {}, {}",
-        plural(kdf.iterations, "pass", "passes"),
-        plural(kdf.parallelism, "lane", "lanes")
-    )
 }

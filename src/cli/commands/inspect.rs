@@ -10,9 +10,10 @@ use tokenvault::Vault;
 use crate::cli::CliError;
 use crate::cli::args::GlobalArgs;
 use crate::cli::commands::lifecycle::kdf_json;
+use crate::cli::error::describe_kdf;
 use crate::cli::error::{Exit, not_found_vault, vault_error};
 use crate::cli::output::{self, BOLD};
-use crate::cli::vault::{self, describe_kdf};
+use crate::cli::vault;
 
 pub(crate) fn info(global: &GlobalArgs, unlock: bool) -> Result<(), CliError> {
     let path = &global.shown();

@@ -8,11 +8,12 @@ use tokenvault::KdfParams;
 
 use crate::cli::CliError;
 use crate::cli::args::{GlobalArgs, KdfArgs};
+use crate::cli::error::describe_kdf;
 use crate::cli::error::vault_error;
 use crate::cli::output::{self, BOLD};
 use crate::cli::passphrase::{self, Which};
 use crate::cli::progress;
-use crate::cli::vault::{self, describe_kdf};
+use crate::cli::vault;
 
 pub(crate) fn kdf_json(kdf: &KdfParams) -> serde_json::Value {
     json!({
