@@ -54,6 +54,7 @@ extern crate self as tokenvault;
 #[doc(hidden)]
 #[cfg(feature = "cli")]
 pub mod cli;
+mod backoff;
 mod credential;
 mod crypto;
 #[cfg(feature = "mysql")]

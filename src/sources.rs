@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use zeroize::Zeroizing;
 
+use crate::backoff::with_backoff;
 use crate::error::Error;
 
 /// How long [`passphrase_from_command`] waits for a passphrase command unless told otherwise:
@@ -112,23 +113,15 @@ pub fn passphrase_from_command(
 
 /// Waits for `child` until `deadline`; past it, kills it and returns `None`.
 fn wait_until(child: &mut Child, deadline: Instant) -> Option<ExitStatus> {
-    let mut pause = Duration::from_millis(1);
-    loop {
-        match child.try_wait() {
-            Ok(Some(status)) => return Some(status),
-            Ok(None) => {}
-            Err(_) => break,
+    let timeout = deadline.saturating_duration_since(Instant::now());
+    match with_backoff(timeout, || child.try_wait().map_err(drop), drop) {
+        Ok(status) => Some(status),
+        Err(()) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            None
         }
-        let now = Instant::now();
-        if now >= deadline {
-            break;
-        }
-        std::thread::sleep(pause.min(deadline - now));
-        pause = (pause * 2).min(Duration::from_millis(20));
     }
-    let _ = child.kill();
-    let _ = child.wait();
-    None
 }
 
 /// "it exited with status 2", or the signal that ended it. Never the output.

@@ -8,19 +8,16 @@
 //! Every other method, the non-blocking lock methods included, is the file backend's own, so the
 //! locks themselves (and their release by the OS when a process dies) are redb's.
 //!
-//! [`with_backoff`] is the one wait-and-retry loop of the engines: these locks, and the redb
-//! engine's wait for another process's write transaction.
+//! The waits use the crate's one wait-and-retry loop, `backoff::with_backoff`.
 
 use std::fmt;
 use std::io;
 use std::ops::Bound;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use redb::{BackendError, StorageBackend};
 
-/// The first pause between two attempts; it doubles up to [`MAX_PAUSE`].
-const FIRST_PAUSE: Duration = Duration::from_micros(200);
-const MAX_PAUSE: Duration = Duration::from_millis(20);
+use crate::backoff::with_backoff;
 
 /// A storage backend (redb's file backend, or a caller's) whose blocking lock methods give up
 /// after `timeout`.
@@ -54,28 +51,6 @@ pub(crate) fn lock_timeout(e: &io::Error) -> Option<Duration> {
     e.get_ref()
         .and_then(|inner| inner.downcast_ref::<LockTimeout>())
         .map(|t| t.waited)
-}
-
-/// Calls `attempt` until it gives a value or an error, pausing between calls (200 µs, doubling
-/// up to 20 ms); after `timeout` without either, returns `timed_out(waited)`.
-pub(crate) fn with_backoff<T, E>(
-    timeout: Duration,
-    mut attempt: impl FnMut() -> Result<Option<T>, E>,
-    timed_out: impl FnOnce(Duration) -> E,
-) -> Result<T, E> {
-    let start = Instant::now();
-    let mut pause = FIRST_PAUSE;
-    loop {
-        if let Some(value) = attempt()? {
-            return Ok(value);
-        }
-        let waited = start.elapsed();
-        if waited >= timeout {
-            return Err(timed_out(waited));
-        }
-        std::thread::sleep(pause.min(timeout - waited));
-        pause = (pause * 2).min(MAX_PAUSE);
-    }
 }
 
 impl BoundedLocks {

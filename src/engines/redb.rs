@@ -14,7 +14,8 @@ use redb::{
     ReadableTableMetadata, StorageBackend, Table, TableDefinition, TableError, WriteTransaction,
 };
 
-use crate::engines::bounded_locks::{BoundedLocks, lock_timeout, with_backoff};
+use crate::backoff::with_backoff;
+use crate::engines::bounded_locks::{BoundedLocks, lock_timeout};
 use crate::engines::{
     Access, Engine, HeaderSlot, ReadStore, RecordVisitor, WriteStore, WriteTxn, guarded,
 };
