@@ -29,4 +29,3 @@ pub(crate) fn with_backoff<T, E>(
         pause = (pause * 2).min(MAX_PAUSE);
     }
 }
-

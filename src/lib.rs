@@ -51,10 +51,10 @@
 #[cfg(feature = "cli")]
 extern crate self as tokenvault;
 
+mod backoff;
 #[doc(hidden)]
 #[cfg(feature = "cli")]
 pub mod cli;
-mod backoff;
 mod credential;
 mod crypto;
 #[cfg(feature = "mysql")]
