@@ -121,12 +121,19 @@ fn init_on_a_database_with_a_vault_is_refused_and_a_wrong_passphrase_exits_3() {
         .arg("list")
         .assert()
         .code(3);
-    // Only a mysql:// URL names a server.
+    // --database-url takes a server URL, and this build serves mysql:// alone.
+    s.cmd()
+        .args(["--database-url", "app@db/zohooauth", "list"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("must be a server URL"));
     s.cmd()
         .args(["--database-url", "postgres://app@db/zohooauth", "list"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("must be a server URL"));
+        .stderr(predicate::str::contains(
+            "no engine for postgres:// URLs; it knows mysql://",
+        ));
     // An unreachable server is a plain error (exit 2) that names the server, not the password.
     s.cmd()
         .args([
