@@ -18,6 +18,18 @@ fn below_floor(result: Result<impl std::fmt::Debug, Error>) -> bool {
         if (memory_kib, iterations, parallelism) == (WEAK.memory_kib, WEAK.iterations, WEAK.parallelism))
 }
 
+/// A vault with the tiny test parameters (made with the opt-in), closed; and its folder.
+fn weak_vault() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tokens.vault");
+    drop(
+        OpenOptions::insecure_for_tests()
+            .create(&path, PASSPHRASE)
+            .unwrap(),
+    );
+    (dir, path)
+}
+
 #[test]
 fn every_entry_point_that_creates_a_vault_refuses_weak_kdf_parameters_without_the_opt_in() {
     let dir = tempfile::tempdir().unwrap();
@@ -49,13 +61,7 @@ fn every_entry_point_that_creates_a_vault_refuses_weak_kdf_parameters_without_th
 
 #[test]
 fn open_or_create_refuses_weak_settings_even_when_the_vault_exists() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("tokens.vault");
-    drop(
-        OpenOptions::insecure_for_tests()
-            .create(&path, PASSPHRASE)
-            .unwrap(),
-    );
+    let (_dir, path) = weak_vault();
     assert!(below_floor(
         OpenOptions::new()
             .kdf(WEAK)
@@ -79,13 +85,7 @@ fn the_explicit_opt_in_creates_a_vault_with_weak_parameters() {
 
 #[test]
 fn a_vault_with_weak_parameters_still_opens_without_the_opt_in() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("old.vault");
-    drop(
-        OpenOptions::insecure_for_tests()
-            .create(&path, PASSPHRASE)
-            .unwrap(),
-    );
+    let (_dir, path) = weak_vault();
     let vault = Vault::open(&path, PASSPHRASE).unwrap();
     assert_eq!(vault.info().unwrap().kdf, KdfParams::insecure_for_tests());
     let (_, created) = OpenOptions::new()
@@ -96,13 +96,7 @@ fn a_vault_with_weak_parameters_still_opens_without_the_opt_in() {
 
 #[test]
 fn a_passphrase_change_to_weak_parameters_needs_the_opt_in_and_changes_nothing_without_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("tokens.vault");
-    drop(
-        OpenOptions::insecure_for_tests()
-            .create(&path, PASSPHRASE)
-            .unwrap(),
-    );
+    let (_dir, path) = weak_vault();
     let before = Vault::inspect(&path).unwrap().generation;
 
     let vault = Vault::open(&path, PASSPHRASE).unwrap();
@@ -140,13 +134,7 @@ fn a_passphrase_change_to_weak_parameters_needs_the_opt_in_and_changes_nothing_w
 
 #[test]
 fn a_passphrase_change_may_raise_weak_parameters_to_the_floor_without_the_opt_in() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("tokens.vault");
-    drop(
-        OpenOptions::insecure_for_tests()
-            .create(&path, PASSPHRASE)
-            .unwrap(),
-    );
+    let (_dir, path) = weak_vault();
     let vault = Vault::open(&path, PASSPHRASE).unwrap();
     let floor = KdfParams {
         memory_kib: KdfParams::FLOOR_MEMORY_KIB,

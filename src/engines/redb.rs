@@ -401,11 +401,13 @@ impl<'t> LazyTables<'t> {
         }
     }
 
-    fn open<'c, K: redb::Key + 'static, V: redb::Value + 'static>(
+    /// The table in `cell`, opened (and kept as `keep` makes it) on first use.
+    fn open<'c, K: redb::Key + 'static, V: redb::Value + 'static, C>(
         &self,
-        cell: &'c OnceCell<ReadOnlyTable<K, V>>,
+        cell: &'c OnceCell<C>,
         definition: TableDefinition<K, V>,
-    ) -> Result<&'c ReadOnlyTable<K, V>, Error> {
+        keep: impl FnOnce(ReadOnlyTable<K, V>) -> C,
+    ) -> Result<&'c C, Error> {
         if let Some(table) = cell.get() {
             return Ok(table);
         }
@@ -413,23 +415,7 @@ impl<'t> LazyTables<'t> {
             .txn
             .open_table(definition)
             .map_err(|e| table_error(e, self.path))?;
-        Ok(cell.get_or_init(|| table))
-    }
-
-    /// [`LazyTables::open`] for a table kept in a box of its own.
-    fn open_boxed<'c, K: redb::Key + 'static, V: redb::Value + 'static>(
-        &self,
-        cell: &'c OnceCell<Box<ReadOnlyTable<K, V>>>,
-        definition: TableDefinition<K, V>,
-    ) -> Result<&'c ReadOnlyTable<K, V>, Error> {
-        if let Some(table) = cell.get() {
-            return Ok(table);
-        }
-        let table = self
-            .txn
-            .open_table(definition)
-            .map_err(|e| table_error(e, self.path))?;
-        Ok(cell.get_or_init(|| Box::new(table)))
+        Ok(cell.get_or_init(|| keep(table)))
     }
 }
 
@@ -439,16 +425,16 @@ impl OpenTables for LazyTables<'_> {
     type Order = ReadOnlyTable<u64, u64>;
     type Index = ReadOnlyTable<IndexKey, u64>;
     fn header(&self) -> Result<&Self::Header, Error> {
-        self.open(&self.header, HEADER)
+        self.open(&self.header, HEADER, |table| table)
     }
     fn records(&self) -> Result<&Self::Records, Error> {
-        self.open(&self.records, RECORDS)
+        self.open(&self.records, RECORDS, |table| table)
     }
     fn order_table(&self) -> Result<&Self::Order, Error> {
-        self.open_boxed(&self.order, ORDER)
+        Ok(self.open(&self.order, ORDER, Box::new)?)
     }
     fn index(&self, kind: IndexKind) -> Result<&Self::Index, Error> {
-        self.open_boxed(&self.indexes[kind as usize], index_table(kind))
+        Ok(self.open(&self.indexes[kind as usize], index_table(kind), Box::new)?)
     }
     fn lease_table(&self) -> Result<Option<&Self::Records>, Error> {
         if let Some(table) = self.leases.get() {
