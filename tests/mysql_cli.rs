@@ -183,16 +183,22 @@ fn copy_moves_a_vault_from_a_file_to_the_server_and_back() {
         .stderr(predicate::str::contains("already exists"));
 }
 
-#[test]
-fn import_from_dbstore_migrates_the_sdk_table_with_the_csv_summary() {
-    let Some(db) = TestDb::new("clidbstore") else {
-        return;
-    };
+/// The SDK's DBStore table `oauthtoken` in `db`, holding the tokens of `typical.txt`.
+fn typical_dbstore(db: &TestDb) -> Vec<tokenvault::Token> {
     let tokens =
         tokenvault::filestore::parse(&std::fs::read(compat_file("typical.txt")).unwrap()).unwrap();
     let mut conn = db.conn();
     mysql::prelude::Queryable::query_drop(&mut conn, CREATE_TABLE).unwrap();
     insert(&mut conn, "oauthtoken", &tokens);
+    tokens
+}
+
+#[test]
+fn import_from_dbstore_migrates_the_sdk_table_with_the_csv_summary() {
+    let Some(db) = TestDb::new("clidbstore") else {
+        return;
+    };
+    let tokens = typical_dbstore(&db);
     let s = Scratch::new();
     let source = format!("{}?table=oauthtoken", db.url);
     let (stdout, _) = run(
@@ -234,11 +240,7 @@ fn import_takes_the_dbstore_url_from_the_environment_so_argv_holds_no_password()
     let Some(db) = TestDb::new("clidbstoreenv") else {
         return;
     };
-    let tokens =
-        tokenvault::filestore::parse(&std::fs::read(compat_file("typical.txt")).unwrap()).unwrap();
-    let mut conn = db.conn();
-    mysql::prelude::Queryable::query_drop(&mut conn, CREATE_TABLE).unwrap();
-    insert(&mut conn, "oauthtoken", &tokens);
+    let tokens = typical_dbstore(&db);
     let s = Scratch::new();
     let mut import = cmd(&s, &db);
     import

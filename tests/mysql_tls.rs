@@ -49,16 +49,7 @@ fn a_tls_only_user_gets_in_with_tls_and_not_without() {
     let Some(db) = TestDb::new("tls") else {
         return;
     };
-    let Ok(ca) = std::env::var("TOKENVAULT_TEST_MYSQL_CA") else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI's server has TLS: TOKENVAULT_TEST_MYSQL_CA must be set"
-        );
-        // Straight to the terminal: libtest captures `eprintln!`, not stderr itself.
-        let _ = writeln!(
-            std::io::stderr(),
-            "mysql_tls: skipped: the test server has no TLS (set TOKENVAULT_TEST_MYSQL_CA)"
-        );
+    let Some(ca) = ca_path() else {
         return;
     };
     let base = tls_only_url(&db);
@@ -141,21 +132,29 @@ fn relay_to_server(db: &TestDb, listen_on: std::net::IpAddr) -> String {
 }
 
 /// The run's CA, URL-encoded for `root_cert_path=`; `None` (after saying so) without TLS.
-fn encoded_ca() -> Option<String> {
-    match std::env::var("TOKENVAULT_TEST_MYSQL_CA") {
-        Ok(ca) => Some(url::form_urlencoded::byte_serialize(ca.as_bytes()).collect()),
-        Err(_) => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI's server has TLS: TOKENVAULT_TEST_MYSQL_CA must be set"
-            );
-            let _ = writeln!(
-                std::io::stderr(),
-                "mysql_tls: skipped: the test server has no TLS (set TOKENVAULT_TEST_MYSQL_CA)"
-            );
-            None
-        }
+/// A test that cannot run here: a failure under CI (whose server has what it needs), else a
+/// line saying why it was skipped.
+fn skip(on_ci: &str, why: &str) {
+    assert!(std::env::var_os("CI").is_none(), "{on_ci}");
+    // Straight to the terminal: libtest captures `eprintln!`, not stderr itself.
+    let _ = writeln!(std::io::stderr(), "mysql_tls: skipped: {why}");
+}
+
+/// The test server's CA certificate (a PEM path), or `None` after [`skip`].
+fn ca_path() -> Option<String> {
+    let ca = std::env::var("TOKENVAULT_TEST_MYSQL_CA").ok();
+    if ca.is_none() {
+        skip(
+            "CI's server has TLS: TOKENVAULT_TEST_MYSQL_CA must be set",
+            "the test server has no TLS (set TOKENVAULT_TEST_MYSQL_CA)",
+        );
     }
+    ca
+}
+
+/// [`ca_path`], encoded for a URL parameter.
+fn encoded_ca() -> Option<String> {
+    ca_path().map(|ca| url::form_urlencoded::byte_serialize(ca.as_bytes()).collect())
 }
 
 #[test]
@@ -167,13 +166,9 @@ fn without_ssl_mode_a_remote_server_must_present_a_certificate_for_its_host_name
         return;
     };
     let Some(ip) = non_loopback_address() else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI needs an address other than loopback to test a remote server's TLS default"
-        );
-        let _ = writeln!(
-            std::io::stderr(),
-            "mysql_tls: skipped: no non-loopback address"
+        skip(
+            "CI needs an address other than loopback to test a remote server's TLS default",
+            "no non-loopback address",
         );
         return;
     };

@@ -94,6 +94,19 @@ def refresh_calls(path: str) -> List[Dict[str, Any]]:
     return [c for c in read_calls(path) if c["event"] == "request"]
 
 
+
+def zoho_response(url: str, payload: Dict[str, Any]) -> Any:
+    """What ``requests`` returns for a JSON answer of Zoho's (HTTP 200), built in memory."""
+    from requests.models import Response
+
+    r = Response()
+    r.status_code = 200
+    r._content = json.dumps(payload).encode()
+    r.headers["Content-Type"] = "application/json;charset=UTF-8"
+    r.encoding = "utf-8"
+    r.url = url
+    return r
+
 class AccountsStub:
     """``requests.post`` / ``requests.get`` as the SDK sees them.
 
@@ -119,17 +132,7 @@ class AccountsStub:
         except FileExistsError:
             return False
 
-    @staticmethod
-    def _response(url: str, payload: Dict[str, Any]):
-        from requests.models import Response
-
-        r = Response()
-        r.status_code = 200
-        r._content = json.dumps(payload).encode()
-        r.headers["Content-Type"] = "application/json;charset=UTF-8"
-        r.encoding = "utf-8"
-        r.url = url
-        return r
+    _response = staticmethod(zoho_response)
 
     def post(self, url, data=None, **kwargs):
         data = dict(data or {})

@@ -6,7 +6,6 @@ the user's name before a save); everything else is the real SDK."""
 from __future__ import annotations
 
 import inspect
-import json
 import re
 import os
 import stat
@@ -16,9 +15,9 @@ from typing import Any, Dict, List, Tuple
 
 import pytest
 import requests
-from requests.models import Response
 
 from conftest import PASSPHRASE
+from refresh_workers import zoho_response
 from tokenvault import VaultStore
 from zohocrmsdk.src.com.zoho.api.authenticator import oauth_token as oauth_token_module
 from zohocrmsdk.src.com.zoho.api.authenticator.oauth_token import OAuthToken
@@ -45,15 +44,7 @@ class FakeZoho:
         self.issued_access: List[str] = []
         self.refresh_token = "1000.refresh.0a1b2c3d4e5f60718293a4b5c6d7e8f9"
 
-    @staticmethod
-    def _response(url: str, payload: Dict[str, Any]) -> Response:
-        r = Response()
-        r.status_code = 200
-        r._content = json.dumps(payload).encode()
-        r.headers["Content-Type"] = "application/json;charset=UTF-8"
-        r.encoding = "utf-8"
-        r.url = url
-        return r
+    _response = staticmethod(zoho_response)
 
     def post(self, url, data=None, **kwargs):
         data = dict(data or {})
