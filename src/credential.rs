@@ -1,25 +1,40 @@
-//! What unlocks a vault. Today that is a passphrase; the type is where other ways in (a key
-//! file, a recovery key) join, so that every entry point already takes them.
+//! What unlocks a vault: a passphrase, or a key file (FORMAT.md §Key slots). Every entry point
+//! takes a [`Credential`], so a new way in joins here and nowhere else.
 
 use std::fmt;
+use std::fs::{File, OpenOptions as FileOptions};
+use std::io::{Read, Write};
+use std::path::Path;
 
 use zeroize::Zeroizing;
 
+use crate::crypto::{self, KEY_LEN, Key};
 use crate::error::Error;
 
-/// What unlocks a vault: its passphrase. Every entry point takes `impl Into<Credential>`, so a
-/// `&str`, `String`, byte slice or `Zeroizing` buffer can be passed as it is.
+/// What unlocks a vault: a passphrase or a key file. Every entry point takes
+/// `impl Into<Credential>`, so a `&str`, `String`, byte slice or `Zeroizing` buffer can be
+/// passed as it is (a passphrase); a key file is [`Credential::key_file`].
 ///
-/// The bytes are used as given (raw bytes; a `str` as UTF-8, with no trimming or
-/// normalisation), kept in a buffer that is wiped when dropped, and never shown: `Debug` prints
-/// `Credential(passphrase, <hidden>)`.
+/// Passphrase bytes are used as given (raw bytes; a `str` as UTF-8, with no trimming or
+/// normalisation). Both kinds are kept in buffers wiped when dropped and are never shown:
+/// `Debug` prints `Credential(passphrase, <hidden>)` or `Credential(key file, <hidden>)`.
 #[derive(Clone)]
 pub struct Credential(Kind);
 
 #[derive(Clone)]
 enum Kind {
     Passphrase(Zeroizing<Vec<u8>>),
+    KeyFile(Key),
 }
+
+/// A credential's secret, checked, for the code that derives keys from it.
+pub(crate) enum Secret<'a> {
+    Passphrase(&'a [u8]),
+    KeyFile(&'a Key),
+}
+
+/// The length of a key file: 32 random bytes, nothing else.
+pub const KEY_FILE_LEN: usize = KEY_LEN;
 
 impl Credential {
     /// A passphrase, as bytes.
@@ -27,21 +42,96 @@ impl Credential {
         Credential(Kind::Passphrase(Zeroizing::new(bytes.as_ref().to_vec())))
     }
 
-    /// The passphrase bytes, checked: an empty passphrase protects nothing, so it neither
-    /// creates nor opens a vault.
-    pub(crate) fn passphrase_bytes(&self) -> Result<&[u8], Error> {
+    /// The key file at `path`: exactly [`KEY_FILE_LEN`] (32) bytes, as
+    /// [`Credential::generate_key_file`] writes them. Read now; [`Error::KeyFile`] when it cannot
+    /// be read or has another length.
+    pub fn key_file(path: impl AsRef<Path>) -> Result<Credential, Error> {
+        let path = path.as_ref();
+        let failed = |what: String| Error::KeyFile {
+            path: path.to_path_buf(),
+            what,
+        };
+        let file = File::open(path).map_err(|e| failed(format!("cannot be read: {e}")))?;
+        let mut bytes = Zeroizing::new(Vec::with_capacity(KEY_FILE_LEN + 1));
+        file.take(KEY_FILE_LEN as u64 + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| failed(format!("cannot be read: {e}")))?;
+        Credential::key_bytes(&bytes).ok_or_else(|| {
+            let found = match bytes.len() {
+                n if n > KEY_FILE_LEN => format!("more than {KEY_FILE_LEN}"),
+                n => n.to_string(),
+            };
+            failed(format!(
+                "it holds {found} bytes; a key file holds exactly {KEY_FILE_LEN} random bytes, as a generated one does"
+            ))
+        })
+    }
+
+    /// A key file's 32 bytes, given directly (from a secret manager, say); `None` for any other
+    /// length.
+    pub fn key_bytes(bytes: &[u8]) -> Option<Credential> {
+        let mut key = Key::default();
+        if bytes.len() != KEY_FILE_LEN {
+            return None;
+        }
+        key.copy_from_slice(bytes);
+        Some(Credential(Kind::KeyFile(key)))
+    }
+
+    /// Makes a new key file at `path`: 32 bytes from the OS's random generator, in a file created
+    /// with mode 0600 that must not exist yet (never a file or a symlink that is there), flushed
+    /// to disk. Returns it as a credential, for `init` and `slot add`.
+    pub fn generate_key_file(path: impl AsRef<Path>) -> Result<Credential, Error> {
+        let path = path.as_ref();
+        let failed = |what: String| Error::KeyFile {
+            path: path.to_path_buf(),
+            what,
+        };
+        let key = crypto::random_key()?;
+        let mut options = FileOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut file = options.open(path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::AlreadyExists => {
+                failed("is already there; a new key file is never written over another file".into())
+            }
+            _ => failed(format!("cannot be created: {e}")),
+        })?;
+        let written = file.write_all(key.as_ref()).and_then(|()| file.sync_all());
+        if let Err(e) = written {
+            drop(file);
+            let _ = std::fs::remove_file(path);
+            return Err(failed(format!("cannot be written: {e}")));
+        }
+        Ok(Credential(Kind::KeyFile(key)))
+    }
+
+    /// Which kind of credential this is, for messages: "passphrase" or "key file".
+    pub fn kind(&self) -> &'static str {
+        match &self.0 {
+            Kind::Passphrase(_) => "passphrase",
+            Kind::KeyFile(_) => "key file",
+        }
+    }
+
+    /// The secret, checked: an empty passphrase protects nothing, so it neither creates nor
+    /// opens a vault.
+    pub(crate) fn secret(&self) -> Result<Secret<'_>, Error> {
         match &self.0 {
             Kind::Passphrase(bytes) if bytes.is_empty() => Err(Error::EmptyPassphrase),
-            Kind::Passphrase(bytes) => Ok(bytes),
+            Kind::Passphrase(bytes) => Ok(Secret::Passphrase(bytes)),
+            Kind::KeyFile(key) => Ok(Secret::KeyFile(key)),
         }
     }
 }
 
 impl fmt::Debug for Credential {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.0 {
-            Kind::Passphrase(_) => f.write_str("Credential(passphrase, <hidden>)"),
-        }
+        write!(f, "Credential({}, <hidden>)", self.kind())
     }
 }
 
@@ -100,12 +190,60 @@ mod tests {
     #[test]
     fn an_empty_passphrase_is_refused() {
         assert!(matches!(
-            Credential::from("").passphrase_bytes(),
+            Credential::from("").secret(),
             Err(Error::EmptyPassphrase)
         ));
+        assert!(matches!(
+            Credential::from("x").secret(),
+            Ok(Secret::Passphrase(b"x"))
+        ));
+    }
+
+    #[test]
+    fn a_generated_key_file_is_32_private_bytes_and_is_never_written_over_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("worker.key");
+        let made = Credential::generate_key_file(&path).unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        assert_eq!(bytes.len(), KEY_FILE_LEN);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let read = Credential::key_file(&path).unwrap();
+        match (made.secret().unwrap(), read.secret().unwrap()) {
+            (Secret::KeyFile(a), Secret::KeyFile(b)) => assert_eq!(**a, **b),
+            _ => panic!("not key files"),
+        }
+        assert!(matches!(
+            Credential::generate_key_file(&path),
+            Err(Error::KeyFile { .. })
+        ));
         assert_eq!(
-            Credential::from("x").passphrase_bytes().ok(),
-            Some(&b"x"[..])
+            std::fs::read(&path).unwrap(),
+            bytes,
+            "the first file is untouched"
         );
+        let shown = format!("{read:?}");
+        assert_eq!(shown, "Credential(key file, <hidden>)");
+    }
+
+    #[test]
+    fn a_key_file_of_any_other_length_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        for len in [0, 31, 33, 64] {
+            let path = dir.path().join(format!("k{len}"));
+            std::fs::write(&path, vec![7u8; len]).unwrap();
+            assert!(
+                matches!(Credential::key_file(&path), Err(Error::KeyFile { .. })),
+                "{len}"
+            );
+        }
+        assert!(matches!(
+            Credential::key_file(dir.path().join("missing")),
+            Err(Error::KeyFile { .. })
+        ));
     }
 }

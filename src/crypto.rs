@@ -2,7 +2,9 @@
 //!
 //! Key hierarchy (FORMAT.md §Keys):
 //! ```text
-//! passphrase ──Argon2id(salt, params)──▶ KEK ──unwraps──▶ master key (random, 256 bits)
+//! passphrase ──Argon2id(salt, params)──▶ KEK ──unwraps──▶ master key (random, 256 bits)   (format 1)
+//! passphrase ──Argon2id──▶ KEK ─┐
+//! key file ──BLAKE2b-MAC────▶ KEK ─┴─unwraps──▶ slot secret (X25519) ──unwraps──▶ master key (format 2)
 //! master key ──BLAKE2b-MAC(label)──▶ record key, header-MAC key, one key per blind index
 //! ```
 //! Every key lives in a `Zeroizing` buffer and is wiped when dropped, and so is every BLAKE2b
@@ -204,6 +206,76 @@ pub(crate) fn derive_kek(
     Ok(kek)
 }
 
+/// The key-encryption key of a key-file slot (FORMAT.md §Key slots): BLAKE2b-MAC-256 keyed with
+/// the file's 32 random bytes, of a label and the slot's salt. No password KDF: the key is random,
+/// so there is nothing to slow down guessing of, and an open costs microseconds.
+pub(crate) fn key_file_kek(key_file: &Key, salt: &[u8; SALT_LEN]) -> Key {
+    let mut kek = Key::default();
+    kek.copy_from_slice(&mac256(key_file, &[b"tokenvault/v2/key-file", salt]));
+    kek
+}
+
+/// The X25519 public key of a slot secret.
+pub(crate) fn slot_public(secret: &Key) -> [u8; 32] {
+    let secret = x25519_dalek::StaticSecret::from(**secret);
+    x25519_dalek::PublicKey::from(&secret).to_bytes()
+}
+
+/// The AES key that wraps a master key to a slot: BLAKE2b-MAC-256 keyed with the X25519 shared
+/// secret, of a label, the ephemeral public key and the slot's public key (as age binds both).
+/// `None` when the exchange was not contributory (a low-order point: all-zero shared secret).
+fn slot_wrap_key(
+    shared: x25519_dalek::SharedSecret,
+    ephemeral: &[u8; 32],
+    public: &[u8; 32],
+) -> Option<Key> {
+    if !shared.was_contributory() {
+        return None;
+    }
+    let shared = Key::from(shared.to_bytes());
+    let mut key = Key::default();
+    key.copy_from_slice(&mac256(
+        &shared,
+        &[b"tokenvault/v2/wrap", ephemeral, public],
+    ));
+    Some(key)
+}
+
+/// Wraps `master` to the slot whose public key is `public`: a fresh ephemeral X25519 key, the
+/// shared secret, then AES-256-GCM with `aad`. Returns the ephemeral public key and the wrap.
+pub(crate) fn wrap_to_slot(
+    public: &[u8; 32],
+    master: &Key,
+    aad: &[u8],
+) -> Result<([u8; 32], Vec<u8>), Error> {
+    let ephemeral_secret = x25519_dalek::StaticSecret::from(random_bytes::<KEY_LEN>()?);
+    let ephemeral = x25519_dalek::PublicKey::from(&ephemeral_secret).to_bytes();
+    let shared = ephemeral_secret.diffie_hellman(&x25519_dalek::PublicKey::from(*public));
+    let key = slot_wrap_key(shared, &ephemeral, public)
+        .ok_or_else(|| Error::internal("a slot's public key is a low-order point"))?;
+    Ok((ephemeral, seal(&key, aad, master.as_ref())?))
+}
+
+/// Opens a master key wrapped by [`wrap_to_slot`] with the slot's secret.
+pub(crate) fn unwrap_from_slot(
+    secret: &Key,
+    ephemeral: &[u8; 32],
+    wrapped: &[u8],
+    aad: &[u8],
+) -> Result<Key, OpenFailed> {
+    let secret = x25519_dalek::StaticSecret::from(**secret);
+    let public = x25519_dalek::PublicKey::from(&secret).to_bytes();
+    let shared = secret.diffie_hellman(&x25519_dalek::PublicKey::from(*ephemeral));
+    let key = slot_wrap_key(shared, ephemeral, &public).ok_or(OpenFailed)?;
+    let plain = open(&key, aad, wrapped)?;
+    let mut master = Key::default();
+    if plain.len() != KEY_LEN {
+        return Err(OpenFailed);
+    }
+    master.copy_from_slice(&plain);
+    Ok(master)
+}
+
 /// Derives a subkey of `master` for one purpose. Distinct labels give independent keys:
 /// keyed BLAKE2b is a PRF (RFC 7693 §2.5 keyed mode).
 pub(crate) fn derive_subkey(master: &Key, label: &[u8]) -> Key {
@@ -347,6 +419,32 @@ mod tests {
             assert!(!mac256_matches(&key, &[b"ab"], &wrong), "bit {i}");
         }
         assert!(!mac256_matches(&key, &[b"ab"], &tag[..31]));
+    }
+
+    #[test]
+    fn a_master_key_wrapped_to_a_slot_opens_only_with_its_secret_and_aad() {
+        let secret = random_key().unwrap();
+        let other = random_key().unwrap();
+        let master = random_key().unwrap();
+        let (ephemeral, wrapped) = wrap_to_slot(&slot_public(&secret), &master, b"ad").unwrap();
+        let opened = unwrap_from_slot(&secret, &ephemeral, &wrapped, b"ad").unwrap();
+        assert_eq!(*opened, *master);
+        assert!(unwrap_from_slot(&other, &ephemeral, &wrapped, b"ad").is_err());
+        assert!(unwrap_from_slot(&secret, &ephemeral, &wrapped, b"ad2").is_err());
+        let mut moved = ephemeral;
+        moved[0] ^= 1;
+        assert!(unwrap_from_slot(&secret, &moved, &wrapped, b"ad").is_err());
+        // A low-order ephemeral key (all zeros) gives no shared secret: refused, not used.
+        assert!(unwrap_from_slot(&secret, &[0; 32], &wrapped, b"ad").is_err());
+    }
+
+    #[test]
+    fn key_file_keks_depend_on_the_file_and_the_salt() {
+        let file = random_key().unwrap();
+        let kek = key_file_kek(&file, &[1; SALT_LEN]);
+        assert_eq!(*kek, *key_file_kek(&file, &[1; SALT_LEN]));
+        assert_ne!(*kek, *key_file_kek(&file, &[2; SALT_LEN]));
+        assert_ne!(*kek, *key_file_kek(&random_key().unwrap(), &[1; SALT_LEN]));
     }
 
     #[test]

@@ -172,11 +172,49 @@ pub enum Error {
         waited: Duration,
     },
 
-    /// Another process changed the passphrase while this handle was open.
+    /// Another process changed or removed the key slot (or, in a format-1 vault, the passphrase)
+    /// this handle was unlocked with, while it was open.
     #[error(
-        "the vault's passphrase was changed by another process; open the vault again with the new passphrase"
+        "the passphrase or key slot this handle was unlocked with was changed or removed by another process; open the vault again with a current passphrase or key file"
     )]
     KeyChanged,
+
+    /// The key file does not unlock any key slot of this vault.
+    #[error("wrong key file: it does not unlock any key slot of this vault")]
+    WrongKeyFile,
+
+    /// The vault has no key slot of the kind the credential needs (a key file given for a vault
+    /// with passphrase slots only, or for a format-1 vault, which has one passphrase).
+    #[error(
+        "this vault has no {kind} slot; unlock it with a {other} or add a {kind} slot (slot add)"
+    )]
+    NoSlotOfKind {
+        /// "key file" or "passphrase".
+        kind: &'static str,
+        /// The other kind.
+        other: &'static str,
+    },
+
+    /// A key file that cannot be used: unreadable, not 32 bytes, or (when one is generated)
+    /// already there.
+    #[error("key file {path}: {what}")]
+    KeyFile {
+        /// The key file's path.
+        path: PathBuf,
+        /// What is wrong with it.
+        what: String,
+    },
+
+    /// A key-slot change that cannot be made: no slot of that name, a name taken or malformed,
+    /// the last slot, the slot limit, or a passphrase change asked of a key-file slot. Nothing
+    /// was changed.
+    #[error("key slot {name:?}: {what}")]
+    Slot {
+        /// The slot's name.
+        name: String,
+        /// What is wrong.
+        what: String,
+    },
 
     /// The vault file is already open: in this process through another handle, or in another
     /// process that holds it alone ([`OpenOptions::single_process`](crate::OpenOptions::single_process)).

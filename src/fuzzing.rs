@@ -5,10 +5,11 @@
 //! Each function panics only when a property fails (a crash for the fuzzer, a failure for the
 //! replay test); any input the library refuses must come back as a typed [`Error`].
 
+use crate::credential::Credential;
 use crate::crypto::{self, KdfParams};
 use crate::error::Error;
 use crate::filestore;
-use crate::format::{self, HEADER_LEN, Header, MAX_PLAINTEXT};
+use crate::format::{self, Header, MAX_PLAINTEXT};
 use crate::location::Location;
 use crate::options::OpenOptions;
 use crate::store::Vault;
@@ -84,15 +85,18 @@ pub fn fuzz_record(data: &[u8]) {
 /// at the caps takes seconds, which would stall the fuzzer, and the caps are checked as numbers.
 const CHEAP_KDF_WORK: u64 = 256;
 
-/// Target `header`: `data` as a static header, as given and with its checksum repaired (so the
-/// fuzzer reaches the checks behind it). A typed error, or a header within the KDF caps that
-/// encodes back to the same bytes; a cheap one is unlocked, which must fail without a panic.
+/// Target `header`: `data` as a header of either format version, as given and with its checksum
+/// (the last 32 bytes) repaired, so the fuzzer reaches the checks behind it. A typed error, or a
+/// header within every cap that encodes back to the same bytes; one whose passphrase slots are
+/// cheap is unlocked with a passphrase and with a key file, which must fail (no input can forge a
+/// wrapped key) with a typed error and without a panic.
 pub fn fuzz_header(data: &[u8]) {
     check_header(data);
-    if data.len() == HEADER_LEN {
+    if data.len() >= 42 {
         let mut repaired = data.to_vec();
-        let sum = crypto::checksum(&repaired[..HEADER_LEN - 32]);
-        repaired[HEADER_LEN - 32..].copy_from_slice(&sum);
+        let body = repaired.len() - 32;
+        let sum = crypto::checksum(&repaired[..body]);
+        repaired[body..].copy_from_slice(&sum);
         check_header(&repaired);
     }
 }
@@ -114,23 +118,83 @@ fn check_header(bytes: &[u8]) {
             return;
         }
     };
-    let kdf = header.kdf;
-    assert!(kdf.memory_kib <= KdfParams::MAX_MEMORY_KIB);
-    assert!(kdf.iterations <= KdfParams::MAX_ITERATIONS);
-    assert!(kdf.parallelism <= KdfParams::MAX_PARALLELISM);
-    let work = u64::from(kdf.memory_kib) * u64::from(kdf.iterations);
-    assert!(work <= KdfParams::MAX_WORK);
-    assert_eq!(
-        &header.encode()[..],
-        bytes,
-        "decode/encode is not canonical"
-    );
-    if work <= CHEAP_KDF_WORK {
-        let kek = crypto::derive_kek(PASSPHRASE.as_bytes(), &header.salt, &kdf)
-            .expect("parameters within the caps derive");
-        // The fuzzer cannot forge the wrapped key's tag.
-        assert!(crypto::open(&kek, &header.wrap_aad(), &header.wrapped_master_key).is_err());
+    let kdfs: Vec<KdfParams> = match &header {
+        Header::V1(v1) => vec![v1.kdf],
+        Header::V2(v2) => {
+            assert!((1..=format::MAX_SLOTS).contains(&v2.slots.len()));
+            v2.slots.iter().filter_map(|s| s.kdf()).collect()
+        }
+    };
+    let mut total = 0;
+    for kdf in &kdfs {
+        assert!(kdf.validate().is_ok(), "{kdf:?}");
+        total += u64::from(kdf.memory_kib) * u64::from(kdf.iterations);
     }
+    assert!(total <= format::MAX_TOTAL_WORK);
+    assert_eq!(header.encode(), bytes, "decode/encode is not canonical");
+    if total <= CHEAP_KDF_WORK {
+        for credential in [
+            Credential::from(PASSPHRASE),
+            Credential::key_bytes(&[0x5a; 32]).expect("32 bytes"),
+        ] {
+            match crate::store::unlock_header(bytes, &credential) {
+                Ok(()) => panic!("a fuzzed header unlocked"),
+                Err(e) => assert!(
+                    matches!(
+                        e,
+                        Error::WrongPassphrase
+                            | Error::WrongKeyFile
+                            | Error::NoSlotOfKind { .. }
+                            | Error::Corrupted { .. }
+                    ),
+                    "{e:?}"
+                ),
+            }
+        }
+    }
+}
+
+/// Headers of real vaults for the `header` seeds: format 1, and format 2 with a passphrase slot
+/// and a key-file slot, made with another passphrase and key file than the target tries.
+fn header_seeds() -> Vec<Vec<u8>> {
+    let v1 = [
+        KdfParams::insecure_for_tests(),
+        KdfParams::default(),
+        KdfParams {
+            memory_kib: 16,
+            iterations: 2,
+            parallelism: 2,
+        },
+        KdfParams {
+            memory_kib: KdfParams::MAX_MEMORY_KIB,
+            iterations: KdfParams::MAX_ITERATIONS,
+            parallelism: 1,
+        },
+    ]
+    .into_iter()
+    .map(|kdf| {
+        Header::V1(format::HeaderV1 {
+            store_id: [5; 16],
+            created_unix: 1_764_340_000,
+            kdf,
+            salt: [9; 16],
+            wrapped_master_key: [3; 60],
+        })
+        .encode()
+    });
+    let options = OpenOptions::insecure_for_tests();
+    let v2 = (|| -> Result<Vec<Vec<u8>>, Error> {
+        let vault = options.create(Location::memory(), "seed passphrase")?;
+        let one = vault.header_bytes();
+        vault.add_slot(
+            None,
+            Credential::key_bytes(&[7; 32]).expect("32 bytes"),
+            None,
+        )?;
+        Ok(vec![one, vault.header_bytes()])
+    })()
+    .expect("a memory vault with two slots");
+    v1.chain(v2).collect()
 }
 
 // ---- Target `csv_import` ---------------------------------------------------------------------
@@ -195,33 +259,7 @@ pub fn seed_inputs(target: &str) -> Vec<Vec<u8>> {
                 })
                 .collect()
         }
-        "header" => [
-            KdfParams::insecure_for_tests(),
-            KdfParams::default(),
-            KdfParams {
-                memory_kib: 16,
-                iterations: 2,
-                parallelism: 2,
-            },
-            KdfParams {
-                memory_kib: KdfParams::MAX_MEMORY_KIB,
-                iterations: KdfParams::MAX_ITERATIONS,
-                parallelism: 1,
-            },
-        ]
-        .into_iter()
-        .map(|kdf| {
-            Header {
-                store_id: [5; 16],
-                created_unix: 1_764_340_000,
-                kdf,
-                salt: [9; 16],
-                wrapped_master_key: [3; 60],
-            }
-            .encode()
-            .to_vec()
-        })
-        .collect(),
+        "header" => header_seeds(),
         "ops_model" => (0..8u64)
             .map(|seed| {
                 // A fixed xorshift stream: varied, reproducible operation sequences.

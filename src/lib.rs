@@ -74,7 +74,7 @@ mod sources;
 mod store;
 mod token;
 
-pub use credential::Credential;
+pub use credential::{Credential, KEY_FILE_LEN};
 pub use crypto::KdfParams;
 #[cfg(feature = "mysql")]
 pub use engines::mysql::DEFAULT_CONNECT_TIMEOUT;
@@ -88,7 +88,8 @@ pub use sources::{
     secret_file_warning,
 };
 pub use store::{
-    ImportSummary, RefreshLease, RefreshTurn, SaveOutcome, Vault, VaultInfo, VerifyReport,
+    ImportSummary, RefreshLease, RefreshTurn, SaveOutcome, SlotInfo, SlotKind, Vault, VaultInfo,
+    VerifyReport,
 };
 pub use token::{Secret, Token};
 

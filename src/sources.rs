@@ -156,7 +156,7 @@ pub fn secret_file_warning(path: &Path, what: &str) -> Option<String> {
         let mode = std::fs::metadata(path).ok()?.permissions().mode();
         if mode & 0o077 != 0 {
             return Some(format!(
-                "{what} {} can be accessed by other users (mode {:03o}); anyone who can read it has the passphrase: restrict it with `chmod 600 {}`",
+                "{what} {} can be accessed by other users (mode {:03o}); anyone who can read it can unlock the vault: restrict it with `chmod 600 {}`",
                 path.display(),
                 mode & 0o777,
                 path.display()

@@ -17,21 +17,24 @@ Vault path:
   On a MySQL/MariaDB server instead: --database-url, else TOKENVAULT_DATABASE_URL
   (mysql://USER:PASSWORD@HOST:PORT/DATABASE; prefer the variable, which `ps` does not show)
 
-Passphrase (never a command-line value), from the first of:
+Credential (never a command-line value), from the first of:
+  0. the key file --key-file PATH, else TOKENVAULT_KEY_FILE (32 random bytes; a warning if other
+     users can read it): unlocks a key-file slot in milliseconds, no passphrase asked
   1. TOKENVAULT_PASSPHRASE
   2. the first line of --passphrase-file PATH (a warning if other users can read the file)
   3. what --passphrase-command CMD, else TOKENVAULT_PASSPHRASE_COMMAND, prints on stdout (run
      with `sh -c`, stdin /dev/null, one trailing newline removed, stopped after 60 s; a failure
      names its exit status, never its output), e.g. 'op read op://ops/tokenvault/password'
   4. a prompt on the terminal (asked twice when creating or changing it)
-  No source and no terminal: an error. `passwd` reads the new one from
-  TOKENVAULT_NEW_PASSPHRASE, else --new-passphrase-file, else the terminal.
+  No source and no terminal: an error. A new passphrase (`passwd`, `slot add --passphrase`)
+  comes from TOKENVAULT_NEW_PASSPHRASE, else --new-passphrase-file, else the terminal; a new
+  key file from `slot add --new-key-file PATH`.
 
 Exit codes:
   0  success
   1  not found (get, find, delete: no such token)
   2  usage or other error
-  3  wrong passphrase
+  3  wrong passphrase or key file
   4  corrupted or tampered vault (also `verify` finding a problem)
   5  vault busy: another process held it past --busy-timeout, or holds it alone
   70 internal error: a bug in tokenvault (not damage to the vault); please report it
@@ -76,6 +79,17 @@ pub(crate) struct GlobalArgs {
         hide_env_values = true
     )]
     pub(crate) database_url: Option<String>,
+
+    /// Unlock with this key file (32 random bytes) instead of a passphrase; with `init` and
+    /// `import --create`, the new vault's first key slot
+    #[arg(
+        long,
+        global = true,
+        value_name = "PATH",
+        env = "TOKENVAULT_KEY_FILE",
+        hide_env_values = true
+    )]
+    pub(crate) key_file: Option<PathBuf>,
 
     /// Read the passphrase from the first line of this file (when TOKENVAULT_PASSPHRASE is unset)
     #[arg(long, global = true, value_name = "PATH")]
@@ -125,7 +139,20 @@ pub(crate) enum ColorWhen {
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Create a new, empty vault (refuses to overwrite a file)
-    Init(KdfArgs),
+    #[command(
+        after_help = "The vault gets one key slot: a passphrase (`passphrase`), or with --key-file PATH a key file (`key-file`). Add more with `tokenvault slot add`.
+
+Examples:
+  tokenvault init
+  tokenvault init --key-file /etc/tokenvault/app.key --generate"
+    )]
+    Init {
+        /// Make the --key-file first (32 random bytes, mode 0600; refuses an existing file)
+        #[arg(long, requires = "key_file")]
+        generate: bool,
+        #[command(flatten)]
+        kdf: KdfArgs,
+    },
 
     /// Import an SDK token file (FileStore CSV), or an SDK DBStore table, in one transaction: all
     /// or nothing
@@ -227,15 +254,31 @@ tokenvault find --explain"
         unlock: bool,
     },
 
-    /// Change the passphrase (and optionally the Argon2id parameters)
+    /// Change the passphrase of one passphrase slot (and optionally its Argon2id parameters)
+    #[command(after_help = REVOCATION)]
     Passwd {
+        /// The slot to change [default: the one that unlocked the vault]
+        #[arg(long, value_name = "NAME")]
+        slot: Option<String>,
         /// Read the new passphrase from the first line of this file (when
         /// TOKENVAULT_NEW_PASSPHRASE is unset)
         #[arg(long, value_name = "PATH")]
         new_passphrase_file: Option<PathBuf>,
+        /// Also replace the data key and re-seal every record, so the old passphrase opens
+        /// nothing written from now on, even with an old copy of the vault
+        #[arg(long)]
+        rotate: bool,
         #[command(flatten)]
         kdf: KdfArgs,
     },
+
+    /// List, add or remove key slots: the passphrases and key files that unlock the vault
+    #[command(subcommand)]
+    Slot(SlotCommand),
+
+    /// Rewrite a format-1 vault as format 2 (key slots); its passphrase becomes the slot
+    /// `passphrase`, and no record changes
+    Upgrade,
 
     /// Replace the data key: re-seal every record and rebuild every index
     RotateKey,
@@ -269,6 +312,64 @@ backup.vault"
     Completions {
         /// The shell
         shell: clap_complete::Shell,
+    },
+}
+
+/// What `passwd` and `slot remove` say about revocation (and FORMAT.md §Threat model).
+const REVOCATION: &str = "\
+Without --rotate, the data key stays the same: the old passphrase or key file no longer opens
+this vault, but it still opens a copy of the vault taken before the change (a backup, a
+snapshot, the old header in a freed page of the file itself), and through that copy every
+record, including records written later. With --rotate, a new data key is wrapped to every
+remaining slot and every record re-sealed, in one transaction: the old credential then opens
+nothing written after the change. Copies taken before it stay readable with it either way.";
+
+/// `slot`'s subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum SlotCommand {
+    /// List the key slots (no passphrase needed)
+    List,
+
+    /// Add a key slot: a passphrase, or a key file
+    #[command(
+        after_help = "The vault is unlocked with a current credential (--key-file, \
+TOKENVAULT_PASSPHRASE, ...), then the new one is added. --key-file always names the key that \
+unlocks; --new-key-file the one being added.\n\nExamples:\n  tokenvault slot add --passphrase \
+--name alice\n  tokenvault slot add --new-key-file /etc/tokenvault/worker.key --generate"
+    )]
+    Add {
+        /// Add a passphrase (from TOKENVAULT_NEW_PASSPHRASE, --new-passphrase-file or the terminal)
+        #[arg(
+            long,
+            conflicts_with = "new_key_file",
+            required_unless_present = "new_key_file"
+        )]
+        passphrase: bool,
+        /// Read the new passphrase from the first line of this file
+        #[arg(long, value_name = "PATH", requires = "passphrase")]
+        new_passphrase_file: Option<PathBuf>,
+        /// Add this key file (32 random bytes)
+        #[arg(long, value_name = "PATH")]
+        new_key_file: Option<PathBuf>,
+        /// Make the --new-key-file first (mode 0600; refuses an existing file)
+        #[arg(long, requires = "new_key_file")]
+        generate: bool,
+        /// The slot's name [default: passphrase or key-file, then -2, -3, ...]
+        #[arg(long, value_name = "NAME")]
+        name: Option<String>,
+        #[command(flatten)]
+        kdf: KdfArgs,
+    },
+
+    /// Remove a key slot (never the last one)
+    #[command(after_help = REVOCATION)]
+    Remove {
+        /// The slot's name (`tokenvault slot list`)
+        name: String,
+        /// Also replace the data key and re-seal every record, so the removed credential opens
+        /// nothing written from now on, even with an old copy of the vault
+        #[arg(long)]
+        rotate: bool,
     },
 }
 

@@ -101,6 +101,16 @@ pub(crate) fn vault_error(e: Error, path: &Path) -> CliError {
                 "wrong passphrase: it does not unlock {shown}; check TOKENVAULT_PASSPHRASE, the --passphrase-file or the passphrase command"
             ),
         ),
+        Error::WrongKeyFile => CliError::new(
+            Exit::WrongPassphrase,
+            format!(
+                "wrong key file: it does not unlock {shown}; check --key-file or TOKENVAULT_KEY_FILE (`tokenvault slot list` shows the vault's slots)"
+            ),
+        ),
+        e @ Error::NoSlotOfKind { .. } => CliError::new(
+            Exit::WrongPassphrase,
+            format!("{e}; `tokenvault slot list` shows the vault's slots"),
+        ),
         e @ Error::Internal { .. } => CliError::new(Exit::Internal, e.to_string()),
         Error::EmptyPassphrase => CliError::failure(
             "the passphrase is empty; an empty passphrase protects nothing (set TOKENVAULT_PASSPHRASE or --passphrase-file to a long random one)",

@@ -1,8 +1,8 @@
-//! Where a passphrase comes from, in this order (the first that is set wins; README "Contract"
+//! Where the credential comes from, in this order (the first that is set wins; README "Contract"
 //! and `--help` say the same, and the Python package follows the same order):
 //!
-//! 0. (reserved: `TOKENVAULT_KEY_FILE` / `--key-file`, which come first once vaults have key
-//!    slots; they unlock without a passphrase)
+//! 0. the key file `--key-file`, else `TOKENVAULT_KEY_FILE` (a warning when other users can read
+//!    it): unlocks a key-file slot, no passphrase asked;
 //! 1. `TOKENVAULT_PASSPHRASE`;
 //! 2. the first line of `--passphrase-file PATH` (a warning when other users can read it);
 //! 3. the output of `--passphrase-command CMD`, else of `TOKENVAULT_PASSPHRASE_COMMAND` (run by
@@ -23,6 +23,8 @@ use std::path::Path;
 
 use zeroize::Zeroizing;
 
+use tokenvault::Credential;
+
 use crate::cli::CliError;
 use crate::cli::args::GlobalArgs;
 use crate::cli::output;
@@ -36,9 +38,11 @@ impl AsRef<[u8]> for Passphrase {
     }
 }
 
-/// The sources of the vault's passphrase the command line names.
+/// The sources of the vault's credential the command line names.
 #[derive(Clone, Copy, Default)]
 pub(crate) struct Sources<'a> {
+    /// `--key-file`, else `TOKENVAULT_KEY_FILE` (clap reads both).
+    pub(crate) key_file: Option<&'a Path>,
     /// `--passphrase-file`.
     pub(crate) file: Option<&'a Path>,
     /// `--passphrase-command`, else `TOKENVAULT_PASSPHRASE_COMMAND` (clap reads both).
@@ -49,6 +53,7 @@ impl<'a> Sources<'a> {
     /// The passphrase sources the command line names.
     pub(crate) fn of(global: &'a GlobalArgs) -> Self {
         Sources {
+            key_file: global.key_file.as_deref(),
             file: global.passphrase_file.as_deref(),
             command: global.passphrase_command.as_deref(),
         }
@@ -85,6 +90,7 @@ impl<'a> Which<'a> {
         match self {
             Which::Current(sources) | Which::Creating(sources) => sources,
             Which::New { file } => Sources {
+                key_file: None,
                 file,
                 command: None,
             },
@@ -92,9 +98,27 @@ impl<'a> Which<'a> {
     }
 }
 
-/// Gets the passphrase for `vault` from the first source that has one (the order above).
+/// The credential for `vault`: the key file when one is named (source 0), else the passphrase
+/// from the first of its sources.
+pub(crate) fn credential(which: Which<'_>, vault: &Path) -> Result<Credential, CliError> {
+    if let Some(path) = which.sources().key_file {
+        return key_file(path, "--key-file or TOKENVAULT_KEY_FILE");
+    }
+    obtain(which, vault).map(|passphrase| Credential::passphrase(&passphrase))
+}
+
+/// The key file at `path` (named by `source`), with a warning first when others can read it.
+pub(crate) fn key_file(path: &Path, source: &str) -> Result<Credential, CliError> {
+    if let Some(warning) =
+        tokenvault::secret_file_warning(path, &format!("the key file ({source})"))
+    {
+        output::warn(warning);
+    }
+    Credential::key_file(path).map_err(|e| CliError::failure(format!("{e} ({source})")))
+}
+
+/// Gets the passphrase for `vault` from the first passphrase source that has one (1 to 4 above).
 pub(crate) fn obtain(which: Which<'_>, vault: &Path) -> Result<Passphrase, CliError> {
-    // (0. TOKENVAULT_KEY_FILE / --key-file go here, before any passphrase source, with key slots.)
     let var = which.env_var();
     if let Some(value) = std::env::var_os(var) {
         return non_empty(os_bytes(value), var);

@@ -1,5 +1,5 @@
 //! Opening and creating the vault the global options name (a file, or a database on a server),
-//! with the passphrase from its sources. A file is checked before anyone is asked for a
+//! with the credential from its sources (a key file, else a passphrase). A file is checked before anyone is asked for a
 //! passphrase, so a typo in the path is reported at once rather than after a prompt.
 
 use tokenvault::{
@@ -10,7 +10,7 @@ use crate::cli::CliError;
 use crate::cli::args::GlobalArgs;
 use crate::cli::error::{describe_kdf, kdf_error, not_found_vault, vault_error};
 use crate::cli::output;
-use crate::cli::passphrase::{self, Passphrase, Sources, Which};
+use crate::cli::passphrase::{self, Sources, Which};
 
 pub(crate) fn options(global: &GlobalArgs) -> OpenOptions {
     OpenOptions::new().busy_timeout(global.busy_timeout)
@@ -34,9 +34,9 @@ pub(crate) fn open_with(global: &GlobalArgs, options: OpenOptions) -> Result<Vau
     if let Some(warning) = location.permission_warning() {
         output::warn(warning);
     }
-    let passphrase = passphrase::obtain(Which::Current(Sources::of(global)), &shown)?;
+    let credential = passphrase::credential(Which::Current(Sources::of(global)), &shown)?;
     options
-        .open(location, Credential::passphrase(&passphrase))
+        .open(location, credential)
         .map_err(|e| vault_error(e, &shown))
 }
 
@@ -54,18 +54,40 @@ pub(crate) fn exists(global: &GlobalArgs) -> Result<bool, CliError> {
 }
 
 /// Creates a new vault with `kdf` (below the floor only if `insecure`); refuses an existing file
-/// before asking for a passphrase.
+/// before asking for a passphrase. With `generate`, the `--key-file` is made first (and removed
+/// again if the vault cannot be created).
 pub(crate) fn create(
     global: &GlobalArgs,
     kdf: KdfParams,
     insecure: bool,
+    generate: bool,
 ) -> Result<Vault, CliError> {
-    let (location, passphrase) = creating(global, kdf, insecure)?;
-    options(global)
-        .kdf(kdf)
-        .insecure_kdf(insecure)
-        .create(location, Credential::passphrase(&passphrase))
-        .map_err(|e| vault_error(e, &global.shown()))
+    let generated = match (generate, global.key_file.as_deref()) {
+        (true, Some(path)) => {
+            check_absent(global)?;
+            Some((
+                path,
+                Credential::generate_key_file(path)
+                    .map_err(|e| CliError::failure(e.to_string()))?,
+            ))
+        }
+        _ => None,
+    };
+    let created = match &generated {
+        Some((_, credential)) => Ok((global.location(), credential.clone())),
+        None => creating(global, kdf, insecure),
+    }
+    .and_then(|(location, credential)| {
+        options(global)
+            .kdf(kdf)
+            .insecure_kdf(insecure)
+            .create(location, credential)
+            .map_err(|e| vault_error(e, &global.shown()))
+    });
+    if let (Err(_), Some((path, _))) = (&created, &generated) {
+        let _ = std::fs::remove_file(path);
+    }
+    created
 }
 
 /// Imports `tokens` into the vault, creating it holding them (in one transaction: a failed
@@ -77,36 +99,43 @@ pub(crate) fn create_or_import(
     insecure: bool,
     tokens: impl IntoIterator<Item = Token> + Clone,
 ) -> Result<(ImportSummary, bool), CliError> {
-    let (location, passphrase) = creating(global, kdf, insecure)?;
+    let (location, credential) = creating(global, kdf, insecure)?;
     options(global)
         .kdf(kdf)
         .insecure_kdf(insecure)
-        .create_or_import(location, Credential::passphrase(&passphrase), tokens, false)
+        .create_or_import(location, credential, tokens, false)
         .map(|(_, summary, created)| (summary, created))
         .map_err(|e| vault_error(e, &global.shown()))
 }
 
-/// The location and passphrase for a vault about to be created: a file already there is refused
+/// The location and credential for a vault about to be created: a file already there is refused
 /// before the passphrase prompt (a server database is checked by the library, inside the
-/// transaction that creates the vault), and so are KDF settings the library would refuse.
+/// transaction that creates the vault), and so are KDF settings the library would refuse (a
+/// key file has none).
 fn creating(
     global: &GlobalArgs,
     kdf: KdfParams,
     insecure: bool,
-) -> Result<(Location, Passphrase), CliError> {
-    let location = global.location();
-    let shown = global.shown();
-    if let Some(path) = location.as_path().filter(|path| path.exists()) {
-        return Err(vault_error(
+) -> Result<(Location, Credential), CliError> {
+    check_absent(global)?;
+    if global.key_file.is_none() {
+        check_new_kdf(&kdf, insecure, false)?;
+    }
+    let credential = passphrase::credential(Which::Creating(Sources::of(global)), &global.shown())?;
+    Ok((global.location(), credential))
+}
+
+/// Refuses a vault file that is already there.
+fn check_absent(global: &GlobalArgs) -> Result<(), CliError> {
+    match global.location().as_path().filter(|path| path.exists()) {
+        Some(path) => Err(vault_error(
             Error::AlreadyExists {
                 path: path.to_path_buf(),
             },
             path,
-        ));
+        )),
+        None => Ok(()),
     }
-    check_new_kdf(&kdf, insecure, false)?;
-    let passphrase = passphrase::obtain(Which::Creating(Sources::of(global)), &shown)?;
-    Ok((location, passphrase))
 }
 
 /// Checks Argon2id settings for a new passphrase key before anyone is asked for a passphrase (the

@@ -1,131 +1,591 @@
-//! The unlocked key material of one vault, and the operations that create or change it.
+//! The unlocked key material of one vault, and the operations that create or change it: unlock
+//! with a credential, make and change key slots, rotate the master key, upgrade a format-1
+//! header (FORMAT.md §Keys, §Key slots).
+//!
+//! Every function here is pure key work on a header and returns a new [`Unlocked`]; writing it
+//! is the transaction's job (`write.rs`), and Argon2 runs before any transaction begins
+//! ([`prepare_slot`]), never inside one.
 
 use zeroize::Zeroizing;
 
-use crate::crypto::{self, KEY_LEN, KdfParams, Key, SALT_LEN};
+use crate::credential::{Credential, Secret};
+use crate::crypto::{self, KdfParams, Key, SALT_LEN};
 use crate::error::Error;
-use crate::format::{HEADER_LEN, Header, StoreId};
+use crate::format::{Header, HeaderV1, HeaderV2, MAX_SLOTS, Slot, SlotParams, StoreId};
 use crate::index::IndexKeys;
 
 /// Labels of the keys derived from the master key (FORMAT.md §Keys). Changing one is a new format.
 const RECORD_KEY_LABEL: &[u8] = b"tokenvault/v1/record";
 const STATE_MAC_LABEL: &[u8] = b"tokenvault/v1/state-mac";
+const SLOT_PUBLIC_KEY_LABEL: &[u8] = b"tokenvault/v2/slot-public";
+/// Labels that start the associated data of a slot's three sealed values (FORMAT.md §Key slots).
+const SECRET_AAD: &[u8] = b"tokenvault/v2/slot-secret";
+const MASTER_AAD: &[u8] = b"tokenvault/v2/slot-master";
+const PUBLIC_AAD: &[u8] = b"tokenvault/v2/slot-public";
 
-/// Everything an unlocked handle needs: the header it was unlocked from, the KEK (to rewrap the
-/// master key on rotation without asking for the passphrase again) and the derived keys.
+/// The name a format-1 vault's one passphrase gets as a slot (when listed, and on upgrade).
+pub(crate) const V1_SLOT_NAME: &str = "passphrase";
+
+/// Everything an unlocked handle needs: the header it was unlocked from, the master key (to
+/// change slots and rotate) and the keys derived from it, and what it was unlocked with (to
+/// follow another process's change of the header).
 pub(crate) struct Unlocked {
     /// The exact header bytes these keys belong to. A transaction that finds other bytes in the
-    /// file knows another process rotated the key or changed the passphrase.
-    pub(crate) header_bytes: [u8; HEADER_LEN],
+    /// store knows another process changed the header.
+    pub(crate) header_bytes: Vec<u8>,
     pub(crate) header: Header,
-    pub(crate) kek: Key,
+    master: Key,
+    held: Held,
     pub(crate) record_key: Key,
     pub(crate) state_mac_key: Key,
     pub(crate) index: IndexKeys,
 }
 
+/// What a handle was unlocked with, kept so it can follow a header that another process changed
+/// (a rotation, an upgrade, a slot added) without asking for the credential again.
+#[derive(Clone, Default)]
+struct Held {
+    /// The name of the slot it unlocked (format 1: [`V1_SLOT_NAME`]).
+    slot: Option<String>,
+    /// That slot's X25519 secret (format 2).
+    slot_secret: Option<Key>,
+    /// A format-1 passphrase's KEK, with the parameters and salt it was derived with: after an
+    /// upgrade the passphrase slot keeps both, so the KEK still opens it.
+    v1_kek: Option<(KdfParams, [u8; SALT_LEN], Key)>,
+}
+
+/// A new slot's credential turned into a key-encryption key, before any transaction (Argon2 is
+/// slow): [`prepare_slot`].
+pub(crate) struct PreparedSlot {
+    name: String,
+    created_unix: u64,
+    params: SlotParams,
+    kek: Key,
+}
+
+/// Derives the KEK of a new slot named `name` for `credential`: a fresh salt, and for a
+/// passphrase Argon2id with `kdf` (checked against the caps; the floor is the caller's).
+pub(crate) fn prepare_slot(
+    name: &str,
+    credential: &Credential,
+    kdf: KdfParams,
+    created_unix: u64,
+) -> Result<PreparedSlot, Error> {
+    crate::format::check_slot_name(name).map_err(|what| Error::Slot {
+        name: name.into(),
+        what,
+    })?;
+    let salt: [u8; SALT_LEN] = crypto::random_bytes()?;
+    let (params, kek) = match credential.secret()? {
+        Secret::Passphrase(passphrase) => (
+            SlotParams::Passphrase { kdf, salt },
+            crypto::derive_kek(passphrase, &salt, &kdf)?,
+        ),
+        Secret::KeyFile(key) => (
+            SlotParams::KeyFile { salt },
+            crypto::key_file_kek(key, &salt),
+        ),
+    };
+    Ok(PreparedSlot {
+        name: name.into(),
+        created_unix,
+        params,
+        kek,
+    })
+}
+
 impl Unlocked {
     pub(crate) fn store_id(&self) -> &StoreId {
-        &self.header.store_id
+        self.header.store_id()
     }
 
-    /// Unlocks a header with a passphrase. The header was parsed (caps checked) before this runs.
-    pub(crate) fn unlock(header_bytes: &[u8], passphrase: &[u8]) -> Result<Unlocked, Error> {
+    /// The name of the slot this handle unlocked (format 1: `passphrase`).
+    pub(crate) fn unlocked_slot(&self) -> Option<&str> {
+        self.held.slot.as_deref()
+    }
+
+    /// Unlocks a header with a credential. The header is parsed (caps checked) before any key is
+    /// derived. A passphrase tries each passphrase slot in order (one Argon2 run each), a key
+    /// file each key-file slot (microseconds each).
+    pub(crate) fn unlock(header_bytes: &[u8], credential: &Credential) -> Result<Unlocked, Error> {
+        let secret = credential.secret()?;
+        match Header::decode(header_bytes)? {
+            Header::V1(header) => {
+                let Secret::Passphrase(passphrase) = secret else {
+                    return Err(Error::NoSlotOfKind {
+                        kind: "key file",
+                        other: "passphrase",
+                    });
+                };
+                let kek = crypto::derive_kek(passphrase, &header.salt, &header.kdf)?;
+                let master = unwrap_v1(&header, &kek).map_err(|_| Error::WrongPassphrase)?;
+                let held = Held {
+                    slot: Some(V1_SLOT_NAME.into()),
+                    slot_secret: None,
+                    v1_kek: Some((header.kdf, header.salt, kek)),
+                };
+                Ok(Unlocked::derive(Header::V1(header), master, held))
+            }
+            Header::V2(header) => {
+                let (kind, other, wrong) = match secret {
+                    Secret::Passphrase(_) => ("passphrase", "key file", Error::WrongPassphrase),
+                    Secret::KeyFile(_) => ("key file", "passphrase", Error::WrongKeyFile),
+                };
+                let mut tried = false;
+                for slot in &header.slots {
+                    let kek = match (&secret, &slot.params) {
+                        (Secret::Passphrase(p), SlotParams::Passphrase { kdf, salt }) => {
+                            crypto::derive_kek(p, salt, kdf)?
+                        }
+                        (Secret::KeyFile(key), SlotParams::KeyFile { salt }) => {
+                            crypto::key_file_kek(key, salt)
+                        }
+                        _ => continue,
+                    };
+                    tried = true;
+                    let Ok(slot_secret) = open_slot_secret(&header, slot, &kek) else {
+                        continue;
+                    };
+                    // The credential opened the slot: from here on a failure is damage or an
+                    // edit of the header, not a wrong credential.
+                    let master = open_slot_master(&header, slot, &slot_secret)?.ok_or_else(|| {
+                        Error::corrupted(format!(
+                            "header: key slot {:?} opens, but the master key wrapped to it does not",
+                            slot.name
+                        ))
+                    })?;
+                    let held = Held {
+                        slot: Some(slot.name.clone()),
+                        slot_secret: Some(slot_secret),
+                        v1_kek: None,
+                    };
+                    return Ok(Unlocked::derive(Header::V2(header), master, held));
+                }
+                Err(if tried {
+                    wrong
+                } else {
+                    Error::NoSlotOfKind { kind, other }
+                })
+            }
+        }
+    }
+
+    /// The keys for a header another process wrote (a rotation, a slot change, an upgrade),
+    /// found with what this handle holds. [`Error::KeyChanged`] when that no longer opens it (its
+    /// slot was removed or its passphrase changed).
+    pub(crate) fn follow(&self, header_bytes: &[u8]) -> Result<Unlocked, Error> {
         let header = Header::decode(header_bytes)?;
-        let kek = crypto::derive_kek(passphrase, &header.salt, &header.kdf)?;
-        Unlocked::with_kek(header, kek).map_err(|e| match e {
-            Error::KeyChanged => Error::WrongPassphrase,
-            other => other,
-        })
+        if header.store_id() != self.store_id() {
+            return Err(Error::corrupted("the header now names another vault"));
+        }
+        let held = self.held.clone();
+        match &header {
+            Header::V1(v1) => {
+                let Some((_, _, kek)) = &held.v1_kek else {
+                    return Err(Error::KeyChanged);
+                };
+                let master = unwrap_v1(v1, kek).map_err(|_| Error::KeyChanged)?;
+                Ok(Unlocked::derive(header, master, held))
+            }
+            Header::V2(v2) => {
+                for slot in &v2.slots {
+                    let secret = match (&held.slot_secret, &held.v1_kek, &slot.params) {
+                        (Some(secret), _, _) => Some(secret.clone()),
+                        // An upgrade kept the format-1 passphrase's parameters and salt.
+                        (
+                            None,
+                            Some((kdf, salt, kek)),
+                            SlotParams::Passphrase { kdf: k, salt: s },
+                        ) if k == kdf && s == salt => open_slot_secret(v2, slot, kek).ok(),
+                        _ => None,
+                    };
+                    let Some(secret) = secret else { continue };
+                    if let Some(master) = open_slot_master(v2, slot, &secret)? {
+                        let held = Held {
+                            slot: Some(slot.name.clone()),
+                            slot_secret: Some(secret),
+                            v1_kek: held.v1_kek.clone(),
+                        };
+                        return Ok(Unlocked::derive(header, master, held));
+                    }
+                }
+                Err(Error::KeyChanged)
+            }
+        }
     }
 
-    /// Unlocks a header with a KEK already derived (after another process rotated the data key).
-    /// `KeyChanged` when the KEK does not unwrap it (the passphrase changed).
-    pub(crate) fn with_kek(header: Header, kek: Key) -> Result<Unlocked, Error> {
-        let master = unwrap_master(&header, &kek)?;
-        Ok(Unlocked::derive(header, kek, &master))
-    }
-
-    /// A brand-new vault: random store id, salt and master key.
-    pub(crate) fn create(
-        passphrase: &[u8],
-        kdf: KdfParams,
-        created_unix: u64,
-    ) -> Result<Unlocked, Error> {
-        kdf.validate()?;
-        let salt: [u8; SALT_LEN] = crypto::random_bytes()?;
-        let kek = crypto::derive_kek(passphrase, &salt, &kdf)?;
+    /// A brand-new vault: random store id and master key, and one slot for `first`.
+    pub(crate) fn create(first: PreparedSlot, created_unix: u64) -> Result<Unlocked, Error> {
         let master = crypto::random_key()?;
-        let header = Header {
+        let mut header = HeaderV2 {
             store_id: crypto::random_bytes()?,
             created_unix,
-            kdf,
-            salt,
-            wrapped_master_key: [0; 60],
+            slots: Vec::new(),
         };
-        let header = wrap_master(header, &kek, &master)?;
-        Ok(Unlocked::derive(header, kek, &master))
+        let held = add_slot(&mut header, first, &master)?;
+        Ok(Unlocked::derive(Header::V2(header), master, held))
     }
 
-    /// The same master key under a new passphrase (fresh salt, possibly new KDF parameters).
-    /// The KEK is derived by the caller, outside any transaction, because it is slow.
-    pub(crate) fn rewrapped(
+    /// The same vault as a format-2 header: the format-1 passphrase becomes the slot
+    /// `passphrase`, with the same Argon2 parameters and salt (so no new derivation), and the
+    /// same master key (so no record changes). A format-2 header is returned as it is.
+    pub(crate) fn upgraded(&self) -> Result<Unlocked, Error> {
+        let Header::V1(v1) = &self.header else {
+            return Ok(self.with_header(self.header.clone(), self.held.clone()));
+        };
+        let Some((kdf, salt, kek)) = &self.held.v1_kek else {
+            return Err(Error::internal("a format-1 vault unlocked without its KEK"));
+        };
+        let mut header = HeaderV2 {
+            store_id: v1.store_id,
+            created_unix: v1.created_unix,
+            slots: Vec::new(),
+        };
+        let slot = PreparedSlot {
+            name: V1_SLOT_NAME.into(),
+            created_unix: v1.created_unix,
+            params: SlotParams::Passphrase {
+                kdf: *kdf,
+                salt: *salt,
+            },
+            kek: kek.clone(),
+        };
+        let mut held = add_slot(&mut header, slot, &self.master)?;
+        held.v1_kek = self.held.v1_kek.clone();
+        Ok(self.with_header(Header::V2(header), held))
+    }
+
+    /// This vault with one more slot (upgraded to format 2 first).
+    pub(crate) fn with_slot_added(&self, slot: PreparedSlot) -> Result<Unlocked, Error> {
+        let upgraded = self.upgraded()?;
+        let mut header = upgraded.v2()?.clone();
+        if header.slot(&slot.name).is_some() {
+            return Err(Error::Slot {
+                name: slot.name,
+                what:
+                    "a slot of that name is already there; remove it first, or choose another name"
+                        .into(),
+            });
+        }
+        if header.slots.len() >= MAX_SLOTS {
+            return Err(Error::Slot {
+                name: slot.name,
+                what: format!("the vault already has {MAX_SLOTS} slots, the most it may have"),
+            });
+        }
+        add_slot(&mut header, slot, &self.master)?;
+        check_total_work(&header)?;
+        Ok(upgraded.with_header(Header::V2(header), upgraded.held.clone()))
+    }
+
+    /// This vault without the slot `name` (upgraded to format 2 first); with `rotate`, under a
+    /// new master key wrapped to every remaining slot (the caller re-seals every record).
+    pub(crate) fn with_slot_removed(&self, name: &str, rotate: bool) -> Result<Unlocked, Error> {
+        let upgraded = self.upgraded()?;
+        let mut header = upgraded.v2()?.clone();
+        let position = slot_position(&header, name)?;
+        if header.slots.len() == 1 {
+            return Err(Error::Slot {
+                name: name.into(),
+                what: "it is the vault's last slot; add another before removing it (a vault with no slot could never be opened)".into(),
+            });
+        }
+        header.slots.remove(position);
+        let mut held = upgraded.held.clone();
+        if held.slot.as_deref() == Some(name) {
+            held = Held::default();
+        }
+        let master = match rotate {
+            false => upgraded.master.clone(),
+            true => rewrap_all(&mut header, &upgraded.master)?,
+        };
+        Ok(Unlocked::derive(Header::V2(header), master, held))
+    }
+
+    /// This vault with the passphrase slot `name` replaced by `new` (same name and place, a new
+    /// slot secret, so the old passphrase opens only old copies of the header); with `rotate`,
+    /// under a new master key as well (the caller re-seals every record).
+    pub(crate) fn with_slot_replaced(
         &self,
-        new_kek: Key,
-        new_salt: [u8; SALT_LEN],
-        kdf: KdfParams,
+        name: &str,
+        new: PreparedSlot,
+        rotate: bool,
     ) -> Result<Unlocked, Error> {
-        let master = unwrap_master(&self.header, &self.kek)?;
-        let header = Header {
-            kdf,
-            salt: new_salt,
-            ..self.header.clone()
+        let upgraded = self.upgraded()?;
+        let mut header = upgraded.v2()?.clone();
+        let position = slot_position(&header, name)?;
+        if header.slots[position].kdf().is_none() {
+            return Err(Error::Slot {
+                name: name.into(),
+                what: "it is a key-file slot; a key file has no passphrase to change (add a new key file and remove this slot)".into(),
+            });
+        }
+        let old = header.slots.remove(position);
+        let new = PreparedSlot {
+            name: old.name.clone(),
+            ..new
         };
-        let header = wrap_master(header, &new_kek, &master)?;
-        Ok(Unlocked::derive(header, new_kek, &master))
+        let master = match rotate {
+            false => upgraded.master.clone(),
+            true => rewrap_all(&mut header, &upgraded.master)?,
+        };
+        let made = make_slot(&header, new, &master)?;
+        header.slots.insert(position, made.0);
+        check_total_work(&header)?;
+        let mut held = upgraded.held.clone();
+        if held.slot.as_deref() == Some(old.name.as_str()) {
+            held = made.1;
+        }
+        Ok(Unlocked::derive(Header::V2(header), master, held))
     }
 
-    /// A new random master key under the same passphrase (data-key rotation).
+    /// A new random master key (data-key rotation): format 1 wraps it under the passphrase's
+    /// KEK; format 2 wraps it to every slot's public key, so no slot's credential is needed.
     pub(crate) fn rotated(&self) -> Result<Unlocked, Error> {
-        let master = crypto::random_key()?;
-        let header = wrap_master(self.header.clone(), &self.kek, &master)?;
-        Ok(Unlocked::derive(header, self.kek.clone(), &master))
+        match &self.header {
+            Header::V1(v1) => {
+                let Some((_, _, kek)) = &self.held.v1_kek else {
+                    return Err(Error::internal("a format-1 vault unlocked without its KEK"));
+                };
+                let master = crypto::random_key()?;
+                let header = wrap_v1(v1.clone(), kek, &master)?;
+                Ok(Unlocked::derive(
+                    Header::V1(header),
+                    master,
+                    self.held.clone(),
+                ))
+            }
+            Header::V2(v2) => {
+                let mut header = v2.clone();
+                let master = rewrap_all(&mut header, &self.master)?;
+                Ok(Unlocked::derive(
+                    Header::V2(header),
+                    master,
+                    self.held.clone(),
+                ))
+            }
+        }
     }
 
-    fn derive(header: Header, kek: Key, master: &Key) -> Unlocked {
+    /// Opens every slot's sealed public key with the master key: a slot that does not open was
+    /// damaged or edited (`verify` reports it).
+    pub(crate) fn check_slots(&self) -> Vec<String> {
+        let Header::V2(header) = &self.header else {
+            return Vec::new();
+        };
+        header
+            .slots
+            .iter()
+            .filter(|slot| open_slot_public(header, slot, &self.master).is_err())
+            .map(|slot| format!("key slot {:?}: its public key does not open", slot.name))
+            .collect()
+    }
+
+    fn v2(&self) -> Result<&HeaderV2, Error> {
+        match &self.header {
+            Header::V2(header) => Ok(header),
+            Header::V1(_) => Err(Error::internal("an upgraded header is still format 1")),
+        }
+    }
+
+    fn with_header(&self, header: Header, held: Held) -> Unlocked {
+        Unlocked::derive(header, self.master.clone(), held)
+    }
+
+    fn derive(header: Header, master: Key, held: Held) -> Unlocked {
         Unlocked {
             header_bytes: header.encode(),
             header,
-            kek,
-            record_key: crypto::derive_subkey(master, RECORD_KEY_LABEL),
-            state_mac_key: crypto::derive_subkey(master, STATE_MAC_LABEL),
-            index: IndexKeys::derive(master),
+            record_key: crypto::derive_subkey(&master, RECORD_KEY_LABEL),
+            state_mac_key: crypto::derive_subkey(&master, STATE_MAC_LABEL),
+            index: IndexKeys::derive(&master),
+            master,
+            held,
         }
     }
 }
 
-/// Derives a KEK for a new passphrase with a fresh salt.
-pub(crate) fn new_kek(passphrase: &[u8], kdf: &KdfParams) -> Result<(Key, [u8; SALT_LEN]), Error> {
-    kdf.validate()?;
-    let salt: [u8; SALT_LEN] = crypto::random_bytes()?;
-    Ok((crypto::derive_kek(passphrase, &salt, kdf)?, salt))
+fn slot_position(header: &HeaderV2, name: &str) -> Result<usize, Error> {
+    header
+        .slots
+        .iter()
+        .position(|s| s.name == name)
+        .ok_or_else(|| Error::Slot {
+            name: name.into(),
+            what: format!(
+                "the vault has no slot of that name (it has: {})",
+                header
+                    .slots
+                    .iter()
+                    .map(|s| s.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        })
 }
 
-fn wrap_master(mut header: Header, kek: &Key, master: &Key) -> Result<Header, Error> {
+/// Refuses a header whose passphrase slots together would exceed the total KDF cap.
+fn check_total_work(header: &HeaderV2) -> Result<(), Error> {
+    let total: u64 = header
+        .slots
+        .iter()
+        .filter_map(Slot::kdf)
+        .map(|k| u64::from(k.memory_kib) * u64::from(k.iterations))
+        .sum();
+    if total > crate::format::MAX_TOTAL_WORK {
+        let last = header
+            .slots
+            .last()
+            .map(|s| s.name.clone())
+            .unwrap_or_default();
+        return Err(Error::Slot {
+            name: last,
+            what: format!(
+                "the passphrase slots together would ask for {total} KiB-passes of Argon2id, more than the {} a vault may (a wrong passphrase runs them all); use lower --kdf settings",
+                crate::format::MAX_TOTAL_WORK
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Makes the slot `prepared` for `master` and appends it; returns what unlocking it holds.
+fn add_slot(header: &mut HeaderV2, prepared: PreparedSlot, master: &Key) -> Result<Held, Error> {
+    let (slot, held) = make_slot(header, prepared, master)?;
+    header.slots.push(slot);
+    Ok(held)
+}
+
+/// A new slot: a fresh X25519 secret sealed under the slot's KEK, the master key wrapped to its
+/// public key, and the public key sealed under the master key.
+fn make_slot(
+    header: &HeaderV2,
+    prepared: PreparedSlot,
+    master: &Key,
+) -> Result<(Slot, Held), Error> {
+    let secret = crypto::random_key()?;
+    let mut slot = Slot {
+        name: prepared.name,
+        created_unix: prepared.created_unix,
+        params: prepared.params,
+        sealed_secret: [0; crate::format::WRAP_LEN],
+        ephemeral: [0; 32],
+        wrapped_master: [0; crate::format::WRAP_LEN],
+        sealed_public: [0; crate::format::WRAP_LEN],
+    };
+    let sealed = crypto::seal(
+        &prepared.kek,
+        &header.slot_aad(SECRET_AAD, &slot),
+        secret.as_ref(),
+    )?;
+    slot.sealed_secret = to_wrap(&sealed)?;
+    wrap_master_to(header, &mut slot, &crypto::slot_public(&secret), master)?;
+    let held = Held {
+        slot: Some(slot.name.clone()),
+        slot_secret: Some(secret),
+        v1_kek: None,
+    };
+    Ok((slot, held))
+}
+
+/// Writes `master` into `slot`, wrapped to `public`, with `public` sealed under `master`.
+fn wrap_master_to(
+    header: &HeaderV2,
+    slot: &mut Slot,
+    public: &[u8; 32],
+    master: &Key,
+) -> Result<(), Error> {
+    let (ephemeral, wrapped) =
+        crypto::wrap_to_slot(public, master, &header.slot_aad(MASTER_AAD, slot))?;
+    slot.ephemeral = ephemeral;
+    slot.wrapped_master = to_wrap(&wrapped)?;
+    let public_key = crypto::derive_subkey(master, SLOT_PUBLIC_KEY_LABEL);
+    let sealed = crypto::seal(&public_key, &header.slot_aad(PUBLIC_AAD, slot), public)?;
+    slot.sealed_public = to_wrap(&sealed)?;
+    Ok(())
+}
+
+/// A new master key, wrapped to every slot of `header` (their public keys opened with `old`).
+fn rewrap_all(header: &mut HeaderV2, old: &Key) -> Result<Key, Error> {
+    let master = crypto::random_key()?;
+    let publics = header
+        .slots
+        .iter()
+        .map(|slot| open_slot_public(header, slot, old))
+        .collect::<Result<Vec<_>, _>>()?;
+    let snapshot = header.clone();
+    for (slot, public) in header.slots.iter_mut().zip(&publics) {
+        wrap_master_to(&snapshot, slot, public, &master)?;
+    }
+    Ok(master)
+}
+
+fn open_slot_secret(header: &HeaderV2, slot: &Slot, kek: &Key) -> Result<Key, crypto::OpenFailed> {
+    let plain = crypto::open(kek, &header.slot_aad(SECRET_AAD, slot), &slot.sealed_secret)?;
+    to_key(&plain).ok_or(crypto::OpenFailed)
+}
+
+/// The master key in `slot`, opened with the slot's secret; `None` when it does not open (not
+/// this slot). A master key that opens but does not open the slot's sealed public key to the
+/// secret's own public key was not written by a holder of the master key: corrupted.
+fn open_slot_master(header: &HeaderV2, slot: &Slot, secret: &Key) -> Result<Option<Key>, Error> {
+    let Ok(master) = crypto::unwrap_from_slot(
+        secret,
+        &slot.ephemeral,
+        &slot.wrapped_master,
+        &header.slot_aad(MASTER_AAD, slot),
+    ) else {
+        return Ok(None);
+    };
+    match open_slot_public(header, slot, &master) {
+        Ok(public) if public == crypto::slot_public(secret) => Ok(Some(master)),
+        _ => Err(Error::corrupted(format!(
+            "header: key slot {:?} holds a master key that does not seal its public key",
+            slot.name
+        ))),
+    }
+}
+
+fn open_slot_public(header: &HeaderV2, slot: &Slot, master: &Key) -> Result<[u8; 32], Error> {
+    let key = crypto::derive_subkey(master, SLOT_PUBLIC_KEY_LABEL);
+    crypto::open(
+        &key,
+        &header.slot_aad(PUBLIC_AAD, slot),
+        &slot.sealed_public,
+    )
+    .ok()
+    .and_then(|plain| to_key(&plain))
+    .map(|key| *key)
+    .ok_or_else(|| {
+        Error::corrupted(format!(
+            "header: the public key of key slot {:?} does not open",
+            slot.name
+        ))
+    })
+}
+
+fn to_key(plain: &[u8]) -> Option<Key> {
+    let mut key = Key::default();
+    (plain.len() == key.len()).then(|| {
+        key.copy_from_slice(plain);
+        key
+    })
+}
+
+fn to_wrap(sealed: &[u8]) -> Result<[u8; crate::format::WRAP_LEN], Error> {
+    sealed
+        .try_into()
+        .map_err(|_| Error::internal("a sealed key is not 60 bytes"))
+}
+
+fn wrap_v1(mut header: HeaderV1, kek: &Key, master: &Key) -> Result<HeaderV1, Error> {
     let sealed = crypto::seal(kek, &header.wrap_aad(), master.as_ref())?;
-    header.wrapped_master_key.copy_from_slice(&sealed);
+    header.wrapped_master_key = to_wrap(&sealed)?;
     Ok(header)
 }
 
-/// `KeyChanged` when the KEK does not open the wrapped key; `unlock` maps it to `WrongPassphrase`.
-fn unwrap_master(header: &Header, kek: &Key) -> Result<Key, Error> {
+fn unwrap_v1(header: &HeaderV1, kek: &Key) -> Result<Key, crypto::OpenFailed> {
     let plain: Zeroizing<Vec<u8>> =
-        crypto::open(kek, &header.wrap_aad(), &header.wrapped_master_key)
-            .map_err(|_| Error::KeyChanged)?;
-    let mut master = Key::default();
-    if plain.len() != KEY_LEN {
-        return Err(Error::corrupted("header: wrapped key has the wrong length"));
-    }
-    master.copy_from_slice(&plain);
-    Ok(master)
+        crypto::open(kek, &header.wrap_aad(), &header.wrapped_master_key)?;
+    to_key(&plain).ok_or(crypto::OpenFailed)
 }

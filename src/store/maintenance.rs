@@ -4,15 +4,14 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use crate::credential::Credential;
-use crate::crypto::KdfParams;
 use crate::engines::HeaderSlot;
 use crate::error::Error;
-use crate::format::{self, FORMAT_VERSION, Header, State};
+use crate::format::{self, Header, State};
 use crate::index::{IndexKind, Tag};
 use crate::store::Vault;
-use crate::store::keys::{self, Unlocked};
+use crate::store::keys::Unlocked;
 use crate::store::refresh::RefreshLease;
+use crate::store::slots::SlotInfo;
 use crate::store::write::{SaveOutcome, Writer};
 use crate::token::Token;
 
@@ -20,12 +19,12 @@ use crate::token::Token;
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct VaultInfo {
-    /// Format version of the file.
+    /// Format version of the file: 1 (one passphrase) or 2 (key slots).
     pub format_version: u16,
     /// Random identifier of this vault, hex-encoded.
     pub store_id: String,
-    /// Argon2id parameters.
-    pub kdf: KdfParams,
+    /// The key slots (format 1: its one passphrase, as the slot `passphrase`).
+    pub slots: Vec<SlotInfo>,
     /// Creation time, seconds since the Unix epoch.
     pub created_unix: u64,
     /// Committed write transactions (not authenticated without the passphrase).
@@ -104,10 +103,10 @@ impl VaultInfo {
         let header = Header::decode(header)?;
         let state = State::decode_unverified(state)?;
         Ok(VaultInfo {
-            format_version: FORMAT_VERSION,
-            store_id: hex(&header.store_id),
-            kdf: header.kdf,
-            created_unix: header.created_unix,
+            format_version: header.version(),
+            store_id: hex(header.store_id()),
+            slots: SlotInfo::of(&header),
+            created_unix: header.created_unix(),
             generation: state.generation,
             seal_count: state.seal_count,
             token_count,
@@ -123,10 +122,10 @@ impl Vault {
         let state = self.verify_state()?;
         let keys = self.cached_keys();
         Ok(VaultInfo {
-            format_version: FORMAT_VERSION,
+            format_version: keys.header.version(),
             store_id: hex(keys.store_id()),
-            kdf: keys.header.kdf,
-            created_unix: keys.header.created_unix,
+            slots: SlotInfo::of(&keys.header),
+            created_unix: keys.header.created_unix(),
             generation: state.generation,
             seal_count: state.seal_count,
             token_count: self.len()?,
@@ -153,6 +152,7 @@ impl Vault {
         if let Err(e) = self.verify_state() {
             report.problems.push(format!("header state: {e}"));
         }
+        report.problems.extend(self.cached_keys().check_slots());
         self.read(|store, keys| {
             let mut expected: BTreeSet<(usize, Tag, u64, u64)> = BTreeSet::new();
             let mut positions: BTreeSet<(u64, u64)> = BTreeSet::new();
@@ -204,35 +204,10 @@ impl Vault {
         Ok(report)
     }
 
-    /// Changes the passphrase: the master key is re-wrapped under a key derived from `new` with a
-    /// fresh salt (and `kdf`, or the current parameters). No record is touched, so the cost does
-    /// not depend on how many tokens are stored. Atomic: the vault opens with the old passphrase
-    /// or the new one, never neither.
-    ///
-    /// The parameters written (`kdf`, or the current ones) must meet the floor
-    /// ([`KdfParams::meets_floor`]) unless this handle was opened with
-    /// [`OpenOptions::insecure_kdf`](crate::OpenOptions::insecure_kdf): a vault made with weaker
-    /// parameters gets stronger ones here, or keeps its own only through the opt-in. Else
-    /// [`Error::KdfBelowFloor`], and nothing changes.
-    pub fn change_passphrase(
-        &self,
-        new: impl Into<Credential>,
-        kdf: Option<KdfParams>,
-    ) -> Result<(), Error> {
-        let new = new.into();
-        let kdf = kdf.unwrap_or(self.cached_keys().header.kdf);
-        kdf.validate_new(self.insecure_kdf)?;
-        let (kek, salt) = keys::new_kek(new.passphrase_bytes()?, &kdf)?;
-        self.write_exclusive(|w| {
-            let rewrapped = Arc::new(w.keys.rewrapped(kek, salt, kdf)?);
-            w.rekey_header(rewrapped);
-            Ok(())
-        })
-    }
-
     /// Rotates the data key: a new random master key, every record re-sealed and every index
-    /// rebuilt, in one write transaction. Resets the seal counter. Other processes with the vault
-    /// open pick the new key up from the header on their next operation.
+    /// rebuilt, in one write transaction. Resets the seal counter. In a format-2 vault the new
+    /// key is wrapped to every key slot, without their credentials (FORMAT.md §Key slots). Other
+    /// processes with the vault open pick the new key up from the header on their next operation.
     pub fn rotate_data_key(&self) -> Result<(), Error> {
         self.rotate_data_key_with_progress(|_, _| {})
     }

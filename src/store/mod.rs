@@ -11,6 +11,7 @@ mod lookup;
 mod maintenance;
 mod open;
 mod refresh;
+mod slots;
 mod write;
 
 use std::path::{Path, PathBuf};
@@ -19,13 +20,13 @@ use std::time::Duration;
 
 use crate::engines::{Engine, HeaderSlot, ReadStore, guarded};
 use crate::error::Error;
-use crate::format::Header;
 use crate::options::OpenOptions;
 use crate::rules::{self, MatchedBy};
 use crate::token::Token;
 
 pub use maintenance::{ImportSummary, VaultInfo, VerifyReport};
 pub use refresh::{RefreshLease, RefreshTurn};
+pub use slots::{SlotInfo, SlotKind};
 pub use write::SaveOutcome;
 
 use batch::{Batcher, Slot, WriteOp};
@@ -115,19 +116,20 @@ impl Vault {
     }
 
     /// The keys for the header bytes found in the store: the cached ones, or — when another
-    /// process rotated the data key — the new master key unwrapped with the cached KEK.
+    /// process rotated the data key or changed a slot — the ones this handle's slot now opens.
     fn keys_for(&self, header_bytes: &[u8]) -> Result<Arc<Unlocked>, Error> {
         let cached = self.cached_keys();
         if header_bytes == cached.header_bytes.as_slice() {
             return Ok(cached);
         }
-        let header = Header::decode(header_bytes)?;
-        if header.store_id != cached.header.store_id {
-            return Err(Error::corrupted("the header now names another vault"));
-        }
-        let fresh = Arc::new(Unlocked::with_kek(header, cached.kek.clone())?);
+        let fresh = Arc::new(cached.follow(header_bytes)?);
         *self.keys.write().unwrap_or_else(|e| e.into_inner()) = fresh.clone();
         Ok(fresh)
+    }
+
+    /// The header bytes this handle's keys belong to (for the fuzz seeds).
+    pub(crate) fn header_bytes(&self) -> Vec<u8> {
+        self.cached_keys().header_bytes.clone()
     }
 
     /// Runs `f` in a read transaction with the store and the current keys.
@@ -281,6 +283,11 @@ impl Vault {
     pub fn is_empty(&self) -> Result<bool, Error> {
         Ok(self.len()? == 0)
     }
+}
+
+/// Unlocks a header's bytes with `credential`, keeping nothing (the `header` fuzz target).
+pub(crate) fn unlock_header(header: &[u8], credential: &crate::Credential) -> Result<(), Error> {
+    Unlocked::unlock(header, credential).map(drop)
 }
 
 // `Vault` is shared between threads: a compile-time check that it stays `Send + Sync`.

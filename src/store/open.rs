@@ -11,12 +11,12 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::credential::Credential;
+use crate::credential::{Credential, Secret};
 use crate::engines::{self, Access, Engine, HeaderSlot, guarded};
 use crate::error::Error;
 use crate::location::Location;
 use crate::options::OpenOptions;
-use crate::store::keys::Unlocked;
+use crate::store::keys::{self, PreparedSlot, Unlocked};
 use crate::store::maintenance::{self, ImportSummary, VaultInfo};
 use crate::store::{Vault, refresh, write};
 use crate::token::Token;
@@ -38,10 +38,10 @@ impl OpenOptions {
         credential: impl Into<Credential>,
     ) -> Result<Vault, Error> {
         let (location, credential) = (location.into(), credential.into());
-        let passphrase = credential.passphrase_bytes()?;
+        credential.secret()?;
         let view = engines::connect(&location, self, Access::Inspect)?;
         let header = read_header(&*view, &location)?;
-        let keys = Unlocked::unlock(&header, passphrase)?;
+        let keys = Unlocked::unlock(&header, &credential)?;
         let engine = view.into_writable()?;
         let vault = Vault::assemble(engine, &location.shown(), Arc::new(keys), self);
         // Authenticate the state now, so a tampered header is reported at open, not at first write.
@@ -74,9 +74,8 @@ impl OpenOptions {
         tokens: impl IntoIterator<Item = Token>,
     ) -> Result<(Vault, ImportSummary), Error> {
         let (location, credential) = (location.into(), credential.into());
-        let passphrase = credential.passphrase_bytes()?;
-        self.kdf.validate_new(self.insecure_kdf)?;
-        let keys = Unlocked::create(passphrase, self.kdf, now_unix())?;
+        let first = self.first_slot(&credential)?;
+        let keys = Unlocked::create(first, now_unix())?;
         let engine = engines::connect(&location, self, Access::Create)?;
         let shown = location.shown();
         match engine.create_tables().and_then(|()| engine.is_blank()) {
@@ -112,7 +111,7 @@ impl OpenOptions {
         let (location, credential) = (location.into(), credential.into());
         // Settings that could never create a vault are refused whether or not one is there, so
         // a bad configuration shows on the first run, not on the day the vault goes missing.
-        self.kdf.validate_new(self.insecure_kdf)?;
+        self.check_new_slot_kdf(&credential)?;
         let mut rounds = 0;
         loop {
             let missing = match self.open(&location, &credential) {
@@ -168,6 +167,38 @@ impl OpenOptions {
     }
 }
 
+impl OpenOptions {
+    /// Checks the KDF settings a new passphrase slot would get: the caps, and the floor unless
+    /// [`OpenOptions::insecure_kdf`]. A key file has no KDF, so nothing to check.
+    pub(crate) fn check_new_slot_kdf(&self, credential: &Credential) -> Result<(), Error> {
+        match credential.secret()? {
+            Secret::Passphrase(_) => self.kdf.validate_new(self.insecure_kdf),
+            Secret::KeyFile(_) => Ok(()),
+        }
+    }
+
+    /// The first slot of a new vault: named after its kind (`passphrase` or `key-file`), its KEK
+    /// derived before anything is created.
+    fn first_slot(&self, credential: &Credential) -> Result<PreparedSlot, Error> {
+        self.check_new_slot_kdf(credential)?;
+        let name = default_slot_name(credential, |_| false);
+        keys::prepare_slot(&name, credential, self.kdf, now_unix())
+    }
+}
+
+/// The name a new slot gets when none is given: its kind (`passphrase`, `key-file`), then
+/// `-2`, `-3`… until one is free.
+pub(crate) fn default_slot_name(credential: &Credential, taken: impl Fn(&str) -> bool) -> String {
+    let base = credential.kind().replace(' ', "-");
+    (1..)
+        .map(|n| match n {
+            1 => base.clone(),
+            n => format!("{base}-{n}"),
+        })
+        .find(|name| !taken(name))
+        .unwrap_or(base)
+}
+
 /// Writes the header of a new vault and imports `tokens`, in its first transaction.
 fn initialize(
     engine: &dyn Engine,
@@ -215,7 +246,7 @@ fn read_header(engine: &dyn Engine, location: &Location) -> Result<Vec<u8>, Erro
     })
 }
 
-fn now_unix() -> u64 {
+pub(crate) fn now_unix() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())

@@ -1,7 +1,6 @@
 //! Looking at the vault as a whole: `info` (no passphrase needed) and `verify`.
 
 use std::io::Write;
-use std::time::{Duration, UNIX_EPOCH};
 
 use indicatif::HumanBytes;
 use serde_json::json;
@@ -9,8 +8,7 @@ use tokenvault::Vault;
 
 use crate::cli::CliError;
 use crate::cli::args::GlobalArgs;
-use crate::cli::commands::lifecycle::kdf_json;
-use crate::cli::error::describe_kdf;
+use crate::cli::commands::slots::{describe_slot, slot_json, timestamp};
 use crate::cli::error::{Exit, not_found_vault, vault_error};
 use crate::cli::output::{self, BOLD};
 use crate::cli::vault;
@@ -31,17 +29,13 @@ pub(crate) fn info(global: &GlobalArgs, unlock: bool) -> Result<(), CliError> {
     } else {
         Vault::inspect(location).map_err(|e| vault_error(e, path))?
     };
-    let created = UNIX_EPOCH
-        .checked_add(Duration::from_secs(info.created_unix))
-        .filter(|_| info.created_unix < 253_402_300_800)
-        .map(|t| humantime::format_rfc3339_seconds(t).to_string())
-        .unwrap_or_else(|| info.created_unix.to_string());
+    let created = timestamp(info.created_unix);
     if global.json {
         return output::print_json(&json!({
             "vault": path.display().to_string(),
             "format_version": info.format_version,
             "store_id": info.store_id,
-            "kdf": kdf_json(&info.kdf),
+            "slots": info.slots.iter().map(slot_json).collect::<Vec<_>>(),
             "created": created,
             "created_unix": info.created_unix,
             "generation": info.generation,
@@ -53,7 +47,7 @@ pub(crate) fn info(global: &GlobalArgs, unlock: bool) -> Result<(), CliError> {
         }));
     }
     let authenticated = if unlock {
-        "yes (unlocked with the passphrase)".to_string()
+        "yes (unlocked)".to_string()
     } else {
         "no: counters as stored (`tokenvault info --unlock` checks them)".to_string()
     };
@@ -61,7 +55,7 @@ pub(crate) fn info(global: &GlobalArgs, unlock: bool) -> Result<(), CliError> {
         ("vault", path.display().to_string()),
         ("format version", info.format_version.to_string()),
         ("store id", info.store_id.clone()),
-        ("kdf", describe_kdf(&info.kdf)),
+        ("key slots", describe_slots(&info.slots)),
         ("created", created),
         ("generation", info.generation.to_string()),
         ("encryptions", info.seal_count.to_string()),
@@ -79,6 +73,15 @@ pub(crate) fn info(global: &GlobalArgs, unlock: bool) -> Result<(), CliError> {
     }
     out.flush()?;
     Ok(())
+}
+
+/// "passphrase (Argon2id, 64 MiB, …); worker (key file)".
+fn describe_slots(slots: &[tokenvault::SlotInfo]) -> String {
+    slots
+        .iter()
+        .map(|slot| format!("{} ({})", slot.name, describe_slot(slot)))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// The tokens being refreshed now, and by whom: "none", or "token 1 (being refreshed by …)".

@@ -8,6 +8,7 @@ use tokenvault::KdfParams;
 
 use crate::cli::CliError;
 use crate::cli::args::{GlobalArgs, KdfArgs};
+use crate::cli::commands::slots::slot_json;
 use crate::cli::error::describe_kdf;
 use crate::cli::error::vault_error;
 use crate::cli::output::{self, BOLD};
@@ -24,29 +25,38 @@ pub(crate) fn kdf_json(kdf: &KdfParams) -> serde_json::Value {
     })
 }
 
-pub(crate) fn init(global: &GlobalArgs, kdf: KdfArgs) -> Result<(), CliError> {
+pub(crate) fn init(global: &GlobalArgs, generate: bool, kdf: KdfArgs) -> Result<(), CliError> {
     let insecure = kdf.insecure_kdf;
     let kdf = kdf.over(KdfParams::default());
-    drop(vault::create(global, kdf, insecure)?);
+    let vault = vault::create(global, kdf, insecure, generate)?;
     let shown = global.shown();
     let path = shown.display();
+    let slots = vault.slots().map_err(|e| vault_error(e, &shown))?;
+    drop(vault);
     if global.json {
         return output::print_json(&json!({
             "vault": path.to_string(),
             "created": true,
-            "kdf": kdf_json(&kdf),
+            "slots": slots.iter().map(slot_json).collect::<Vec<_>>(),
+            "key_file_generated": generate,
         }));
     }
+    let how = match (&global.key_file, generate) {
+        (Some(key), true) => format!("unlocked by the new key file {}, mode 0600", key.display()),
+        (Some(key), false) => format!("unlocked by the key file {}", key.display()),
+        (None, _) => describe_kdf(&kdf),
+    };
     output::status(format!(
-        "Created {BOLD}{path}{BOLD:#} ({}). Next: `tokenvault import sdk_tokens.txt`.",
-        describe_kdf(&kdf)
+        "Created {BOLD}{path}{BOLD:#} ({how}). Next: `tokenvault import sdk_tokens.txt`."
     ));
     Ok(())
 }
 
 pub(crate) fn passwd(
     global: &GlobalArgs,
+    slot: Option<&str>,
     new_passphrase_file: Option<&Path>,
+    rotate: bool,
     kdf: KdfArgs,
 ) -> Result<(), CliError> {
     let path = &global.shown();
@@ -54,7 +64,30 @@ pub(crate) fn passwd(
         global,
         vault::options(global).insecure_kdf(kdf.insecure_kdf),
     )?;
-    let current = vault.info().map_err(|e| vault_error(e, path))?.kdf;
+    let name = match slot.map(str::to_string).or_else(|| vault.unlocked_slot()) {
+        Some(name) => name,
+        None => {
+            return Err(CliError::failure(
+                "name the slot to change with --slot NAME",
+            ));
+        }
+    };
+    let slots = vault.slots().map_err(|e| vault_error(e, path))?;
+    let Some(target) = slots.iter().find(|s| s.name == name) else {
+        return Err(vault_error(
+            tokenvault::Error::Slot {
+                name,
+                what: "the vault has no slot of that name (`tokenvault slot list` shows them)"
+                    .into(),
+            },
+            path,
+        ));
+    };
+    let Some(current) = target.kdf else {
+        return Err(CliError::failure(format!(
+            "the slot {name} is a key file, which has no passphrase; name a passphrase slot with --slot NAME, or add a passphrase with `tokenvault slot add --passphrase`"
+        )));
+    };
     let new_kdf = kdf.over(current);
     // Checked before the new passphrase is asked for.
     vault::check_new_kdf(&new_kdf, kdf.insecure_kdf, !kdf.any())?;
@@ -64,24 +97,37 @@ pub(crate) fn passwd(
         },
         path,
     )?;
+    let total = vault.len().map_err(|e| vault_error(e, path))?;
     vault
-        .change_passphrase(
+        .change_slot_passphrase(
+            Some(&name),
             tokenvault::Credential::passphrase(&new),
-            kdf.any().then_some(new_kdf),
+            Some(new_kdf),
+            rotate,
         )
         .map_err(|e| vault_error(e, path))?;
     if global.json {
         return output::print_json(&json!({
             "vault": path.display().to_string(),
+            "slot": name,
             "passphrase_changed": true,
+            "rotated": rotate,
             "kdf": kdf_json(&new_kdf),
         }));
     }
     output::status(format!(
-        "Changed the passphrase of {} ({}).",
+        "Changed the passphrase of the slot {BOLD}{name}{BOLD:#} of {} ({}).",
         path.display(),
         describe_kdf(&new_kdf)
     ));
+    output::status(if rotate {
+        format!(
+            "Rotated the data key: {total} token{} re-sealed. The old passphrase opens nothing written from now on; copies of the vault taken before this still open with it.",
+            if total == 1 { "" } else { "s" }
+        )
+    } else {
+        "The data key is unchanged: the old passphrase no longer opens this vault, but still opens any copy taken before this (backups, snapshots, the old header in a freed page of this file until `tokenvault compact`). If it may have leaked, run `tokenvault passwd --rotate` or `tokenvault rotate-key`.".to_string()
+    });
     Ok(())
 }
 

@@ -6,6 +6,7 @@ mod hosts;
 mod inspect;
 mod lifecycle;
 mod sdk;
+mod slots;
 mod tokens;
 mod transfer;
 
@@ -24,7 +25,7 @@ pub(crate) fn run(cli: Cli) -> Result<(), CliError> {
         }
     }
     match cli.command {
-        Command::Init(kdf) => lifecycle::init(global, kdf),
+        Command::Init { generate, kdf } => lifecycle::init(global, generate, kdf),
         Command::Import {
             file,
             from_dbstore,
@@ -51,9 +52,19 @@ pub(crate) fn run(cli: Cli) -> Result<(), CliError> {
         Command::Save => sdk::save(global),
         Command::Info { unlock } => inspect::info(global, unlock),
         Command::Passwd {
+            slot,
             new_passphrase_file,
+            rotate,
             kdf,
-        } => lifecycle::passwd(global, new_passphrase_file.as_deref(), kdf),
+        } => lifecycle::passwd(
+            global,
+            slot.as_deref(),
+            new_passphrase_file.as_deref(),
+            rotate,
+            kdf,
+        ),
+        Command::Slot(command) => slots::run(global, command),
+        Command::Upgrade => slots::upgrade(global),
         Command::RotateKey => lifecycle::rotate_key(global),
         Command::Verify => inspect::verify(global),
         Command::Compact => lifecycle::compact(global),

@@ -6,122 +6,27 @@
 use serde::{Deserialize, Serialize};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
-use crate::crypto::{self, KEY_LEN, KdfParams, NONCE_LEN, SALT_LEN, TAG_LEN};
+use crate::crypto::{self, NONCE_LEN, TAG_LEN};
 use crate::error::Error;
 use crate::token::{Secret, Token};
 
-/// The format version this build reads and writes.
-pub(crate) const FORMAT_VERSION: u16 = 1;
-/// First bytes of the header: identifies a tokenvault file.
-pub(crate) const MAGIC: [u8; 8] = *b"TKNVAULT";
-/// Argon2id, version 0x13. The only KDF of format version 1.
-pub(crate) const KDF_ARGON2ID_13: u8 = 1;
+mod header;
 
-/// Identifies one vault; bound into every record's associated data.
-pub(crate) type StoreId = [u8; 16];
+pub(crate) use header::{
+    FORMAT_VERSION, Header, HeaderV1, HeaderV2, MAX_SLOTS, MAX_TOTAL_WORK, Slot, SlotParams,
+    StoreId, WRAP_LEN, check_name as check_slot_name,
+};
 
-// FORMAT.md §Header: offsets of the static header.
-const OFF_VERSION: usize = 8;
-const OFF_STORE_ID: usize = 10;
-const OFF_CREATED: usize = 26;
-const OFF_KDF_ALG: usize = 34;
-const OFF_KDF_M: usize = 35;
-const OFF_KDF_T: usize = 39;
-const OFF_KDF_P: usize = 43;
-const OFF_SALT: usize = 47;
-/// Everything before this offset is the associated data of the wrapped master key.
-const OFF_WRAP: usize = OFF_SALT + SALT_LEN; // 63
-const WRAP_LEN: usize = NONCE_LEN + KEY_LEN + TAG_LEN; // 60
-const OFF_CHECKSUM: usize = OFF_WRAP + WRAP_LEN; // 123
-/// Length of a version-1 static header.
-pub(crate) const HEADER_LEN: usize = OFF_CHECKSUM + 32; // 155
-
-/// The static header: written at creation, rewritten by a passphrase change or key rotation.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Header {
-    pub(crate) store_id: StoreId,
-    pub(crate) created_unix: u64,
-    pub(crate) kdf: KdfParams,
-    pub(crate) salt: [u8; SALT_LEN],
-    /// `nonce ‖ AES-256-GCM(KEK, master key) ‖ tag`, associated data = [`Header::wrap_aad`].
-    pub(crate) wrapped_master_key: [u8; WRAP_LEN],
-}
-
-impl Header {
-    /// The bytes the wrapped master key is bound to: every field before it.
-    pub(crate) fn wrap_aad(&self) -> [u8; OFF_WRAP] {
-        let mut out = [0u8; OFF_WRAP];
-        out[..OFF_VERSION].copy_from_slice(&MAGIC);
-        out[OFF_VERSION..OFF_STORE_ID].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
-        out[OFF_STORE_ID..OFF_CREATED].copy_from_slice(&self.store_id);
-        out[OFF_CREATED..OFF_KDF_ALG].copy_from_slice(&self.created_unix.to_le_bytes());
-        out[OFF_KDF_ALG] = KDF_ARGON2ID_13;
-        out[OFF_KDF_M..OFF_KDF_T].copy_from_slice(&self.kdf.memory_kib.to_le_bytes());
-        out[OFF_KDF_T..OFF_KDF_P].copy_from_slice(&self.kdf.iterations.to_le_bytes());
-        out[OFF_KDF_P..OFF_SALT].copy_from_slice(&self.kdf.parallelism.to_le_bytes());
-        out[OFF_SALT..OFF_WRAP].copy_from_slice(&self.salt);
-        out
-    }
-
-    pub(crate) fn encode(&self) -> [u8; HEADER_LEN] {
-        let mut out = [0u8; HEADER_LEN];
-        out[..OFF_WRAP].copy_from_slice(&self.wrap_aad());
-        out[OFF_WRAP..OFF_CHECKSUM].copy_from_slice(&self.wrapped_master_key);
-        let sum = crypto::checksum(&out[..OFF_CHECKSUM]);
-        out[OFF_CHECKSUM..].copy_from_slice(&sum);
-        out
-    }
-
-    /// Parses a static header. Checks run in the order FORMAT.md §Header gives: magic, version,
-    /// length, checksum, KDF algorithm, KDF caps — all before any key derivation is attempted.
-    pub(crate) fn decode(bytes: &[u8]) -> Result<Header, Error> {
-        if bytes.len() < OFF_STORE_ID || bytes[..OFF_VERSION] != MAGIC {
-            return Err(Error::corrupted("header: bad magic"));
-        }
-        let version = u16::from_le_bytes([bytes[OFF_VERSION], bytes[OFF_VERSION + 1]]);
-        if version != FORMAT_VERSION {
-            return Err(Error::UnsupportedVersion {
-                found: version,
-                supported: FORMAT_VERSION,
-            });
-        }
-        if bytes.len() != HEADER_LEN {
-            return Err(Error::corrupted(format!(
-                "header: {} bytes, expected {HEADER_LEN}",
-                bytes.len()
-            )));
-        }
-        if crypto::checksum(&bytes[..OFF_CHECKSUM]) != bytes[OFF_CHECKSUM..] {
-            return Err(Error::corrupted("header: checksum mismatch"));
-        }
-        if bytes[OFF_KDF_ALG] != KDF_ARGON2ID_13 {
-            return Err(Error::corrupted(format!(
-                "header: unknown KDF algorithm {}",
-                bytes[OFF_KDF_ALG]
-            )));
-        }
-        let kdf = KdfParams {
-            memory_kib: read_u32(bytes, OFF_KDF_M),
-            iterations: read_u32(bytes, OFF_KDF_T),
-            parallelism: read_u32(bytes, OFF_KDF_P),
-        };
-        // FORMAT.md §Header: KDF caps checked before Argon2 runs.
-        kdf.validate()?;
-        Ok(Header {
-            store_id: read_array(bytes, OFF_STORE_ID),
-            created_unix: u64::from_le_bytes(read_array(bytes, OFF_CREATED)),
-            kdf,
-            salt: read_array(bytes, OFF_SALT),
-            wrapped_master_key: read_array(bytes, OFF_WRAP),
-        })
-    }
-}
+/// The version field inside every record's associated data (FORMAT.md §Records): the layout of
+/// records, which format version 2 did not change, so it is 1 in both and an upgrade re-seals
+/// nothing.
+pub(crate) const RECORD_AD_VERSION: u16 = 1;
 
 fn read_u32(bytes: &[u8], at: usize) -> u32 {
     u32::from_le_bytes(read_array(bytes, at))
 }
 
-/// Copies `N` bytes at `at`. Callers have checked the length (HEADER_LEN / STATE_LEN).
+/// Copies `N` bytes at `at`. Callers have checked the length.
 fn read_array<const N: usize>(bytes: &[u8], at: usize) -> [u8; N] {
     let mut out = [0u8; N];
     out.copy_from_slice(&bytes[at..at + N]);
@@ -142,26 +47,22 @@ pub(crate) struct State {
 
 impl State {
     /// Calls `f` with the parts the state MAC covers, in order.
-    fn with_mac_input<R>(&self, header: &[u8; HEADER_LEN], f: impl FnOnce(&[&[u8]]) -> R) -> R {
+    fn with_mac_input<R>(&self, header: &[u8], f: impl FnOnce(&[&[u8]]) -> R) -> R {
         let generation = self.generation.to_le_bytes();
         let seal_count = self.seal_count.to_le_bytes();
         f(&[b"tokenvault/state", header, &generation, &seal_count])
     }
 
-    fn mac(&self, mac_key: &crypto::Key, header: &[u8; HEADER_LEN]) -> [u8; 32] {
+    fn mac(&self, mac_key: &crypto::Key, header: &[u8]) -> [u8; 32] {
         self.with_mac_input(header, |parts| crypto::mac256(mac_key, parts))
     }
 
     /// Whether `tag` is this state's MAC, compared in constant time.
-    fn mac_matches(&self, mac_key: &crypto::Key, header: &[u8; HEADER_LEN], tag: &[u8]) -> bool {
+    fn mac_matches(&self, mac_key: &crypto::Key, header: &[u8], tag: &[u8]) -> bool {
         self.with_mac_input(header, |parts| crypto::mac256_matches(mac_key, parts, tag))
     }
 
-    pub(crate) fn encode(
-        &self,
-        mac_key: &crypto::Key,
-        header: &[u8; HEADER_LEN],
-    ) -> [u8; STATE_LEN] {
+    pub(crate) fn encode(&self, mac_key: &crypto::Key, header: &[u8]) -> [u8; STATE_LEN] {
         let mut out = [0u8; STATE_LEN];
         out[..8].copy_from_slice(&self.generation.to_le_bytes());
         out[8..16].copy_from_slice(&self.seal_count.to_le_bytes());
@@ -187,7 +88,7 @@ impl State {
     pub(crate) fn decode(
         bytes: &[u8],
         mac_key: &crypto::Key,
-        header: &[u8; HEADER_LEN],
+        header: &[u8],
     ) -> Result<State, Error> {
         let state = State::decode_unverified(bytes)?;
         if !state.mac_matches(mac_key, header, &bytes[16..]) {
@@ -211,7 +112,7 @@ pub(crate) const MAX_SEALED: usize = 1 + NONCE_LEN + MAX_PLAINTEXT + TAG_LEN;
 pub(crate) fn record_aad(store_id: &StoreId, id: u64) -> [u8; 17 + 2 + 16 + 8] {
     let mut out = [0u8; 43];
     out[..17].copy_from_slice(b"tokenvault/record");
-    out[17..19].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
+    out[17..19].copy_from_slice(&RECORD_AD_VERSION.to_le_bytes());
     out[19..35].copy_from_slice(store_id);
     out[35..].copy_from_slice(&id.to_le_bytes());
     out
@@ -366,59 +267,6 @@ pub(crate) fn open_record(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn sample_header() -> Header {
-        Header {
-            store_id: [7; 16],
-            created_unix: 1_764_000_000,
-            kdf: KdfParams::insecure_for_tests(),
-            salt: [3; SALT_LEN],
-            wrapped_master_key: [9; WRAP_LEN],
-        }
-    }
-
-    #[test]
-    fn header_round_trips() {
-        let h = sample_header();
-        assert_eq!(Header::decode(&h.encode()).unwrap(), h);
-    }
-
-    #[test]
-    fn header_with_any_flipped_byte_is_rejected() {
-        let bytes = sample_header().encode();
-        for i in 0..bytes.len() {
-            let mut damaged = bytes;
-            damaged[i] ^= 0x01;
-            assert!(Header::decode(&damaged).is_err(), "byte {i}");
-        }
-    }
-
-    #[test]
-    fn header_of_a_future_version_is_reported_as_unsupported() {
-        let mut bytes = sample_header().encode();
-        bytes[OFF_VERSION] = 2;
-        assert!(matches!(
-            Header::decode(&bytes),
-            Err(Error::UnsupportedVersion {
-                found: 2,
-                supported: 1
-            })
-        ));
-    }
-
-    #[test]
-    fn header_asking_for_huge_kdf_cost_is_refused_before_derivation() {
-        let mut h = sample_header();
-        h.kdf = KdfParams {
-            memory_kib: u32::MAX,
-            iterations: u32::MAX,
-            parallelism: 1,
-        };
-        assert!(matches!(
-            Header::decode(&h.encode()),
-            Err(Error::KdfCostTooHigh { .. })
-        ));
-    }
 
     #[test]
     fn record_payload_round_trips_and_is_padded() {
