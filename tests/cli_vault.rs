@@ -30,9 +30,12 @@ fn init_creates_a_private_vault_with_the_given_kdf() {
         assert_eq!(mode & 0o777, 0o600);
     }
     let info = s.info();
-    assert_eq!(info["kdf"]["memory_kib"], 8);
-    assert_eq!(info["kdf"]["iterations"], 1);
-    assert_eq!(info["kdf"]["parallelism"], 1);
+    assert_eq!(info["format_version"], 2);
+    assert_eq!(info["slots"][0]["name"], "passphrase");
+    assert_eq!(info["slots"][0]["kind"], "passphrase");
+    assert_eq!(info["slots"][0]["kdf"]["memory_kib"], 8);
+    assert_eq!(info["slots"][0]["kdf"]["iterations"], 1);
+    assert_eq!(info["slots"][0]["kdf"]["parallelism"], 1);
     assert_eq!(info["token_count"], 0);
 }
 
@@ -428,8 +431,8 @@ fn info_needs_no_passphrase_and_unlock_authenticates_it() {
     );
     let text = String::from_utf8(out.stdout).unwrap();
     for line in [
-        "format version  1",
-        "kdf             Argon2id, 8 KiB, 1 pass, 1 lane",
+        "format version  2",
+        "key slots       passphrase (Argon2id, 8 KiB, 1 pass, 1 lane)",
         "tokens          3",
         "authenticated   no",
     ] {
@@ -451,7 +454,7 @@ fn info_needs_no_passphrase_and_unlock_authenticates_it() {
     for key in [
         "format_version",
         "store_id",
-        "kdf",
+        "slots",
         "created",
         "generation",
         "encryption_count",
@@ -480,7 +483,7 @@ fn passwd_changes_the_passphrase_and_optionally_the_kdf() {
         .assert()
         .success()
         .stderr(predicate::str::contains(
-            "Changed the passphrase of tokens.vault (Argon2id, 16 KiB, 1 pass, 1 lane)",
+            "Changed the passphrase of the slot passphrase of tokens.vault (Argon2id, 16 KiB, 1 pass, 1 lane)",
         ));
     s.cmd().arg("list").assert().code(3);
     let new = || {
@@ -494,7 +497,7 @@ fn passwd_changes_the_passphrase_and_optionally_the_kdf() {
         .success()
         .stdout(typical());
     let info = json_of(&new().args(["--json", "info"]).output().unwrap().stdout);
-    assert_eq!(info["kdf"]["memory_kib"], 16);
+    assert_eq!(info["slots"][0]["kdf"]["memory_kib"], 16);
 
     let file = s.file("next.txt", "third passphrase\n");
     new()

@@ -76,18 +76,18 @@ fn the_explicit_opt_in_creates_a_vault_with_weak_parameters() {
         .insecure_kdf(true)
         .create(Location::memory(), PASSPHRASE)
         .unwrap();
-    assert_eq!(vault.info().unwrap().kdf, WEAK);
+    assert_eq!(vault.info().unwrap().slots[0].kdf.unwrap(), WEAK);
     let tiny = OpenOptions::insecure_for_tests()
         .create(Location::memory(), PASSPHRASE)
         .unwrap();
-    assert_eq!(tiny.info().unwrap().kdf, KdfParams::insecure_for_tests());
+    assert_eq!(tiny.info().unwrap().slots[0].kdf.unwrap(), KdfParams::insecure_for_tests());
 }
 
 #[test]
 fn a_vault_with_weak_parameters_still_opens_without_the_opt_in() {
     let (_dir, path) = weak_vault();
     let vault = Vault::open(&path, PASSPHRASE).unwrap();
-    assert_eq!(vault.info().unwrap().kdf, KdfParams::insecure_for_tests());
+    assert_eq!(vault.info().unwrap().slots[0].kdf.unwrap(), KdfParams::insecure_for_tests());
     let (_, created) = OpenOptions::new()
         .open_or_create(&path, PASSPHRASE)
         .unwrap();
@@ -127,7 +127,7 @@ fn a_passphrase_change_to_weak_parameters_needs_the_opt_in_and_changes_nothing_w
     vault.change_passphrase("third", Some(WEAK)).unwrap();
     drop(vault);
     assert_eq!(
-        Vault::open(&path, "third").unwrap().info().unwrap().kdf,
+        Vault::open(&path, "third").unwrap().info().unwrap().slots[0].kdf.unwrap(),
         WEAK
     );
 }
@@ -148,7 +148,9 @@ fn a_passphrase_change_may_raise_weak_parameters_to_the_floor_without_the_opt_in
             .unwrap()
             .info()
             .unwrap()
-            .kdf,
+            .slots[0]
+            .kdf
+            .unwrap(),
         floor
     );
 }

@@ -172,13 +172,16 @@ fn a_record_copied_from_another_vault_is_rejected() {
     ));
 }
 
-/// Header offsets (docs/FORMAT.md §Header).
-const KDF_M: usize = 35;
-const CHECKSUM: usize = 123;
+/// Offset of the first slot's `memory_kib` in a new vault's format-2 header (docs/FORMAT.md
+/// §Header, §Key slots): 34 bytes of prefix, the slot count, then the slot `passphrase`: kind,
+/// name length, 10 name bytes, 8 bytes of creation time, the KDF algorithm byte.
+const KDF_M: usize = 34 + 1 + 1 + 1 + 10 + 8 + 1;
 
+/// The header with its checksum (its last 32 bytes) recomputed.
 fn with_fixed_checksum(mut header: Vec<u8>) -> Vec<u8> {
-    let sum = blake2::Blake2b256::digest(&header[..CHECKSUM]);
-    header[CHECKSUM..].copy_from_slice(&sum);
+    let body = header.len() - 32;
+    let sum = blake2::Blake2b256::digest(&header[..body]);
+    header[body..].copy_from_slice(&sum);
     header
 }
 
@@ -212,9 +215,11 @@ fn a_changed_header_field_is_detected_even_with_a_recomputed_checksum() {
         .save_token(&mut token(&[("access_token", "a")]))
         .unwrap();
     drop(vault);
-    // Raise the KDF memory (within the caps): the wrapped key is bound to it, so unlock fails.
+    // Change the slot's KDF memory (within the caps): its sealed secret is bound to it, so a
+    // slot edited to other (weaker or stronger) parameters never unlocks.
     tamper(&path, HEADER, |t| {
         let mut header = t.get("header").unwrap().unwrap().value().to_vec();
+        assert_eq!(header[KDF_M..KDF_M + 4], 8u32.to_le_bytes(), "offset of memory_kib");
         header[KDF_M..KDF_M + 4].copy_from_slice(&16u32.to_le_bytes());
         let header = with_fixed_checksum(header);
         t.insert("header", header.as_slice()).unwrap();
@@ -265,7 +270,7 @@ fn the_default_kdf_creates_and_opens_a_vault() {
         .unwrap();
     drop(vault);
     let info = Vault::inspect(&path).unwrap();
-    assert_eq!(info.kdf, KdfParams::default());
+    assert_eq!(info.slots[0].kdf.unwrap(), KdfParams::default());
     let vault = Vault::open(&path, "a real passphrase").unwrap();
     assert_eq!(vault.len().unwrap(), 1);
 }

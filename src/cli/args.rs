@@ -148,7 +148,7 @@ Examples:
     )]
     Init {
         /// Make the --key-file first (32 random bytes, mode 0600; refuses an existing file)
-        #[arg(long, requires = "key_file")]
+        #[arg(long)]
         generate: bool,
         #[command(flatten)]
         kdf: KdfArgs,

@@ -26,6 +26,11 @@ pub(crate) fn kdf_json(kdf: &KdfParams) -> serde_json::Value {
 }
 
 pub(crate) fn init(global: &GlobalArgs, generate: bool, kdf: KdfArgs) -> Result<(), CliError> {
+    if generate && global.key_file.is_none() {
+        return Err(CliError::failure(
+            "--generate makes the key file named by --key-file PATH (or TOKENVAULT_KEY_FILE); name one",
+        ));
+    }
     let insecure = kdf.insecure_kdf;
     let kdf = kdf.over(KdfParams::default());
     let vault = vault::create(global, kdf, insecure, generate)?;
