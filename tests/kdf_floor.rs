@@ -80,14 +80,20 @@ fn the_explicit_opt_in_creates_a_vault_with_weak_parameters() {
     let tiny = OpenOptions::insecure_for_tests()
         .create(Location::memory(), PASSPHRASE)
         .unwrap();
-    assert_eq!(tiny.info().unwrap().slots[0].kdf.unwrap(), KdfParams::insecure_for_tests());
+    assert_eq!(
+        tiny.info().unwrap().slots[0].kdf.unwrap(),
+        KdfParams::insecure_for_tests()
+    );
 }
 
 #[test]
 fn a_vault_with_weak_parameters_still_opens_without_the_opt_in() {
     let (_dir, path) = weak_vault();
     let vault = Vault::open(&path, PASSPHRASE).unwrap();
-    assert_eq!(vault.info().unwrap().slots[0].kdf.unwrap(), KdfParams::insecure_for_tests());
+    assert_eq!(
+        vault.info().unwrap().slots[0].kdf.unwrap(),
+        KdfParams::insecure_for_tests()
+    );
     let (_, created) = OpenOptions::new()
         .open_or_create(&path, PASSPHRASE)
         .unwrap();
@@ -127,7 +133,9 @@ fn a_passphrase_change_to_weak_parameters_needs_the_opt_in_and_changes_nothing_w
     vault.change_passphrase("third", Some(WEAK)).unwrap();
     drop(vault);
     assert_eq!(
-        Vault::open(&path, "third").unwrap().info().unwrap().slots[0].kdf.unwrap(),
+        Vault::open(&path, "third").unwrap().info().unwrap().slots[0]
+            .kdf
+            .unwrap(),
         WEAK
     );
 }

@@ -219,7 +219,11 @@ fn a_changed_header_field_is_detected_even_with_a_recomputed_checksum() {
     // slot edited to other (weaker or stronger) parameters never unlocks.
     tamper(&path, HEADER, |t| {
         let mut header = t.get("header").unwrap().unwrap().value().to_vec();
-        assert_eq!(header[KDF_M..KDF_M + 4], 8u32.to_le_bytes(), "offset of memory_kib");
+        assert_eq!(
+            header[KDF_M..KDF_M + 4],
+            8u32.to_le_bytes(),
+            "offset of memory_kib"
+        );
         header[KDF_M..KDF_M + 4].copy_from_slice(&16u32.to_le_bytes());
         let header = with_fixed_checksum(header);
         t.insert("header", header.as_slice()).unwrap();

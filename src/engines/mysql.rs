@@ -40,7 +40,7 @@ pub(crate) use url::ServerUrl;
 const SCHEMA: [&str; 5] = [
     "CREATE TABLE IF NOT EXISTS tokenvault_header (
         slot VARBINARY(16) NOT NULL PRIMARY KEY,
-        value VARBINARY(255) NOT NULL
+        value VARBINARY(8192) NOT NULL
     ) ENGINE=InnoDB",
     "CREATE TABLE IF NOT EXISTS tokenvault_records (
         id BIGINT UNSIGNED NOT NULL PRIMARY KEY,
@@ -67,6 +67,12 @@ const LEASES_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS tokenvault_leases (
         lease VARBINARY(64) NOT NULL
     ) ENGINE=InnoDB";
 
+/// A format-2 header (key slots) is up to about 5 KiB; vaults made before it have a 255-byte
+/// `value` column, which an open widens where the account may (`widen_header`).
+const WIDEN_HEADER: &str = "ALTER TABLE tokenvault_header MODIFY value VARBINARY(8192) NOT NULL";
+const HEADER_WIDTH: &str = "SELECT CHARACTER_MAXIMUM_LENGTH FROM information_schema.columns \
+    WHERE table_schema = DATABASE() AND table_name = 'tokenvault_header' AND column_name = 'value'";
+
 /// The tables, for `compact` and the size shown by `info`.
 const TABLES: [&str; 5] = [
     "tokenvault_header",
@@ -75,6 +81,15 @@ const TABLES: [&str; 5] = [
     "tokenvault_index",
     "tokenvault_leases",
 ];
+
+/// Widens the header table's `value` column when an older build made it narrower.
+fn widen_header(conn: &mut PooledConn) -> Result<(), mysql::Error> {
+    let width: Option<u64> = conn.query_first(HEADER_WIDTH)?;
+    if width.is_some_and(|width| width < 8192) {
+        conn.query_drop(WIDEN_HEADER)?;
+    }
+    Ok(())
+}
 
 /// The number of an index in the `kind` column (FORMAT.md §MySQL schema).
 fn kind_code(kind: IndexKind) -> u8 {
@@ -168,7 +183,8 @@ impl Engine for MySqlEngine {
             conn.query_drop(statement)
                 .map_err(|e| self.errors.map(Phase::Transaction, e))?;
         }
-        Ok(())
+        // Empty tables left by an older build keep their old column: widen it for this header.
+        widen_header(&mut conn).map_err(|e| self.errors.map(Phase::Transaction, e))
     }
 
     /// Whether the header table is empty (a new vault may be written).
@@ -180,11 +196,13 @@ impl Engine for MySqlEngine {
         Ok(count.unwrap_or(0) == 0)
     }
 
-    /// Adds the leases table to a vault created by an older build, where the account may
-    /// create tables; without it, reads see no lease and taking one fails with a clear error.
+    /// Adds the leases table to a vault created by an older build, and widens its header
+    /// column for key slots, where the account may alter tables; without that, reads see no
+    /// lease and taking one, or upgrading to format 2, fails with a clear error.
     fn into_writable(self: Box<Self>) -> Result<Box<dyn Engine>, Error> {
         if let Ok(mut conn) = self.conn() {
             let _ = conn.query_drop(LEASES_SCHEMA);
+            let _ = widen_header(&mut conn);
         }
         Ok(self)
     }

@@ -589,3 +589,87 @@ fn unwrap_v1(header: &HeaderV1, kek: &Key) -> Result<Key, crypto::OpenFailed> {
         crypto::open(kek, &header.wrap_aad(), &header.wrapped_master_key)?;
     to_key(&plain).ok_or(crypto::OpenFailed)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key_file(byte: u8) -> Credential {
+        Credential::key_bytes(&[byte; 32]).expect("32 bytes")
+    }
+
+    fn new_vault(credential: &Credential) -> Unlocked {
+        let slot = prepare_slot("k", credential, KdfParams::insecure_for_tests(), 1).unwrap();
+        Unlocked::create(slot, 1).unwrap()
+    }
+
+    #[test]
+    fn a_master_key_planted_without_the_old_master_key_is_refused() {
+        // Someone who can write the header (and even knew the slot's public key, which only
+        // holders of the master key ever see) wraps a master key of their choosing to the slot.
+        // The slot's public key, sealed under the real master key, does not open under theirs.
+        let credential = key_file(1);
+        let vault = new_vault(&credential);
+        let Header::V2(mut header) = vault.header.clone() else {
+            panic!("a new vault is format 2")
+        };
+        let secret = vault.held.slot_secret.clone().unwrap();
+        let planted = crypto::random_key().unwrap();
+        let aad = header.slot_aad(MASTER_AAD, &header.slots[0]);
+        let (ephemeral, wrapped) =
+            crypto::wrap_to_slot(&crypto::slot_public(&secret), &planted, &aad).unwrap();
+        header.slots[0].ephemeral = ephemeral;
+        header.slots[0].wrapped_master = to_wrap(&wrapped).unwrap();
+        let bytes = Header::V2(header).encode();
+        assert!(matches!(
+            Unlocked::unlock(&bytes, &credential),
+            Err(Error::Corrupted { .. })
+        ));
+        assert!(Unlocked::unlock(&vault.header_bytes, &credential).is_ok());
+    }
+
+    #[test]
+    fn a_slot_moved_to_another_name_or_vault_does_not_open() {
+        let credential = key_file(2);
+        let vault = new_vault(&credential);
+        let Header::V2(header) = vault.header.clone() else {
+            panic!("a new vault is format 2")
+        };
+        let mut renamed = header.clone();
+        renamed.slots[0].name = "other".into();
+        let mut moved = header;
+        moved.store_id[0] ^= 1;
+        for bad in [renamed, moved] {
+            assert!(matches!(
+                Unlocked::unlock(&Header::V2(bad).encode(), &credential),
+                Err(Error::WrongKeyFile)
+            ));
+        }
+    }
+
+    #[test]
+    fn an_upgrade_keeps_the_master_key_and_the_passphrase() {
+        let kdf = KdfParams::insecure_for_tests();
+        let kek = crypto::derive_kek(b"pw", &[4; SALT_LEN], &kdf).unwrap();
+        let master = crypto::random_key().unwrap();
+        let v1 = HeaderV1 {
+            store_id: [8; 16],
+            created_unix: 5,
+            kdf,
+            salt: [4; SALT_LEN],
+            wrapped_master_key: [0; crate::format::WRAP_LEN],
+        };
+        let v1 = wrap_v1(v1, &kek, &master).unwrap();
+        let bytes = Header::V1(v1).encode();
+        let old = Unlocked::unlock(&bytes, &Credential::from("pw")).unwrap();
+        let new = old.upgraded().unwrap();
+        assert_eq!(new.header.version(), 2);
+        assert_eq!(*new.record_key, *old.record_key);
+        let reopened = Unlocked::unlock(&new.header_bytes, &Credential::from("pw")).unwrap();
+        assert_eq!(*reopened.record_key, *old.record_key);
+        assert_eq!(reopened.unlocked_slot(), Some(V1_SLOT_NAME));
+        // A handle still holding the format-1 KEK follows the upgraded header.
+        let followed = old.follow(&new.header_bytes).unwrap();
+        assert_eq!(*followed.record_key, *old.record_key);
+    }
+}

@@ -23,6 +23,8 @@ pub(super) mod code {
     pub(in crate::engines::mysql) const NO_SUCH_TABLE: u16 = 1146;
     pub(in crate::engines::mysql) const LOCK_WAIT_TIMEOUT: u16 = 1205;
     pub(in crate::engines::mysql) const LOCK_DEADLOCK: u16 = 1213;
+    /// "Data too long for column" (strict mode, which every connection sets).
+    pub(in crate::engines::mysql) const DATA_TOO_LONG: u16 = 1406;
     /// MariaDB's "Connection was killed".
     pub(in crate::engines::mysql) const CONNECTION_KILLED: u16 = 1927;
     /// MySQL's "Query execution was interrupted" (`KILL QUERY`).
@@ -72,6 +74,12 @@ impl Errors {
                 code::CONNECTION_KILLED | code::SERVER_SHUTDOWN | code::QUERY_INTERRUPTED => {
                     lost(format!("{} (error {})", server.message, server.code))
                 }
+                code::DATA_TOO_LONG if server.message.contains("'value'") => Error::Server {
+                    what: format!(
+                        "the tokenvault_header table was made by a tokenvault before key slots and holds at most 255 bytes per value, too few for a format-2 header (error {}); nothing was changed. Let the account alter it (GRANT ALTER), or run `ALTER TABLE tokenvault_header MODIFY value VARBINARY(8192) NOT NULL` once",
+                        server.code
+                    ),
+                },
                 code::LOCK_DEADLOCK => Error::Server {
                     what: format!(
                         "the server broke a deadlock by rolling this transaction back (error {}); nothing was changed, retry",
