@@ -14,7 +14,10 @@ fn fixture() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("v1.vault");
     std::fs::copy(
-        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/v1/two-tokens.vault"),
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/v1/two-tokens.vault"
+        ),
         &path,
     )
     .unwrap();
@@ -106,7 +109,10 @@ fn upgrade_makes_format_2_with_every_token_and_the_same_passphrase() {
     let generation = vault.info().unwrap().generation;
     assert!(vault.upgrade().unwrap());
     assert_eq!(vault.info().unwrap().generation, generation + 1);
-    assert!(!vault.upgrade().unwrap(), "a second upgrade has nothing to do");
+    assert!(
+        !vault.upgrade().unwrap(),
+        "a second upgrade has nothing to do"
+    );
     assert_eq!(vault.info().unwrap().generation, generation + 1);
     assert_reads_as_made(&vault);
     drop(vault);

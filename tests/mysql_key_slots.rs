@@ -75,7 +75,11 @@ fn slots_on_a_server_work_as_in_a_file_and_other_handles_follow() {
         .unwrap();
     admin.add_slot(Some("worker"), &key, None).unwrap();
     admin
-        .add_slot(Some("alice"), "alice's", Some(KdfParams::insecure_for_tests()))
+        .add_slot(
+            Some("alice"),
+            "alice's",
+            Some(KdfParams::insecure_for_tests()),
+        )
         .unwrap();
     // On a server, several handles of one process are independent clients (other hosts).
     let worker = options().open(db.location(), &key).unwrap();
@@ -84,7 +88,11 @@ fn slots_on_a_server_work_as_in_a_file_and_other_handles_follow() {
     admin
         .save_token(&mut token(&[("user_name", "bob"), ("access_token", "b")]))
         .unwrap();
-    assert_eq!(worker.get_tokens().unwrap().len(), 2, "follows the rotation");
+    assert_eq!(
+        worker.get_tokens().unwrap().len(),
+        2,
+        "follows the rotation"
+    );
     assert!(matches!(
         options().open(db.location(), "alice's"),
         Err(Error::WrongPassphrase)
