@@ -144,3 +144,134 @@ fn a_passphrase_is_its_exact_bytes_without_trimming_or_normalisation() {
     }
     assert!(Vault::open(&path, "caf\u{e9} ".as_bytes()).is_ok());
 }
+
+const HEADER: TableDefinition<&str, &[u8]> = TableDefinition::new("tokenvault_header");
+const RECORDS: TableDefinition<u64, &[u8]> = TableDefinition::new("records");
+
+fn blake2b_mac256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
+    use blake2::digest::Mac;
+    let mut mac = <blake2::Blake2bMac<blake2::digest::consts::U32> as blake2::digest::KeyInit>::new_from_slice(key).unwrap();
+    for part in parts {
+        mac.update(part);
+    }
+    mac.finalize().into_bytes().into()
+}
+
+fn aes_open(key: &[u8; 32], aad: &[u8], sealed: &[u8]) -> Option<Vec<u8>> {
+    use aes_gcm::aead::{Aead, KeyInit, Payload};
+    let cipher = aes_gcm::Aes256Gcm::new(key.into());
+    let (nonce, msg) = sealed.split_at(12);
+    let nonce: [u8; 12] = nonce.try_into().unwrap();
+    cipher.decrypt(&nonce.into(), Payload { msg, aad }).ok()
+}
+
+/// FORMAT.md §Header (version 2), §Key slots, §Keys and §Records followed step by step, with
+/// nothing from tokenvault but the file it wrote: a key-file slot is found, its secret, the
+/// master key and its public key open, and a record decrypts to the token saved.
+#[test]
+fn a_version_2_header_unlocks_by_the_spec_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("spec.vault");
+    let key_file = [0x42u8; 32];
+    let vault = OpenOptions::insecure_for_tests()
+        .create(&path, "first passphrase")
+        .unwrap();
+    vault
+        .add_slot(
+            Some("ops@host-1"),
+            tokenvault::Credential::key_bytes(&key_file).unwrap(),
+            None,
+        )
+        .unwrap();
+    vault.save_token(&mut token("ann@zylker.com")).unwrap();
+    drop(vault);
+    let db = redb::Database::open(&path).unwrap();
+    let txn = db.begin_read().unwrap();
+    let header = txn
+        .open_table(HEADER)
+        .unwrap()
+        .get("header")
+        .unwrap()
+        .unwrap()
+        .value()
+        .to_vec();
+    let record = txn
+        .open_table(RECORDS)
+        .unwrap()
+        .get(1)
+        .unwrap()
+        .unwrap()
+        .value()
+        .to_vec();
+
+    // §Header, version 2.
+    assert_eq!(&header[..8], b"TKNVAULT");
+    assert_eq!(u16::from_le_bytes([header[8], header[9]]), 2);
+    let (body, checksum) = header.split_at(header.len() - 32);
+    use blake2::Digest;
+    assert_eq!(blake2::Blake2b256::digest(body).as_slice(), checksum);
+    let prefix = &body[..34];
+    let store_id = &body[10..26];
+    assert_eq!(body[34], 2, "two slots");
+    // §Key slots: walk the slots; find the key-file one.
+    let mut at = 35;
+    let mut master = None;
+    for _ in 0..2 {
+        let start = at;
+        let kind = body[at];
+        let name_len = usize::from(body[at + 1]);
+        at += 2 + name_len + 8;
+        let salt: [u8; 16] = match kind {
+            1 => {
+                at += 13;
+                body[at..at + 16].try_into().unwrap()
+            }
+            2 => body[at..at + 16].try_into().unwrap(),
+            other => panic!("kind {other}"),
+        };
+        at += 16;
+        let descriptor = &body[start..at];
+        let sealed_secret = &body[at..at + 60];
+        let ephemeral: [u8; 32] = body[at + 60..at + 92].try_into().unwrap();
+        let wrapped_master = &body[at + 92..at + 152];
+        let sealed_public = &body[at + 152..at + 212];
+        at += 212;
+        if kind != 2 {
+            continue;
+        }
+        let aad = |label: &[u8]| [label, prefix, descriptor].concat();
+        let kek = blake2b_mac256(&key_file, &[b"tokenvault/v2/key-file", &salt]);
+        let secret: [u8; 32] = aes_open(&kek, &aad(b"tokenvault/v2/slot-secret"), sealed_secret)
+            .expect("the key file opens its slot")
+            .try_into()
+            .unwrap();
+        let public = x25519_dalek::x25519(secret, x25519_dalek::X25519_BASEPOINT_BYTES);
+        let shared = x25519_dalek::x25519(secret, ephemeral);
+        let wrap = blake2b_mac256(&shared, &[b"tokenvault/v2/wrap", &ephemeral, &public]);
+        let key: [u8; 32] = aes_open(&wrap, &aad(b"tokenvault/v2/slot-master"), wrapped_master)
+            .expect("the master key opens")
+            .try_into()
+            .unwrap();
+        let k_pub = blake2b_mac256(&key, &[b"tokenvault/v2/slot-public"]);
+        let sealed = aes_open(&k_pub, &aad(b"tokenvault/v2/slot-public"), sealed_public);
+        assert_eq!(sealed.as_deref(), Some(&public[..]), "step 4");
+        master = Some(key);
+    }
+    assert_eq!(at, body.len(), "nothing follows the last slot");
+    // §Keys and §Records: the record key, the record's associated data, the payload.
+    let record_key = blake2b_mac256(&master.unwrap(), &[b"tokenvault/v1/record"]);
+    assert_eq!(record[0], 1, "envelope version");
+    let aad = [
+        &b"tokenvault/record"[..],
+        &1u16.to_le_bytes(),
+        store_id,
+        &1u64.to_le_bytes(),
+    ]
+    .concat();
+    let plaintext = aes_open(&record_key, &aad, &record[1..]).expect("the record opens");
+    let len = u32::from_le_bytes(plaintext[..4].try_into().unwrap()) as usize;
+    let payload = &plaintext[4..4 + len];
+    assert_eq!(payload[0], 0, "seq 0");
+    assert_eq!(&payload[1..3], &[1, 14], "user_name is present, 14 bytes");
+    assert_eq!(&payload[3..17], b"ann@zylker.com");
+}
