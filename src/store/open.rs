@@ -74,8 +74,10 @@ impl OpenOptions {
         tokens: impl IntoIterator<Item = Token>,
     ) -> Result<(Vault, ImportSummary), Error> {
         let (location, credential) = (location.into(), credential.into());
-        let first = self.first_slot(&credential)?;
-        let keys = Unlocked::create(first, now_unix())?;
+        // The vault and its first slot share one creation time (Argon2 runs in between).
+        let created = now_unix();
+        let first = self.first_slot(&credential, created)?;
+        let keys = Unlocked::create(first, created)?;
         let engine = engines::connect(&location, self, Access::Create)?;
         let shown = location.shown();
         match engine.create_tables().and_then(|()| engine.is_blank()) {
@@ -179,10 +181,10 @@ impl OpenOptions {
 
     /// The first slot of a new vault: named after its kind (`passphrase` or `key-file`), its KEK
     /// derived before anything is created.
-    fn first_slot(&self, credential: &Credential) -> Result<PreparedSlot, Error> {
+    fn first_slot(&self, credential: &Credential, created: u64) -> Result<PreparedSlot, Error> {
         self.check_new_slot_kdf(credential)?;
         let name = default_slot_name(credential, |_| false);
-        keys::prepare_slot(&name, credential, self.kdf, now_unix())
+        keys::prepare_slot(&name, credential, self.kdf, created)
     }
 }
 
