@@ -1,9 +1,9 @@
 //! # tokenvault
 //!
 //! An encrypted, multi-process-safe replacement for the Zoho CRM SDK's plain-text token
-//! `FileStore`: one redb file, every record sealed with AES-256-GCM under keys derived from a
-//! passphrase with Argon2id, blind indexes on user name and tokens, and the SDK's six
-//! `TokenStore` methods with the FileStore's exact semantics.
+//! `FileStore`: one redb file, every record sealed with AES-256-GCM under a master key that key
+//! slots unlock (a passphrase through Argon2id, or a key file), blind indexes on user name and
+//! tokens, and the SDK's six `TokenStore` methods with the FileStore's exact semantics.
 //!
 //! ```
 //! use tokenvault::{OpenOptions, Secret, Token};
@@ -34,7 +34,7 @@
 //!
 //! Every vault is opened through one seam: a [`Location`] (a file path, memory, a storage backend
 //! of your own, or with the `mysql` feature a `mysql://…` URL naming a MySQL/MariaDB database that
-//! several hosts share), a [`Credential`] (the passphrase), and [`OpenOptions`] with four entry
+//! several hosts share), a [`Credential`] (a passphrase or a key file), and [`OpenOptions`] with four entry
 //! points: `open`, `create`, `open_or_create` and `create_with_tokens`. [`Vault::open`] and
 //! [`Vault::create`] are those with default options. [`Vault::copy_to`] moves a vault between
 //! engines still sealed, and `dbstore::read` reads the SDK's `DBStore` table for migration.
