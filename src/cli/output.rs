@@ -6,10 +6,13 @@ use std::io::Write;
 
 use anstyle::{AnsiColor, Style};
 use serde_json::{Map, Value, json};
-use tokenvault::{RefreshLease, Token};
+use std::time::{Duration, UNIX_EPOCH};
+
+use tokenvault::{KdfParams, RefreshLease, SlotInfo, Token};
 
 use crate::cli::CliError;
 use crate::cli::args::ColorWhen;
+use crate::cli::error::describe_kdf;
 use crate::cli::expiry;
 
 /// Shown in place of a secret that `--reveal` was not given for.
@@ -171,6 +174,44 @@ pub(crate) fn print_token(token: &Token, reveal: bool, now_ms: i128) -> Result<(
     }
     out.flush()?;
     Ok(())
+}
+
+/// A vault's KDF parameters as JSON.
+pub(crate) fn kdf_json(kdf: &KdfParams) -> Value {
+    json!({
+        "algorithm": "argon2id",
+        "memory_kib": kdf.memory_kib,
+        "iterations": kdf.iterations,
+        "parallelism": kdf.parallelism,
+    })
+}
+
+/// A key slot as JSON (`slot list`, `info`).
+pub(crate) fn slot_json(slot: &SlotInfo) -> Value {
+    json!({
+        "name": slot.name,
+        "kind": slot.kind.as_str(),
+        "created_unix": slot.created_unix,
+        "created": timestamp(slot.created_unix),
+        "kdf": slot.kdf.as_ref().map(kdf_json),
+    })
+}
+
+/// RFC 3339, or the raw number when it is out of range.
+pub(crate) fn timestamp(unix: u64) -> String {
+    UNIX_EPOCH
+        .checked_add(Duration::from_secs(unix))
+        .filter(|_| unix < 253_402_300_800)
+        .map(|t| humantime::format_rfc3339_seconds(t).to_string())
+        .unwrap_or_else(|| unix.to_string())
+}
+
+/// What unlocks the slot: "Argon2id, 64 MiB, 3 passes, 4 lanes" or "key file".
+pub(crate) fn describe_slot(slot: &SlotInfo) -> String {
+    match &slot.kdf {
+        Some(kdf) => describe_kdf(kdf),
+        None => "key file, no password KDF".into(),
+    }
 }
 
 #[cfg(test)]

@@ -9,7 +9,6 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::credential::{Credential, Secret};
 use crate::engines::{self, Access, Engine, HeaderSlot, guarded};
@@ -18,6 +17,7 @@ use crate::location::Location;
 use crate::options::OpenOptions;
 use crate::store::keys::{self, PreparedSlot, Unlocked};
 use crate::store::maintenance::{self, ImportSummary, VaultInfo};
+use crate::store::slots::{default_slot_name, now_unix};
 use crate::store::{Vault, refresh, write};
 use crate::token::Token;
 
@@ -188,19 +188,6 @@ impl OpenOptions {
     }
 }
 
-/// The name a new slot gets when none is given: its kind (`passphrase`, `key-file`), then
-/// `-2`, `-3`… until one is free.
-pub(crate) fn default_slot_name(credential: &Credential, taken: impl Fn(&str) -> bool) -> String {
-    let base = credential.kind().replace(' ', "-");
-    (1..)
-        .map(|n| match n {
-            1 => base.clone(),
-            n => format!("{base}-{n}"),
-        })
-        .find(|name| !taken(name))
-        .unwrap_or(base)
-}
-
 /// Writes the header of a new vault and imports `tokens`, in its first transaction.
 fn initialize(
     engine: &dyn Engine,
@@ -246,12 +233,6 @@ fn read_header(engine: &dyn Engine, location: &Location) -> Result<Vec<u8>, Erro
                 path: location.shown(),
             })
     })
-}
-
-pub(crate) fn now_unix() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
 
 impl Vault {

@@ -9,14 +9,35 @@
 //! then opens nothing written after it.
 
 use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::credential::{Credential, Secret};
 use crate::crypto::KdfParams;
 use crate::error::Error;
 use crate::format::{Header, SlotParams};
 use crate::store::keys::{self, V1_SLOT_NAME};
-use crate::store::open::{default_slot_name, now_unix};
 use crate::store::{Finish, Vault};
+
+/// The name a new slot gets when none is given: its kind (`passphrase`, `key-file`), then
+/// `-2`, `-3`… until one is free.
+pub(crate) fn default_slot_name(credential: &Credential, taken: impl Fn(&str) -> bool) -> String {
+    let base = credential.kind().replace(' ', "-");
+    (1..)
+        .map(|n| match n {
+            1 => base.clone(),
+            n => format!("{base}-{n}"),
+        })
+        .find(|name| !taken(name))
+        .unwrap_or(base)
+}
+
+/// Now, in seconds since the Unix epoch (0 for a clock set before 1970): slot and vault creation
+/// times.
+pub(crate) fn now_unix() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
 
 /// One key slot, as [`Vault::slots`] and [`VaultInfo`](crate::VaultInfo) show it.
 #[derive(Clone, Debug, PartialEq, Eq)]

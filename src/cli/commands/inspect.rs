@@ -8,9 +8,9 @@ use tokenvault::Vault;
 
 use crate::cli::CliError;
 use crate::cli::args::GlobalArgs;
-use crate::cli::commands::slots::{describe_slot, slot_json, timestamp};
 use crate::cli::error::{Exit, not_found_vault, vault_error};
 use crate::cli::output::{self, BOLD};
+use crate::cli::output::{describe_slot, slot_json, timestamp};
 use crate::cli::vault;
 
 pub(crate) fn info(global: &GlobalArgs, unlock: bool) -> Result<(), CliError> {

@@ -8,22 +8,13 @@ use tokenvault::KdfParams;
 
 use crate::cli::CliError;
 use crate::cli::args::{GlobalArgs, KdfArgs};
-use crate::cli::commands::slots::slot_json;
 use crate::cli::error::describe_kdf;
 use crate::cli::error::vault_error;
 use crate::cli::output::{self, BOLD};
+use crate::cli::output::{kdf_json, slot_json};
 use crate::cli::passphrase::{self, Which};
 use crate::cli::progress;
 use crate::cli::vault;
-
-pub(crate) fn kdf_json(kdf: &KdfParams) -> serde_json::Value {
-    json!({
-        "algorithm": "argon2id",
-        "memory_kib": kdf.memory_kib,
-        "iterations": kdf.iterations,
-        "parallelism": kdf.parallelism,
-    })
-}
 
 pub(crate) fn init(global: &GlobalArgs, generate: bool, kdf: KdfArgs) -> Result<(), CliError> {
     if generate && global.key_file.is_none() {

@@ -2,16 +2,14 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::time::{Duration, UNIX_EPOCH};
 
-use serde_json::{Value, json};
-use tokenvault::{Credential, KdfParams, SlotInfo, Vault};
+use serde_json::json;
+use tokenvault::{Credential, KdfParams, Vault};
 
 use crate::cli::CliError;
 use crate::cli::args::{GlobalArgs, KdfArgs, SlotCommand};
-use crate::cli::commands::lifecycle::kdf_json;
-use crate::cli::error::{describe_kdf, not_found_vault, vault_error};
-use crate::cli::output::{self, BOLD};
+use crate::cli::error::{not_found_vault, vault_error};
+use crate::cli::output::{self, BOLD, describe_slot, slot_json, timestamp};
 use crate::cli::passphrase::{self, Which};
 use crate::cli::table::{Cell, Table};
 use crate::cli::vault;
@@ -43,33 +41,6 @@ pub(crate) fn run(global: &GlobalArgs, command: SlotCommand) -> Result<(), CliEr
 enum NewSlot<'a> {
     Passphrase { file: Option<&'a Path> },
     KeyFile { path: &'a Path, generate: bool },
-}
-
-pub(crate) fn slot_json(slot: &SlotInfo) -> Value {
-    json!({
-        "name": slot.name,
-        "kind": slot.kind.as_str(),
-        "created_unix": slot.created_unix,
-        "created": timestamp(slot.created_unix),
-        "kdf": slot.kdf.as_ref().map(kdf_json),
-    })
-}
-
-/// RFC 3339, or the raw number when it is out of range.
-pub(crate) fn timestamp(unix: u64) -> String {
-    UNIX_EPOCH
-        .checked_add(Duration::from_secs(unix))
-        .filter(|_| unix < 253_402_300_800)
-        .map(|t| humantime::format_rfc3339_seconds(t).to_string())
-        .unwrap_or_else(|| unix.to_string())
-}
-
-/// What unlocks the slot: "Argon2id, 64 MiB, 3 passes, 4 lanes" or "key file".
-pub(crate) fn describe_slot(slot: &SlotInfo) -> String {
-    match &slot.kdf {
-        Some(kdf) => describe_kdf(kdf),
-        None => "key file, no password KDF".into(),
-    }
 }
 
 fn list(global: &GlobalArgs) -> Result<(), CliError> {
