@@ -214,6 +214,22 @@ pub(crate) fn describe_slot(slot: &SlotInfo) -> String {
     }
 }
 
+/// What a slot change did about revocation (FORMAT.md §Threat model), after `slot remove` or
+/// `passwd`: `old` names the credential it took away, `rotate_hint` the command that would rotate.
+pub(crate) fn revocation_note(old: &str, rotated: bool, tokens: u64, rotate_hint: &str) -> String {
+    if rotated {
+        format!(
+            "Rotated the data key: {tokens} token{} re-sealed. {old} opens nothing written from now on; copies of the vault taken before this still open with it.",
+            if tokens == 1 { "" } else { "s" }
+        )
+    } else {
+        format!(
+            "The data key is unchanged: {} no longer opens this vault, but still opens any copy taken before this (backups, snapshots, the old header in a freed page of a vault file until `tokenvault compact`), and through it every record, new ones included. If it may have leaked, run {rotate_hint}.",
+            old.to_lowercase()
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -116,14 +116,12 @@ pub(crate) fn passwd(
         path.display(),
         describe_kdf(&new_kdf)
     ));
-    output::status(if rotate {
-        format!(
-            "Rotated the data key: {total} token{} re-sealed. The old passphrase opens nothing written from now on; copies of the vault taken before this still open with it.",
-            if total == 1 { "" } else { "s" }
-        )
-    } else {
-        "The data key is unchanged: the old passphrase no longer opens this vault, but still opens any copy taken before this (backups, snapshots, the old header in a freed page of this file until `tokenvault compact`). If it may have leaked, run `tokenvault passwd --rotate` or `tokenvault rotate-key`.".to_string()
-    });
+    output::status(output::revocation_note(
+        "The old passphrase",
+        rotate,
+        total,
+        "`tokenvault passwd --rotate` or `tokenvault rotate-key`",
+    ));
     Ok(())
 }
 

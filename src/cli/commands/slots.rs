@@ -166,14 +166,12 @@ fn remove(global: &GlobalArgs, name: &str, rotate: bool) -> Result<(), CliError>
         "Removed the key slot {BOLD}{name}{BOLD:#} from {}.",
         path.display()
     ));
-    output::status(if rotate {
-        format!(
-            "Rotated the data key: {total} token{} re-sealed. The removed credential opens nothing written from now on; copies of the vault taken before this still open with it.",
-            if total == 1 { "" } else { "s" }
-        )
-    } else {
-        "The data key is unchanged: the removed credential no longer opens this vault, but still opens any copy taken before this (backups, snapshots), and through it every record, new ones included. Run `tokenvault rotate-key` (or remove with --rotate) if it may have leaked.".to_string()
-    });
+    output::status(output::revocation_note(
+        "The removed credential",
+        rotate,
+        total,
+        "`tokenvault rotate-key` (or remove with --rotate)",
+    ));
     Ok(())
 }
 
