@@ -25,12 +25,31 @@ pub struct Credential(Kind);
 enum Kind {
     Passphrase(Zeroizing<Vec<u8>>),
     KeyFile(Key),
+    RecoveryKey(Key),
 }
 
 /// A credential's secret, checked, for the code that derives keys from it.
 pub(crate) enum Secret<'a> {
     Passphrase(&'a [u8]),
     KeyFile(&'a Key),
+    RecoveryKey(&'a Key),
+}
+
+/// A recovery key as a person reads it: its 32 bytes in base32 (RFC 4648, no padding), in 13
+/// groups of 4 letters and digits joined by `-`. Wiped when dropped; `Debug` hides it.
+pub struct RecoveryKeyText(Zeroizing<String>);
+
+impl RecoveryKeyText {
+    /// The text, to show once to the person who must keep it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for RecoveryKeyText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("RecoveryKeyText(<hidden>)")
+    }
 }
 
 /// The length of a key file: 32 random bytes, nothing else.
@@ -110,11 +129,49 @@ impl Credential {
         Ok(Credential(Kind::KeyFile(key)))
     }
 
-    /// Which kind of credential this is, for messages: "passphrase" or "key file".
+    /// A new recovery key: 32 bytes from the OS's random generator, and the text to show once
+    /// (see [`RecoveryKeyText`]). Add it with [`Vault::add_slot`](crate::Vault::add_slot).
+    pub fn generate_recovery_key() -> Result<(Credential, RecoveryKeyText), Error> {
+        let key = crypto::random_key()?;
+        let encoded = Zeroizing::new(data_encoding::BASE32_NOPAD.encode(key.as_ref()));
+        let mut text = Zeroizing::new(String::with_capacity(encoded.len() + encoded.len() / 4));
+        for (i, c) in encoded.chars().enumerate() {
+            if i > 0 && i % 4 == 0 {
+                text.push('-');
+            }
+            text.push(c);
+        }
+        Ok((Credential(Kind::RecoveryKey(key)), RecoveryKeyText(text)))
+    }
+
+    /// A recovery key typed back from its text: case, spaces, line ends and `-` do not matter.
+    /// [`Error::InvalidRecoveryKey`] for text that is not 32 bytes of base32.
+    pub fn recovery_key(text: &str) -> Result<Credential, Error> {
+        let cleaned: Zeroizing<String> = Zeroizing::new(
+            text.chars()
+                .filter(|c| !c.is_whitespace() && *c != '-')
+                .map(|c| c.to_ascii_uppercase())
+                .collect(),
+        );
+        let decoded = data_encoding::BASE32_NOPAD
+            .decode(cleaned.as_bytes())
+            .map(Zeroizing::new)
+            .map_err(|_| Error::InvalidRecoveryKey)?;
+        let mut key = Key::default();
+        if decoded.len() != key.len() {
+            return Err(Error::InvalidRecoveryKey);
+        }
+        key.copy_from_slice(&decoded);
+        Ok(Credential(Kind::RecoveryKey(key)))
+    }
+
+    /// Which kind of credential this is, for messages: "passphrase", "key file" or "recovery
+    /// key".
     pub fn kind(&self) -> &'static str {
         match &self.0 {
             Kind::Passphrase(_) => "passphrase",
             Kind::KeyFile(_) => "key file",
+            Kind::RecoveryKey(_) => "recovery key",
         }
     }
 
@@ -125,6 +182,7 @@ impl Credential {
             Kind::Passphrase(bytes) if bytes.is_empty() => Err(Error::EmptyPassphrase),
             Kind::Passphrase(bytes) => Ok(Secret::Passphrase(bytes)),
             Kind::KeyFile(key) => Ok(Secret::KeyFile(key)),
+            Kind::RecoveryKey(key) => Ok(Secret::RecoveryKey(key)),
         }
     }
 }
@@ -228,6 +286,45 @@ mod tests {
         );
         let shown = format!("{read:?}");
         assert_eq!(shown, "Credential(key file, <hidden>)");
+    }
+
+    #[test]
+    fn a_recovery_key_reads_back_from_its_text_however_it_is_typed() {
+        let (made, text) = Credential::generate_recovery_key().unwrap();
+        let shown = text.expose().to_string();
+        assert_eq!(shown.len(), 52 + 12, "{shown}");
+        assert_eq!(shown.split('-').count(), 13);
+        let key_of = |c: &Credential| match c.secret().unwrap() {
+            Secret::RecoveryKey(key) => **key,
+            _ => panic!("not a recovery key"),
+        };
+        for typed in [
+            shown.clone(),
+            shown.to_lowercase(),
+            shown.replace('-', " "),
+            format!("  {}\n", shown.replace('-', "")),
+        ] {
+            assert_eq!(
+                key_of(&Credential::recovery_key(&typed).unwrap()),
+                key_of(&made)
+            );
+        }
+        for bad in [
+            "",
+            "ABCD",
+            &shown[..shown.len() - 1],
+            &format!("{shown}A"),
+            "1111-1111",
+        ] {
+            assert!(
+                matches!(
+                    Credential::recovery_key(bad),
+                    Err(Error::InvalidRecoveryKey)
+                ),
+                "{bad:?}"
+            );
+        }
+        assert!(!format!("{text:?}{made:?}").contains(&shown[..4]));
     }
 
     #[test]

@@ -210,8 +210,18 @@ pub(crate) fn derive_kek(
 /// the file's 32 random bytes, of a label and the slot's salt. No password KDF: the key is random,
 /// so there is nothing to slow down guessing of, and an open costs microseconds.
 pub(crate) fn key_file_kek(key_file: &Key, salt: &[u8; SALT_LEN]) -> Key {
+    random_key_kek(key_file, b"tokenvault/v2/key-file", salt)
+}
+
+/// The key-encryption key of a recovery-key slot: as a key file's, under its own label (the
+/// same 32 random bytes never open a slot of the other kind).
+pub(crate) fn recovery_key_kek(recovery_key: &Key, salt: &[u8; SALT_LEN]) -> Key {
+    random_key_kek(recovery_key, b"tokenvault/v2/recovery-key", salt)
+}
+
+fn random_key_kek(key: &Key, label: &[u8], salt: &[u8; SALT_LEN]) -> Key {
     let mut kek = Key::default();
-    kek.copy_from_slice(&mac256(key_file, &[b"tokenvault/v2/key-file", salt]));
+    kek.copy_from_slice(&mac256(key, &[label, salt]));
     kek
 }
 

@@ -183,15 +183,25 @@ pub enum Error {
     #[error("wrong key file: it does not unlock any key slot of this vault")]
     WrongKeyFile,
 
+    /// The recovery key does not unlock any recovery-key slot of this vault.
+    #[error("wrong recovery key: it does not unlock any key slot of this vault")]
+    WrongRecoveryKey,
+
+    /// Text that is not a recovery key (13 groups of 4 base32 letters and digits).
+    #[error(
+        "that is not a recovery key: one is 52 letters and digits (A-Z, 2-7), shown in 13 groups of 4"
+    )]
+    InvalidRecoveryKey,
+
     /// The vault has no key slot of the kind the credential needs (a key file given for a vault
     /// with passphrase slots only, or for a format-1 vault, which has one passphrase).
     #[error(
         "this vault has no {kind} slot; unlock it with a {other} or add a {kind} slot (slot add)"
     )]
     NoSlotOfKind {
-        /// "key file" or "passphrase".
+        /// "passphrase", "key file" or "recovery key".
         kind: &'static str,
-        /// The other kind.
+        /// What else unlocks it.
         other: &'static str,
     },
 

@@ -136,6 +136,7 @@ fn check_header(bytes: &[u8]) {
         for credential in [
             Credential::from(PASSPHRASE),
             Credential::key_bytes(&[0x5a; 32]).expect("32 bytes"),
+            Credential::generate_recovery_key().expect("random bytes").0,
         ] {
             match crate::store::unlock_header(bytes, &credential) {
                 Ok(()) => panic!("a fuzzed header unlocked"),
@@ -144,6 +145,7 @@ fn check_header(bytes: &[u8]) {
                         e,
                         Error::WrongPassphrase
                             | Error::WrongKeyFile
+                            | Error::WrongRecoveryKey
                             | Error::NoSlotOfKind { .. }
                             | Error::Corrupted { .. }
                     ),
@@ -154,8 +156,9 @@ fn check_header(bytes: &[u8]) {
     }
 }
 
-/// Headers of real vaults for the `header` seeds: format 1, and format 2 with a passphrase slot
-/// and a key-file slot, made with another passphrase and key file than the target tries.
+/// Headers of real vaults for the `header` seeds: format 1, and format 2 with a passphrase slot,
+/// then also a key-file and a recovery-key slot, made with other credentials than the target
+/// tries.
 fn header_seeds() -> Vec<Vec<u8>> {
     let v1 = [
         KdfParams::insecure_for_tests(),
@@ -191,6 +194,7 @@ fn header_seeds() -> Vec<Vec<u8>> {
             Credential::key_bytes(&[7; 32]).expect("32 bytes"),
             None,
         )?;
+        vault.add_slot(None, Credential::generate_recovery_key()?.0, None)?;
         Ok(vec![one, vault.header_bytes()])
     })()
     .expect("a memory vault with two slots");

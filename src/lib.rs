@@ -74,7 +74,7 @@ mod sources;
 mod store;
 mod token;
 
-pub use credential::{Credential, KEY_FILE_LEN};
+pub use credential::{Credential, KEY_FILE_LEN, RecoveryKeyText};
 pub use crypto::KdfParams;
 #[cfg(feature = "mysql")]
 pub use engines::mysql::DEFAULT_CONNECT_TIMEOUT;

@@ -30,6 +30,8 @@ fn spawn(s: &Scratch, args: &[&str], stdin_json: Option<&str>) -> PtySession {
         .current_dir(s.dir.path())
         .env_remove("TOKENVAULT_PASSPHRASE")
         .env_remove("TOKENVAULT_NEW_PASSPHRASE")
+        .env_remove("TOKENVAULT_RECOVERY_KEY")
+        .env_remove("TOKENVAULT_KEY_FILE")
         .env_remove("TOKENVAULT_PATH")
         .env("NO_COLOR", "1");
     if let Some(json) = stdin_json {
@@ -171,6 +173,8 @@ fn without_terminal(s: &Scratch, args: &[&str]) -> assert_cmd::Command {
         .current_dir(s.dir.path())
         .env_remove("TOKENVAULT_PASSPHRASE")
         .env_remove("TOKENVAULT_PASSPHRASE_COMMAND")
+        .env_remove("TOKENVAULT_RECOVERY_KEY")
+        .env_remove("TOKENVAULT_KEY_FILE")
         .env_remove("TOKENVAULT_PATH");
     let mut cmd = assert_cmd::Command::from_std(cmd);
     cmd.timeout(Duration::from_secs(60));
@@ -240,4 +244,31 @@ fn colour_on_a_terminal_follows_no_color() {
     let s = Scratch::with_typical();
     assert!(list_on_a_terminal(&s, false).contains("\u{1b}["));
     assert!(!list_on_a_terminal(&s, true).contains('\u{1b}'));
+}
+
+#[test]
+fn a_recovery_key_is_asked_without_echo_and_without_a_terminal_is_a_clear_error() {
+    let s = Scratch::new();
+    let out = s
+        .cmd()
+        .args(["init", "--add-recovery-key"])
+        .args(FAST_KDF)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let mut session = spawn(&s, &["--recovery-key", "list"], None);
+    session
+        .exp_string("Recovery key for tokens.vault: ")
+        .unwrap();
+    type_hidden(&mut session, &text);
+    let (shown, code) = finish(session);
+    assert_eq!(code, 0, "{shown}");
+    assert!(!shown.contains(&text), "the key was echoed: {shown}");
+    without_terminal(&s, &["--recovery-key", "list"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "no recovery key: set TOKENVAULT_RECOVERY_KEY",
+        ));
 }

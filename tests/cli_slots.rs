@@ -285,3 +285,57 @@ fn upgrade_turns_a_format_1_vault_into_format_2() {
     assert_eq!(info["format_version"], 2);
     assert_eq!(info["token_count"], 2);
 }
+
+#[test]
+fn a_recovery_key_is_printed_once_and_unlocks_from_the_environment() {
+    let s = Scratch::new();
+    let out = s
+        .cmd()
+        .args(["init", "--add-recovery-key"])
+        .args(FAST_KDF)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    assert_eq!(text.split('-').count(), 13, "{text}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("shown this once"));
+    s.bare()
+        .env("TOKENVAULT_RECOVERY_KEY", text.to_lowercase())
+        .arg("list")
+        .assert()
+        .success();
+    s.bare()
+        .env("TOKENVAULT_RECOVERY_KEY", "not a key")
+        .arg("list")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a recovery key"));
+    let other = s
+        .cmd()
+        .args([
+            "--json",
+            "slot",
+            "add",
+            "--new-recovery-key",
+            "--name",
+            "spare",
+        ])
+        .output()
+        .unwrap();
+    let other = json_of(&other.stdout)["recovery_key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_ne!(other, text);
+    let kinds: Vec<_> = slots(&s)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|slot| slot["kind"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(kinds, ["passphrase", "recovery-key", "recovery-key"]);
+}

@@ -409,3 +409,41 @@ fn a_handle_follows_slot_changes_and_rotations_made_by_another_process() {
         "{lines:?}"
     );
 }
+
+#[test]
+fn a_recovery_key_opens_its_slot_and_its_bytes_open_no_key_file_slot() {
+    let (_dir, path, vault) = common::new_vault();
+    let (recovery, text) = Credential::generate_recovery_key().unwrap();
+    assert_eq!(
+        vault.add_slot(None, &recovery, None).unwrap(),
+        "recovery-key"
+    );
+    drop(vault);
+    let typed = Credential::recovery_key(&text.expose().to_lowercase()).unwrap();
+    assert_eq!(
+        options()
+            .open(&path, typed)
+            .unwrap()
+            .unlocked_slot()
+            .as_deref(),
+        Some("recovery-key")
+    );
+    let (stranger, _) = Credential::generate_recovery_key().unwrap();
+    assert!(matches!(
+        options().open(&path, stranger),
+        Err(Error::WrongRecoveryKey)
+    ));
+    // The same 32 bytes as a key file: another kind, another label, no slot opens.
+    let cleaned: String = text.expose().chars().filter(|c| *c != '-').collect();
+    let bytes = data_encoding::BASE32_NOPAD
+        .decode(cleaned.as_bytes())
+        .unwrap();
+    assert!(matches!(
+        options().open(&path, Credential::key_bytes(&bytes).unwrap()),
+        Err(Error::NoSlotOfKind { .. })
+    ));
+    assert_eq!(
+        Vault::inspect(&path).unwrap().slots[1].kind,
+        SlotKind::RecoveryKey
+    );
+}

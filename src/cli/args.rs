@@ -19,7 +19,9 @@ Vault path:
 
 Credential (never a command-line value), from the first of:
   0. the key file --key-file PATH, else TOKENVAULT_KEY_FILE (32 random bytes; a warning if other
-     users can read it): unlocks a key-file slot in milliseconds, no passphrase asked
+     users can read it): unlocks a key-file slot in milliseconds, no passphrase asked; then a
+     recovery key, with --recovery-key or TOKENVAULT_RECOVERY_KEY set: that variable, else a
+     prompt
   1. TOKENVAULT_PASSPHRASE
   2. the first line of --passphrase-file PATH (a warning if other users can read the file)
   3. what --passphrase-command CMD, else TOKENVAULT_PASSPHRASE_COMMAND, prints on stdout (run
@@ -91,6 +93,10 @@ pub(crate) struct GlobalArgs {
     )]
     pub(crate) key_file: Option<PathBuf>,
 
+    /// Unlock with a recovery key: from TOKENVAULT_RECOVERY_KEY, else asked on the terminal
+    #[arg(long, global = true)]
+    pub(crate) recovery_key: bool,
+
     /// Read the passphrase from the first line of this file (when TOKENVAULT_PASSPHRASE is unset)
     #[arg(long, global = true, value_name = "PATH")]
     pub(crate) passphrase_file: Option<PathBuf>,
@@ -150,6 +156,10 @@ Examples:
         /// Make the --key-file first (32 random bytes, mode 0600; refuses an existing file)
         #[arg(long)]
         generate: bool,
+        /// Also add a recovery key and print it once on stdout (write it down: it is never shown
+        /// again)
+        #[arg(long = "add-recovery-key")]
+        add_recovery_key: bool,
         #[command(flatten)]
         kdf: KdfArgs,
     },
@@ -330,7 +340,7 @@ pub(crate) enum SlotCommand {
     /// List the key slots (no passphrase needed)
     List,
 
-    /// Add a key slot: a passphrase, or a key file
+    /// Add a key slot: a passphrase, a key file, or a recovery key
     #[command(
         after_help = "The vault is unlocked with a current credential (--key-file, \
 TOKENVAULT_PASSPHRASE, ...), then the new one is added. --key-file always names the key that \
@@ -341,10 +351,13 @@ unlocks; --new-key-file the one being added.\n\nExamples:\n  tokenvault slot add
         /// Add a passphrase (from TOKENVAULT_NEW_PASSPHRASE, --new-passphrase-file or the terminal)
         #[arg(
             long,
-            conflicts_with = "new_key_file",
-            required_unless_present = "new_key_file"
+            conflicts_with_all = ["new_key_file", "new_recovery_key"],
+            required_unless_present_any = ["new_key_file", "new_recovery_key"]
         )]
         passphrase: bool,
+        /// Add a new recovery key, printed once on stdout (write it down: it is never shown again)
+        #[arg(long, conflicts_with = "new_key_file")]
+        new_recovery_key: bool,
         /// Read the new passphrase from the first line of this file
         #[arg(long, value_name = "PATH", requires = "passphrase")]
         new_passphrase_file: Option<PathBuf>,

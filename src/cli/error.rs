@@ -107,6 +107,12 @@ pub(crate) fn vault_error(e: Error, path: &Path) -> CliError {
                 "wrong key file: it does not unlock {shown}; check --key-file or TOKENVAULT_KEY_FILE (`tokenvault slot list` shows the vault's slots)"
             ),
         ),
+        Error::WrongRecoveryKey => CliError::new(
+            Exit::WrongPassphrase,
+            format!(
+                "wrong recovery key: it does not unlock {shown}; check TOKENVAULT_RECOVERY_KEY or what was typed (`tokenvault slot list` shows the vault's slots)"
+            ),
+        ),
         e @ Error::NoSlotOfKind { .. } => CliError::new(
             Exit::WrongPassphrase,
             format!("{e}; `tokenvault slot list` shows the vault's slots"),

@@ -8,7 +8,7 @@ use anstyle::{AnsiColor, Style};
 use serde_json::{Map, Value, json};
 use std::time::{Duration, UNIX_EPOCH};
 
-use tokenvault::{KdfParams, RefreshLease, SlotInfo, Token};
+use tokenvault::{KdfParams, RefreshLease, SlotInfo, SlotKind, Token};
 
 use crate::cli::CliError;
 use crate::cli::args::ColorWhen;
@@ -208,9 +208,10 @@ pub(crate) fn timestamp(unix: u64) -> String {
 
 /// What unlocks the slot: "Argon2id, 64 MiB, 3 passes, 4 lanes" or "key file".
 pub(crate) fn describe_slot(slot: &SlotInfo) -> String {
-    match &slot.kdf {
-        Some(kdf) => describe_kdf(kdf),
-        None => "key file, no password KDF".into(),
+    match (&slot.kdf, slot.kind) {
+        (Some(kdf), _) => describe_kdf(kdf),
+        (None, SlotKind::RecoveryKey) => "recovery key, no password KDF".into(),
+        (None, _) => "key file, no password KDF".into(),
     }
 }
 
@@ -228,6 +229,21 @@ pub(crate) fn revocation_note(old: &str, rotated: bool, tokens: u64, rotate_hint
             old.to_lowercase()
         )
     }
+}
+
+/// Prints a new recovery key on stdout (it is data, and shown this once), with what it is on
+/// stderr.
+pub(crate) fn show_recovery_key(
+    name: &str,
+    text: &tokenvault::RecoveryKeyText,
+) -> Result<(), CliError> {
+    status(format!(
+        "Added the recovery key {BOLD}{name}{BOLD:#}. Write it down and keep it offline now: it is shown this once, and it unlocks the vault (`tokenvault --recovery-key ...`, or TOKENVAULT_RECOVERY_KEY):"
+    ));
+    let mut out = stdout();
+    writeln!(out, "{}", text.expose())?;
+    out.flush()?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -3,6 +3,8 @@
 //!
 //! 0. the key file `--key-file`, else `TOKENVAULT_KEY_FILE` (a warning when other users can read
 //!    it): unlocks a key-file slot, no passphrase asked;
+//!    then a recovery key, when `--recovery-key` is given or `TOKENVAULT_RECOVERY_KEY` is set: the
+//!    variable's value, else asked on the terminal;
 //! 1. `TOKENVAULT_PASSPHRASE`;
 //! 2. the first line of `--passphrase-file PATH` (a warning when other users can read it);
 //! 3. the output of `--passphrase-command CMD`, else of `TOKENVAULT_PASSPHRASE_COMMAND` (run by
@@ -43,6 +45,8 @@ impl AsRef<[u8]> for Passphrase {
 pub(crate) struct Sources<'a> {
     /// `--key-file`, else `TOKENVAULT_KEY_FILE` (clap reads both).
     pub(crate) key_file: Option<&'a Path>,
+    /// `--recovery-key`.
+    pub(crate) recovery_key: bool,
     /// `--passphrase-file`.
     pub(crate) file: Option<&'a Path>,
     /// `--passphrase-command`, else `TOKENVAULT_PASSPHRASE_COMMAND` (clap reads both).
@@ -54,6 +58,7 @@ impl<'a> Sources<'a> {
     pub(crate) fn of(global: &'a GlobalArgs) -> Self {
         Sources {
             key_file: global.key_file.as_deref(),
+            recovery_key: global.recovery_key,
             file: global.passphrase_file.as_deref(),
             command: global.passphrase_command.as_deref(),
         }
@@ -91,6 +96,7 @@ impl<'a> Which<'a> {
             Which::Current(sources) | Which::Creating(sources) => sources,
             Which::New { file } => Sources {
                 key_file: None,
+                recovery_key: false,
                 file,
                 command: None,
             },
@@ -101,11 +107,38 @@ impl<'a> Which<'a> {
 /// The credential for `vault`: the key file when one is named (source 0), else the passphrase
 /// from the first of its sources.
 pub(crate) fn credential(which: Which<'_>, vault: &Path) -> Result<Credential, CliError> {
-    if let Some(path) = which.sources().key_file {
+    let sources = which.sources();
+    if let Some(path) = sources.key_file {
         return key_file(path, "--key-file or TOKENVAULT_KEY_FILE");
+    }
+    let recovery = std::env::var_os(RECOVERY_KEY_VAR);
+    if sources.recovery_key || recovery.is_some() {
+        if let Which::Creating(_) = which {
+            return Err(CliError::failure(
+                "a vault is created with a passphrase or a key file; `init --recovery-key` adds a recovery key to it",
+            ));
+        }
+        let text = match recovery {
+            Some(value) => Zeroizing::new(value.to_string_lossy().into_owned()),
+            None => match Terminal::open() {
+                Some(terminal) => {
+                    let typed = terminal.ask(&format!("Recovery key for {}: ", vault.display()))?;
+                    Zeroizing::new(String::from_utf8_lossy(&typed.0).into_owned())
+                }
+                None => {
+                    return Err(CliError::failure(format!(
+                        "no recovery key: set {RECOVERY_KEY_VAR}, or run in a terminal to be asked"
+                    )));
+                }
+            },
+        };
+        return Credential::recovery_key(&text).map_err(|e| CliError::failure(e.to_string()));
     }
     obtain(which, vault).map(|passphrase| Credential::passphrase(&passphrase))
 }
+
+/// Where a recovery key comes from when not typed at the terminal.
+pub(crate) const RECOVERY_KEY_VAR: &str = "TOKENVAULT_RECOVERY_KEY";
 
 /// The key file at `path` (named by `source`), with a warning first when others can read it.
 pub(crate) fn key_file(path: &Path, source: &str) -> Result<Credential, CliError> {

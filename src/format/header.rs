@@ -113,6 +113,7 @@ const V2_PREFIX_LEN: usize = OFF_KDF_ALG; // 34
 
 const KIND_PASSPHRASE: u8 = 1;
 const KIND_KEY_FILE: u8 = 2;
+const KIND_RECOVERY_KEY: u8 = 3;
 
 /// How a slot's key-encryption key is made from its credential.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -125,6 +126,9 @@ pub(crate) enum SlotParams {
     /// BLAKE2b-MAC of a key file's 32 bytes with this salt: no password KDF, so opening costs
     /// microseconds (the file is random, so there is nothing to guess slowly).
     KeyFile { salt: [u8; SALT_LEN] },
+    /// BLAKE2b-MAC of a recovery key's 32 bytes (typed back from its base32 text), with this
+    /// salt, under a label of its own.
+    RecoveryKey { salt: [u8; SALT_LEN] },
 }
 
 /// One key slot of a version-2 header (FORMAT.md §Key slots).
@@ -154,6 +158,7 @@ impl Slot {
         match &self.params {
             SlotParams::Passphrase { .. } => out.push(KIND_PASSPHRASE),
             SlotParams::KeyFile { .. } => out.push(KIND_KEY_FILE),
+            SlotParams::RecoveryKey { .. } => out.push(KIND_RECOVERY_KEY),
         }
         // The name is at most MAX_NAME_LEN (64) bytes: checked by `check_name` before any
         // slot is made or accepted.
@@ -166,7 +171,9 @@ impl Slot {
                 out.extend_from_slice(&encode_kdf(kdf));
                 out.extend_from_slice(salt);
             }
-            SlotParams::KeyFile { salt } => out.extend_from_slice(salt),
+            SlotParams::KeyFile { salt } | SlotParams::RecoveryKey { salt } => {
+                out.extend_from_slice(salt)
+            }
         }
         out
     }
@@ -175,7 +182,7 @@ impl Slot {
     pub(crate) fn kdf(&self) -> Option<KdfParams> {
         match &self.params {
             SlotParams::Passphrase { kdf, .. } => Some(*kdf),
-            SlotParams::KeyFile { .. } => None,
+            SlotParams::KeyFile { .. } | SlotParams::RecoveryKey { .. } => None,
         }
     }
 
@@ -348,6 +355,9 @@ impl Reader<'_> {
                 }
             }
             KIND_KEY_FILE => SlotParams::KeyFile {
+                salt: self.array(index)?,
+            },
+            KIND_RECOVERY_KEY => SlotParams::RecoveryKey {
                 salt: self.array(index)?,
             },
             other => {

@@ -85,6 +85,10 @@ pub(crate) fn prepare_slot(
             SlotParams::KeyFile { salt },
             crypto::key_file_kek(key, &salt),
         ),
+        Secret::RecoveryKey(key) => (
+            SlotParams::RecoveryKey { salt },
+            crypto::recovery_key_kek(key, &salt),
+        ),
     };
     Ok(PreparedSlot {
         name: name.into(),
@@ -113,8 +117,8 @@ impl Unlocked {
             Header::V1(header) => {
                 let Secret::Passphrase(passphrase) = secret else {
                     return Err(Error::NoSlotOfKind {
-                        kind: "key file",
-                        other: "passphrase",
+                        kind: credential.kind(),
+                        other: "passphrase (a format-1 vault has only that)",
                     });
                 };
                 let kek = crypto::derive_kek(passphrase, &header.salt, &header.kdf)?;
@@ -127,10 +131,12 @@ impl Unlocked {
                 Ok(Unlocked::derive(Header::V1(header), master, held))
             }
             Header::V2(header) => {
-                let (kind, other, wrong) = match secret {
-                    Secret::Passphrase(_) => ("passphrase", "key file", Error::WrongPassphrase),
-                    Secret::KeyFile(_) => ("key file", "passphrase", Error::WrongKeyFile),
+                let (other, wrong) = match secret {
+                    Secret::Passphrase(_) => ("key file or recovery key", Error::WrongPassphrase),
+                    Secret::KeyFile(_) => ("passphrase or recovery key", Error::WrongKeyFile),
+                    Secret::RecoveryKey(_) => ("passphrase or key file", Error::WrongRecoveryKey),
                 };
+                let kind = credential.kind();
                 let mut tried = false;
                 for slot in &header.slots {
                     let kek = match (&secret, &slot.params) {
@@ -139,6 +145,9 @@ impl Unlocked {
                         }
                         (Secret::KeyFile(key), SlotParams::KeyFile { salt }) => {
                             crypto::key_file_kek(key, salt)
+                        }
+                        (Secret::RecoveryKey(key), SlotParams::RecoveryKey { salt }) => {
+                            crypto::recovery_key_kek(key, salt)
                         }
                         _ => continue,
                     };

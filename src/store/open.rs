@@ -175,7 +175,7 @@ impl OpenOptions {
     pub(crate) fn check_new_slot_kdf(&self, credential: &Credential) -> Result<(), Error> {
         match credential.secret()? {
             Secret::Passphrase(_) => self.kdf.validate_new(self.insecure_kdf),
-            Secret::KeyFile(_) => Ok(()),
+            Secret::KeyFile(_) | Secret::RecoveryKey(_) => Ok(()),
         }
     }
 

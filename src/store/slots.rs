@@ -61,6 +61,8 @@ pub enum SlotKind {
     Passphrase,
     /// A key file's 32 bytes, through BLAKE2b (no password KDF: opens in microseconds).
     KeyFile,
+    /// A recovery key, typed back from the text shown once when it was made.
+    RecoveryKey,
 }
 
 impl SlotKind {
@@ -69,6 +71,7 @@ impl SlotKind {
         match self {
             SlotKind::Passphrase => "passphrase",
             SlotKind::KeyFile => "key-file",
+            SlotKind::RecoveryKey => "recovery-key",
         }
     }
 }
@@ -90,6 +93,7 @@ impl SlotInfo {
                     kind: match slot.params {
                         SlotParams::Passphrase { .. } => SlotKind::Passphrase,
                         SlotParams::KeyFile { .. } => SlotKind::KeyFile,
+                        SlotParams::RecoveryKey { .. } => SlotKind::RecoveryKey,
                     },
                     created_unix: slot.created_unix,
                     kdf: slot.kdf(),

@@ -81,6 +81,7 @@ impl Scratch {
             .env_remove("TOKENVAULT_PASSPHRASE_COMMAND")
             .env_remove("TOKENVAULT_NEW_PASSPHRASE")
             .env_remove("TOKENVAULT_KEY_FILE")
+            .env_remove("TOKENVAULT_RECOVERY_KEY")
             .env_remove("NO_COLOR")
             .env_remove("CLICOLOR_FORCE")
             .timeout(Duration::from_secs(120));

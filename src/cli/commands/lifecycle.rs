@@ -16,7 +16,12 @@ use crate::cli::passphrase::{self, Which};
 use crate::cli::progress;
 use crate::cli::vault;
 
-pub(crate) fn init(global: &GlobalArgs, generate: bool, kdf: KdfArgs) -> Result<(), CliError> {
+pub(crate) fn init(
+    global: &GlobalArgs,
+    generate: bool,
+    add_recovery_key: bool,
+    kdf: KdfArgs,
+) -> Result<(), CliError> {
     if generate && global.key_file.is_none() {
         return Err(CliError::failure(
             "--generate makes the key file named by --key-file PATH (or TOKENVAULT_KEY_FILE); name one",
@@ -27,6 +32,10 @@ pub(crate) fn init(global: &GlobalArgs, generate: bool, kdf: KdfArgs) -> Result<
     let vault = vault::create(global, kdf, insecure, generate)?;
     let shown = global.shown();
     let path = shown.display();
+    let recovery = match add_recovery_key {
+        true => Some(add_recovery(&vault, &shown)?),
+        false => None,
+    };
     let slots = vault.slots().map_err(|e| vault_error(e, &shown))?;
     drop(vault);
     if global.json {
@@ -35,7 +44,11 @@ pub(crate) fn init(global: &GlobalArgs, generate: bool, kdf: KdfArgs) -> Result<
             "created": true,
             "slots": slots.iter().map(slot_json).collect::<Vec<_>>(),
             "key_file_generated": generate,
+            "recovery_key": recovery.as_ref().map(|(_, text)| text.expose()),
         }));
+    }
+    if let Some((name, text)) = &recovery {
+        output::show_recovery_key(name, text)?;
     }
     let how = match (&global.key_file, generate) {
         (Some(key), true) => format!("unlocked by the new key file {}, mode 0600", key.display()),
@@ -46,6 +59,19 @@ pub(crate) fn init(global: &GlobalArgs, generate: bool, kdf: KdfArgs) -> Result<
         "Created {BOLD}{path}{BOLD:#} ({how}). Next: `tokenvault import sdk_tokens.txt`."
     ));
     Ok(())
+}
+
+/// Adds a new recovery key to `vault`; returns its slot's name and its text (to show once).
+pub(crate) fn add_recovery(
+    vault: &tokenvault::Vault,
+    shown: &Path,
+) -> Result<(String, tokenvault::RecoveryKeyText), CliError> {
+    let (credential, text) =
+        tokenvault::Credential::generate_recovery_key().map_err(|e| vault_error(e, shown))?;
+    let name = vault
+        .add_slot(None, credential, None)
+        .map_err(|e| vault_error(e, shown))?;
+    Ok((name, text))
 }
 
 pub(crate) fn passwd(

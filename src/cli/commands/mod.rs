@@ -25,7 +25,11 @@ pub(crate) fn run(cli: Cli) -> Result<(), CliError> {
         }
     }
     match cli.command {
-        Command::Init { generate, kdf } => lifecycle::init(global, generate, kdf),
+        Command::Init {
+            generate,
+            add_recovery_key,
+            kdf,
+        } => lifecycle::init(global, generate, add_recovery_key, kdf),
         Command::Import {
             file,
             from_dbstore,

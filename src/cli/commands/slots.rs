@@ -22,11 +22,13 @@ pub(crate) fn run(global: &GlobalArgs, command: SlotCommand) -> Result<(), CliEr
             new_passphrase_file,
             new_key_file,
             generate,
+            new_recovery_key,
             name,
             kdf,
         } => {
-            let new = match (passphrase, new_key_file.as_deref()) {
-                (_, Some(path)) => NewSlot::KeyFile { path, generate },
+            let new = match (passphrase, new_key_file.as_deref(), new_recovery_key) {
+                (_, Some(path), _) => NewSlot::KeyFile { path, generate },
+                (_, None, true) => NewSlot::RecoveryKey,
                 _ => NewSlot::Passphrase {
                     file: new_passphrase_file.as_deref(),
                 },
@@ -41,6 +43,7 @@ pub(crate) fn run(global: &GlobalArgs, command: SlotCommand) -> Result<(), CliEr
 enum NewSlot<'a> {
     Passphrase { file: Option<&'a Path> },
     KeyFile { path: &'a Path, generate: bool },
+    RecoveryKey,
 }
 
 fn list(global: &GlobalArgs) -> Result<(), CliError> {
@@ -93,7 +96,14 @@ fn add(
         global,
         vault::options(global).insecure_kdf(kdf.insecure_kdf),
     )?;
+    let mut recovery = None;
     let (credential, generated) = match new {
+        NewSlot::RecoveryKey => {
+            let (credential, text) = Credential::generate_recovery_key()
+                .map_err(|e| CliError::failure(e.to_string()))?;
+            recovery = Some(text);
+            (credential, None)
+        }
         NewSlot::Passphrase { file } => {
             let passphrase = passphrase::obtain(Which::New { file }, path)?;
             (Credential::passphrase(&passphrase), None)
@@ -131,7 +141,11 @@ fn add(
             "vault": path.display().to_string(),
             "added": slot.as_ref().map(slot_json),
             "key_file_generated": generated.map(|p| p.display().to_string()),
+            "recovery_key": recovery.as_ref().map(|text| text.expose()),
         }));
+    }
+    if let Some(text) = &recovery {
+        return output::show_recovery_key(&name, text);
     }
     let how = slot.as_ref().map(describe_slot).unwrap_or_default();
     output::status(format!(
