@@ -71,7 +71,8 @@ create_exception!(
     tokenvault,
     KeyChangedError,
     VaultError,
-    "Another process changed the vault's passphrase while it was open here."
+    "Another process changed or removed the passphrase or key slot this vault was unlocked with \
+     while it was open here: open it again with a current passphrase or key file."
 );
 create_exception!(
     tokenvault,
