@@ -20,6 +20,19 @@ create_exception!(
 );
 create_exception!(
     tokenvault,
+    WrongKeyFileError,
+    WrongPassphraseError,
+    "The key file does not unlock this vault (or the vault has no key-file slot). A subclass of \
+     WrongPassphraseError: code that handles a wrong credential catches both."
+);
+create_exception!(
+    tokenvault,
+    KeyFileError,
+    VaultError,
+    "A key file that cannot be used: unreadable, or not exactly 32 bytes."
+);
+create_exception!(
+    tokenvault,
     VaultNotFoundError,
     VaultError,
     "No vault at the path (and create=False)."
@@ -58,7 +71,8 @@ create_exception!(
     tokenvault,
     KeyChangedError,
     VaultError,
-    "Another process changed the vault's passphrase while it was open here."
+    "Another process changed or removed the passphrase or key slot this vault was unlocked with \
+     while it was open here: open it again with a current passphrase or key file."
 );
 create_exception!(
     tokenvault,
@@ -85,12 +99,25 @@ create_exception!(
     "An SDK FileStore token file that cannot be read (names the line, never a value)."
 );
 
+/// Where a wrong credential's message sends the reader, as the CLI's does.
+const SLOT_LIST: &str = "`tokenvault --vault PATH slot list` shows the vault's slots";
+
 /// The Python exception for a vault error.
 pub(crate) fn to_py(e: tokenvault::Error) -> PyErr {
     use tokenvault::Error as E;
     let message = e.to_string();
     match e {
         E::WrongPassphrase => WrongPassphraseError::new_err(message),
+        // The core's message, and where Python's key file comes from (the CLI names its flag).
+        E::WrongKeyFile => WrongKeyFileError::new_err(format!(
+            "{message}; check key_file= or TOKENVAULT_KEY_FILE ({SLOT_LIST})"
+        )),
+        // A credential of a kind this vault has no slot for is as wrong as a wrong one.
+        E::NoSlotOfKind {
+            kind: "key file", ..
+        } => WrongKeyFileError::new_err(format!("{message}; {SLOT_LIST}")),
+        E::NoSlotOfKind { .. } => WrongPassphraseError::new_err(format!("{message}; {SLOT_LIST}")),
+        E::KeyFile { .. } => KeyFileError::new_err(message),
         E::VaultNotFound { .. } => VaultNotFoundError::new_err(message),
         E::AlreadyExists { .. } => VaultExistsError::new_err(message),
         E::EmptyPassphrase => VaultError::new_err(message),

@@ -8,6 +8,10 @@
 //! that copy in the child would act on the parent's locks and the parent's in-memory state, so
 //! the copy refuses every operation and is never dropped there (`Drop` leaks it). The child
 //! opens the vault again with `reopen_here`, deriving its own keys once.
+//!
+//! What unlocks a vault crosses the boundary as a `Credential` (the core's, wrapped): a
+//! passphrase, or a key file read by the core from its path. Key-file bytes never become a Python
+//! object.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -17,23 +21,105 @@ use blake2::{Blake2b512, Digest};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
-use tokenvault::{Error, KdfParams, Location, OpenOptions, Token, Vault, VaultInfo};
+use tokenvault::{
+    Credential, Error, KdfParams, Location, OpenOptions, SlotInfo, Token, Vault, VaultInfo,
+};
 use zeroize::Zeroizing;
 
 use crate::convert::{fields_list, fields_tuple, token_from_fields};
-use crate::errors::{VaultError, to_py};
+use crate::errors::{KeyFileError, VaultError, to_py};
 use crate::kdf_pool;
+
+/// Which credential a handle was opened with, for telling whether a later `VaultStore`'s is the
+/// same one, without a second copy of the secret.
+#[derive(Clone, PartialEq, Eq)]
+enum Identity {
+    /// BLAKE2b of the passphrase: compared digest to digest, so the comparison's timing says
+    /// nothing about the passphrase itself.
+    Passphrase([u8; 64]),
+    /// The key file's path as given (Python passes it absolute). The core reads the file and
+    /// keeps its bytes to itself, so the path is what two key-file credentials are compared by.
+    KeyFile(PathBuf),
+}
+
+/// What unlocks a vault: the core's `Credential` (a passphrase, or a key file the core has
+/// read), kept in native memory and wiped when freed. Never shows its secret.
+#[pyclass(frozen, module = "tokenvault._native", name = "Credential")]
+pub(crate) struct PyCredential {
+    credential: Credential,
+    identity: Identity,
+}
+
+#[pymethods]
+impl PyCredential {
+    /// A passphrase (raw bytes, nothing trimmed). An empty one is refused when a vault is
+    /// opened or created.
+    #[staticmethod]
+    fn passphrase(passphrase: &[u8]) -> PyCredential {
+        PyCredential {
+            credential: Credential::passphrase(passphrase),
+            identity: Identity::Passphrase(digest(passphrase)),
+        }
+    }
+
+    /// The key file at `path`, read now by the core (`Credential::key_file`: exactly 32 bytes).
+    /// `KeyFileError` when it cannot be read or has another length; its message ends with
+    /// `(source)` when a source is given, e.g. the variable that named the file.
+    #[staticmethod]
+    #[pyo3(signature = (path, *, source=None))]
+    fn key_file(py: Python<'_>, path: PathBuf, source: Option<&str>) -> PyResult<PyCredential> {
+        let credential =
+            py.detach(|| Credential::key_file(&path))
+                .map_err(|e| match (e, source) {
+                    (e @ Error::KeyFile { .. }, Some(source)) => {
+                        KeyFileError::new_err(format!("{e} ({source})"))
+                    }
+                    (e, _) => to_py(e),
+                })?;
+        Ok(PyCredential {
+            credential,
+            identity: Identity::KeyFile(path),
+        })
+    }
+
+    /// `"passphrase"` or `"key file"`.
+    #[getter]
+    fn kind(&self) -> &'static str {
+        self.credential.kind()
+    }
+
+    /// The key file's path, or `None` for a passphrase.
+    #[getter]
+    fn key_file_path(&self) -> Option<PathBuf> {
+        match &self.identity {
+            Identity::KeyFile(path) => Some(path.clone()),
+            Identity::Passphrase(_) => None,
+        }
+    }
+
+    fn __repr__(&self) -> String {
+        describe(&self.identity, "<tokenvault._native.Credential ", ">")
+    }
+}
+
+/// `prefix` + "passphrase" or "key file PATH" + `suffix`: never the secret.
+fn describe(identity: &Identity, prefix: &str, suffix: &str) -> String {
+    match identity {
+        Identity::Passphrase(_) => format!("{prefix}passphrase{suffix}"),
+        Identity::KeyFile(path) => format!("{prefix}key file {:?}{suffix}", path.display()),
+    }
+}
 
 /// An unlocked vault, usable by the process that opened it.
 #[pyclass(frozen, module = "tokenvault._native", name = "Vault")]
 pub(crate) struct PyVault {
     /// `None` once closed. Locked only to clone or take the `Arc`, never across an operation.
     inner: Mutex<Option<Arc<Vault>>>,
-    /// Kept to reopen the vault in a forked child, which must derive its own keys.
-    passphrase: Zeroizing<Vec<u8>>,
-    /// BLAKE2b of the passphrase: compared digest to digest, so the comparison's timing says
-    /// nothing about the passphrase itself.
-    passphrase_digest: [u8; 64],
+    /// Kept to reopen the vault in a forked child, which must derive its own keys (a key file's
+    /// bytes as read at the first open: the child does not read the file again).
+    credential: Credential,
+    /// Which credential that is, for `accepts`.
+    identity: Identity,
     path: PathBuf,
     owner_pid: u32,
     /// The options it was opened with (busy timeout, refresh lease), for a forked child's open.
@@ -88,7 +174,8 @@ impl PyVault {
     fn open_impl(
         py: Python<'_>,
         path: PathBuf,
-        passphrase: Zeroizing<Vec<u8>>,
+        credential: Credential,
+        identity: Identity,
         create: Option<KdfParams>,
         options: OpenOptions,
     ) -> PyResult<(PyVault, bool)> {
@@ -100,9 +187,9 @@ impl PyVault {
                     Some(kdf) => options
                         .clone()
                         .kdf(kdf)
-                        .open_or_create(location, &*passphrase),
+                        .open_or_create(location, &credential),
                     None => options
-                        .open(location, &*passphrase)
+                        .open(location, &credential)
                         .map(|vault| (vault, false)),
                 })
             })?
@@ -110,8 +197,8 @@ impl PyVault {
         Ok((
             PyVault {
                 inner: Mutex::new(Some(Arc::new(vault))),
-                passphrase_digest: digest(&passphrase),
-                passphrase,
+                credential,
+                identity,
                 path,
                 owner_pid: std::process::id(),
                 options,
@@ -155,15 +242,16 @@ impl PyVault {
 
 #[pymethods]
 impl PyVault {
-    /// Opens the vault at `path` (creating it first when it does not exist and `create` is true).
-    /// Returns `(vault, created)`.
+    /// Opens the vault at `path` with `credential` (creating it first when it does not exist and
+    /// `create` is true: its first key slot is then that passphrase or key file). Returns
+    /// `(vault, created)`.
     #[staticmethod]
-    #[pyo3(signature = (path, passphrase, *, create, kdf=None, busy_timeout=10.0, refresh_lease=10.0, insecure_kdf=false))]
+    #[pyo3(signature = (path, credential, *, create, kdf=None, busy_timeout=10.0, refresh_lease=10.0, insecure_kdf=false))]
     #[allow(clippy::too_many_arguments)]
     fn open(
         py: Python<'_>,
         path: PathBuf,
-        passphrase: &[u8],
+        credential: &PyCredential,
         create: bool,
         kdf: Option<(u32, u32, u32)>,
         busy_timeout: f64,
@@ -175,27 +263,43 @@ impl PyVault {
             .refresh_lease(seconds("refresh_lease", refresh_lease)?)
             .insecure_kdf(insecure_kdf);
         let create = create.then_some(kdf_params(kdf));
-        let passphrase = Zeroizing::new(passphrase.to_vec());
-        PyVault::open_impl(py, path, passphrase, create, options)
+        PyVault::open_impl(
+            py,
+            path,
+            credential.credential.clone(),
+            credential.identity.clone(),
+            create,
+            options,
+        )
     }
 
-    /// Opens the same vault again in this process, with the passphrase this handle was opened
+    /// Opens the same vault again in this process, with the credential this handle was opened
     /// with: what a forked child does with the handle it inherited.
     fn reopen_here(&self, py: Python<'_>) -> PyResult<PyVault> {
-        let passphrase = Zeroizing::new(self.passphrase.to_vec());
         let (vault, _) = PyVault::open_impl(
             py,
             self.path.clone(),
-            passphrase,
+            self.credential.clone(),
+            self.identity.clone(),
             None,
             self.options.clone(),
         )?;
         Ok(vault)
     }
 
-    /// Whether `passphrase` is the one this handle was opened with.
-    fn accepts_passphrase(&self, passphrase: &[u8]) -> bool {
-        digest(passphrase) == self.passphrase_digest
+    /// Whether `credential` is the one this handle was opened with: the same passphrase, or a
+    /// key file at the same path.
+    fn accepts(&self, credential: &PyCredential) -> bool {
+        credential.identity == self.identity
+    }
+
+    /// What this handle was opened with, for messages: "a passphrase" or "the key file PATH".
+    #[getter]
+    fn unlocked_with(&self) -> String {
+        match &self.identity {
+            Identity::Passphrase(_) => "a passphrase".into(),
+            Identity::KeyFile(_) => describe(&self.identity, "the ", ""),
+        }
     }
 
     /// The path the vault was opened from (a server URL without its password).
@@ -384,11 +488,11 @@ fn read_filestore(path: &std::path::Path) -> PyResult<Vec<Token>> {
 /// (a new file is removed, a server database keeps no vault). Raises `VaultExistsError` when a
 /// vault is already there. Returns the import counts; the vault is not kept open.
 #[pyfunction]
-#[pyo3(signature = (path, passphrase, csv_path, *, kdf=None, busy_timeout=10.0, insecure_kdf=false))]
+#[pyo3(signature = (path, credential, csv_path, *, kdf=None, busy_timeout=10.0, insecure_kdf=false))]
 pub(crate) fn create_from_filestore<'py>(
     py: Python<'py>,
     path: PathBuf,
-    passphrase: &[u8],
+    credential: &PyCredential,
     csv_path: PathBuf,
     kdf: Option<(u32, u32, u32)>,
     busy_timeout: f64,
@@ -398,13 +502,13 @@ pub(crate) fn create_from_filestore<'py>(
         .busy_timeout(timeout_from_secs(busy_timeout)?)
         .kdf(kdf_params(kdf))
         .insecure_kdf(insecure_kdf);
-    let passphrase = Zeroizing::new(passphrase.to_vec());
+    let credential = credential.credential.clone();
     let (rows, summary) = py.detach(move || -> PyResult<_> {
         let tokens = read_filestore(&csv_path)?;
         let rows = tokens.len();
         let location = Location::parse(&path);
         let (_, summary) =
-            kdf_pool::run(|| options.create_with_tokens(&location, &*passphrase, tokens))?
+            kdf_pool::run(|| options.create_with_tokens(&location, &credential, tokens))?
                 .map_err(to_py)?;
         Ok((rows, summary))
     })?;
@@ -459,6 +563,14 @@ pub(crate) fn permission_warning(path: PathBuf) -> Option<String> {
     Location::parse(&path).permission_warning()
 }
 
+/// The warning to show when users other than the owner can read the file at `path`, which
+/// holds a secret (`what` names it, e.g. "the key file (TOKENVAULT_KEY_FILE)"): the core's check,
+/// which the CLI shows for `--key-file` too. `None` when the file is private or cannot be examined.
+#[pyfunction]
+pub(crate) fn secret_file_warning(path: PathBuf, what: &str) -> Option<String> {
+    tokenvault::secret_file_warning(&path, what)
+}
+
 /// The passphrase `command` prints (the core's `passphrase_from_command`: `sh -c`, stdin
 /// `/dev/null`, one trailing line end removed, stopped after `timeout` seconds), run without the
 /// GIL. A failure is a `VaultError` naming the exit status, never the output.
@@ -484,10 +596,34 @@ fn info_dict<'py>(py: Python<'py>, info: &VaultInfo) -> PyResult<Bound<'py, PyDi
     let d = PyDict::new(py);
     d.set_item("format_version", info.format_version)?;
     d.set_item("store_id", &info.store_id)?;
-    let kdf = &info.kdf;
-    d.set_item("kdf", (kdf.memory_kib, kdf.iterations, kdf.parallelism))?;
+    let slots = info
+        .slots
+        .iter()
+        .map(|slot| slot_dict(py, slot))
+        .collect::<PyResult<Vec<_>>>()?;
+    d.set_item("slots", slots)?;
     d.set_item("created_unix", info.created_unix)?;
     d.set_item("token_count", info.token_count)?;
     d.set_item("file_size", info.file_size)?;
+    Ok(d)
+}
+
+/// One key slot, as `SlotInfo` in `_native.pyi`: `kdf` is `None` for a key-file slot.
+fn slot_dict<'py>(py: Python<'py>, slot: &SlotInfo) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("name", &slot.name)?;
+    d.set_item("kind", slot.kind.as_str())?;
+    d.set_item("created_unix", slot.created_unix)?;
+    let kdf = match &slot.kdf {
+        Some(kdf) => {
+            let k = PyDict::new(py);
+            k.set_item("memory_kib", kdf.memory_kib)?;
+            k.set_item("iterations", kdf.iterations)?;
+            k.set_item("parallelism", kdf.parallelism)?;
+            Some(k)
+        }
+        None => None,
+    };
+    d.set_item("kdf", kdf)?;
     Ok(d)
 }

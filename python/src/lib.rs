@@ -21,14 +21,16 @@ mod _native {
     use super::cli::run_cli;
     #[pymodule_export]
     use super::errors::{
-        CorruptedVaultError, InvalidIdError, InvalidTokenFileError, KeyChangedError,
+        CorruptedVaultError, InvalidIdError, InvalidTokenFileError, KeyChangedError, KeyFileError,
         MissingAuthDetailsError, NotAVaultError, TokenNotFoundError, UnsupportedVersionError,
-        VaultBusyError, VaultError, VaultExistsError, VaultNotFoundError, WrongPassphraseError,
+        VaultBusyError, VaultError, VaultExistsError, VaultNotFoundError, WrongKeyFileError,
+        WrongPassphraseError,
     };
     #[pymodule_export]
     use super::handle::{
-        PyVault, check_filestore_file, create_from_filestore, inspect, is_server_location,
-        passphrase_from_command, permission_warning, shown_location,
+        PyCredential, PyVault, check_filestore_file, create_from_filestore, inspect,
+        is_server_location, passphrase_from_command, permission_warning, secret_file_warning,
+        shown_location,
     };
 
     #[pymodule_init]

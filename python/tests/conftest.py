@@ -78,6 +78,13 @@ def read_csv_rows(path: Path) -> List[List[str]]:
     return rows[1:]
 
 
+@pytest.fixture(autouse=True)
+def no_key_file_from_the_environment(monkeypatch):
+    """A TOKENVAULT_KEY_FILE in the developer's environment would come before every passphrase
+    a test gives through the environment (test_key_file.py sets it where it means to)."""
+    monkeypatch.delenv("TOKENVAULT_KEY_FILE", raising=False)
+
+
 @pytest.fixture
 def vault_path(tmp_path: Path) -> Path:
     return tmp_path / "tokens.vault"

@@ -5,6 +5,7 @@ One changed line moves an application off the SDK's plain-text ``FileStore``::
     from tokenvault import VaultStore
 
     store = VaultStore("tokens.vault")   # passphrase from TOKENVAULT_PASSPHRASE, or passphrase=...
+    store = VaultStore("tokens.vault", key_file="/run/secrets/tokenvault.key")   # or a key file
     Initializer.initialize(environment=env, token=token, store=store)
 
 Existing tokens move over with ``VaultStore.migrate_file_store("sdk_tokens.txt", "tokens.vault")``.
@@ -20,6 +21,7 @@ from ._native import (
     InvalidIdError,
     InvalidTokenFileError,
     KeyChangedError,
+    KeyFileError,
     MissingAuthDetailsError,
     NotAVaultError,
     TokenNotFoundError,
@@ -28,6 +30,7 @@ from ._native import (
     VaultError,
     VaultExistsError,
     VaultNotFoundError,
+    WrongKeyFileError,
     WrongPassphraseError,
     inspect,
 )
@@ -37,12 +40,13 @@ from ._native import (
 if TYPE_CHECKING:
     from ._sdk import SDK_AVAILABLE
     from .migration import MigrationReport
-    from ._config import PASSPHRASE_COMMAND_ENV, PASSPHRASE_ENV, KdfParams
+    from ._config import KEY_FILE_ENV, PASSPHRASE_COMMAND_ENV, PASSPHRASE_ENV, KdfParams
     from .store import VaultStore
 
 _ON_FIRST_USE = {
     "SDK_AVAILABLE": "._sdk",
     "MigrationReport": ".migration",
+    "KEY_FILE_ENV": "._config",
     "PASSPHRASE_ENV": "._config",
     "PASSPHRASE_COMMAND_ENV": "._config",
     "KdfParams": "._config",
@@ -60,6 +64,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "FORMAT_VERSION",
+    "KEY_FILE_ENV",
     "PASSPHRASE_COMMAND_ENV",
     "PASSPHRASE_ENV",
     "SDK_AVAILABLE",
@@ -68,6 +73,7 @@ __all__ = [
     "InvalidTokenFileError",
     "KdfParams",
     "KeyChangedError",
+    "KeyFileError",
     "MigrationReport",
     "MissingAuthDetailsError",
     "NotAVaultError",
@@ -78,6 +84,7 @@ __all__ = [
     "VaultExistsError",
     "VaultNotFoundError",
     "VaultStore",
+    "WrongKeyFileError",
     "WrongPassphraseError",
     "inspect",
 ]

@@ -1,19 +1,25 @@
-"""What opening a vault takes from the caller: the passphrase (or where it comes from) and the
-key-derivation cost of a new vault. The rules themselves are the core's: the default cost comes
-from it, and it refuses an empty passphrase."""
+"""What opening a vault takes from the caller: the credential — a passphrase or a key file — (or
+where it comes from) and the key-derivation cost of a new vault. ``credential`` is the one place
+that decides which source wins. The rules themselves are the core's: it reads the key file, the
+default cost comes from it, and it refuses an empty passphrase."""
 
 from __future__ import annotations
 
 import os
+import warnings
 from typing import NamedTuple, Optional, Tuple, Union
 
 from . import _native
 
+KEY_FILE_ENV = "TOKENVAULT_KEY_FILE"
 PASSPHRASE_ENV = "TOKENVAULT_PASSPHRASE"
 PASSPHRASE_COMMAND_ENV = "TOKENVAULT_PASSPHRASE_COMMAND"
 
-#: A vault's path: a file path, or a server URL.
+#: A vault's path: a file path, or a server URL. Also a key file's path.
 PathLike = Union[str, "os.PathLike[str]"]
+
+#: A passphrase as callers pass it.
+Passphrase = Union[str, bytes, None]
 
 _DEFAULT_MEMORY_KIB, _DEFAULT_ITERATIONS, _DEFAULT_PARALLELISM = _native.DEFAULT_KDF
 
@@ -46,11 +52,65 @@ def busy_timeout_or_default(busy_timeout: Optional[float]) -> float:
     return _native.DEFAULT_BUSY_TIMEOUT if busy_timeout is None else busy_timeout
 
 
-def passphrase_bytes(passphrase: Union[str, bytes, None]) -> bytes:
-    """The passphrase as bytes (a ``str`` as UTF-8, nothing trimmed or normalised), from the first
-    source that has one, in the CLI's order (README "Contract"):
+def credential(
+    passphrase: Passphrase = None,
+    key_file: Optional[PathLike] = None,
+    *,
+    stacklevel: int = 2,
+) -> _native.Credential:
+    """What unlocks the vault, from the first source that has one — the CLI's order (README
+    "Contract"), the arguments before the environment:
 
-    0. (reserved: ``TOKENVAULT_KEY_FILE`` comes first once vaults have key slots)
+    1. ``key_file=`` given by the caller;
+    2. ``passphrase=`` given by the caller (giving both is a ``TypeError``);
+    3. the key file named by ``TOKENVAULT_KEY_FILE``;
+    4. ``TOKENVAULT_PASSPHRASE``, then ``TOKENVAULT_PASSPHRASE_COMMAND`` (``passphrase_bytes``).
+
+    A key file is read here, by the core (exactly 32 bytes; ``KeyFileError`` otherwise, naming
+    the file and where it was named), and its bytes stay in native memory. One that other users
+    can read gets the core's warning as a ``UserWarning`` (``stacklevel`` as for ``warnings.warn``
+    called here: 2 blames this function's caller), as the CLI prints it for ``--key-file``; the
+    file is still used."""
+    if key_file is not None and passphrase is not None:
+        raise TypeError(
+            "pass passphrase= or key_file=, not both: a vault is unlocked by one credential "
+            "(key_file= for a key-file slot, passphrase= for a passphrase slot)"
+        )
+    if key_file is not None:
+        return _key_file(key_file, "key_file=", stacklevel)
+    if passphrase is None:
+        from_env = os.environ.get(KEY_FILE_ENV)
+        if from_env is not None:
+            return _key_file(from_env, KEY_FILE_ENV, stacklevel)
+    return _native.Credential.passphrase(passphrase_bytes(passphrase))
+
+
+def _key_file(path: PathLike, source: str, stacklevel: int) -> _native.Credential:
+    """The key file at ``path`` (named by ``source``), read by the core, after the warning when
+    others can read it. The path is made absolute: it is what later opens compare."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(
+            "key_file must be a path (str or os.PathLike), not %s" % type(path).__name__
+        )
+    if not os.fspath(path):
+        # The CLI refuses an empty TOKENVAULT_KEY_FILE too, rather than fall back to a passphrase.
+        raise _native.KeyFileError(
+            "%s is empty: set it to the key file's path, or unset it to use a passphrase"
+            % source
+            if source == KEY_FILE_ENV
+            else "%s is empty: give the key file's path" % source
+        )
+    path = os.path.abspath(os.fspath(path))
+    warning = _native.secret_file_warning(path, "the key file (%s)" % source)
+    if warning is not None:
+        warnings.warn(warning, UserWarning, stacklevel=stacklevel + 1)
+    return _native.Credential.key_file(path, source=source)
+
+
+def passphrase_bytes(passphrase: Passphrase) -> bytes:
+    """The passphrase as bytes (a ``str`` as UTF-8, nothing trimmed or normalised), from the first
+    source that has one (``credential`` puts the key-file sources before these):
+
     1. ``passphrase=`` given by the caller;
     2. ``TOKENVAULT_PASSPHRASE``;
     3. what the command in ``TOKENVAULT_PASSPHRASE_COMMAND`` prints (run by the core, as the
@@ -67,9 +127,9 @@ def passphrase_bytes(passphrase: Union[str, bytes, None]) -> bytes:
         if command is not None:
             return _native.passphrase_from_command(command)
         raise _native.VaultError(
-            "no passphrase: pass passphrase=... to VaultStore, or set the environment "
-            "variable %s (or %s to a command that prints it)"
-            % (PASSPHRASE_ENV, PASSPHRASE_COMMAND_ENV)
+            "no passphrase or key file: pass key_file=... or passphrase=... to VaultStore, or "
+            "set the environment variable %s (a key file's path), %s, or %s (a command that "
+            "prints the passphrase)" % (KEY_FILE_ENV, PASSPHRASE_ENV, PASSPHRASE_COMMAND_ENV)
         )
     if isinstance(passphrase, str):
         passphrase = passphrase.encode("utf-8")

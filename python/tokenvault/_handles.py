@@ -1,8 +1,8 @@
 """One open vault per file per process.
 
-A process may open a vault file only once (the core refuses a second handle), and opening costs a
-key derivation (~64 MiB of Argon2id by default), so every ``VaultStore`` on the same file in one
-process shares one native handle, kept here for the life of the process.
+A process may open a vault file only once (the core refuses a second handle), and opening with a
+passphrase costs a key derivation (~64 MiB of Argon2id by default), so every ``VaultStore`` on
+the same file in one process shares one native handle, kept here for the life of the process.
 
 Handles are keyed by the file's real path *and the process id*. A child created by ``fork()``
 (gunicorn ``--preload``, celery's prefork pool, ``multiprocessing``'s fork start method) finds no
@@ -50,7 +50,7 @@ def shown(path: str) -> str:
 
 def acquire(
     path: str,
-    passphrase: bytes,
+    credential: _native.Credential,
     *,
     create: bool,
     kdf: Optional[Tuple[int, int, int]],
@@ -61,22 +61,20 @@ def acquire(
     """This process's handle on the vault at ``path`` (resolved): the open one, or a new one.
 
     Returns ``(handle, created)``. A handle already open here must have been opened with the
-    same passphrase; ``busy_timeout``, ``refresh_lease``, ``kdf`` and ``insecure_kdf`` of later
-    calls do not change it.
+    same credential (the same passphrase, or a key file at the same path);
+    ``busy_timeout``, ``refresh_lease``, ``kdf`` and ``insecure_kdf`` of later calls do not
+    change it.
     """
     key = (path, os.getpid())
     with _lock:
         handle = _handles.get(key)
         if handle is not None and not handle.closed:
-            if not handle.accepts_passphrase(passphrase):
-                raise _native.WrongPassphraseError(
-                    "wrong passphrase: %s is already open in this process with another one "
-                    "(check TOKENVAULT_PASSPHRASE or the passphrase= argument)" % shown(path)
-                )
+            if not handle.accepts(credential):
+                raise _another_credential(path, handle, credential)
             return handle, False
         handle, created = _native.Vault.open(
             path,
-            passphrase,
+            credential,
             create=create,
             kdf=kdf,
             busy_timeout=busy_timeout,
@@ -88,6 +86,24 @@ def acquire(
         _handles[key] = handle
         warn_if_shared(path)
         return handle, created
+
+
+def _another_credential(
+    path: str, handle: _native.Vault, credential: _native.Credential
+) -> _native.WrongPassphraseError:
+    """The error for a credential other than the one ``handle`` was opened with."""
+    if credential.kind == "key file":
+        return _native.WrongKeyFileError(
+            "wrong key file: %s is already open in this process with %s, and one process uses "
+            "one credential per vault: give every VaultStore on it the same key_file= (or "
+            "TOKENVAULT_KEY_FILE)" % (shown(path), handle.unlocked_with)
+        )
+    return _native.WrongPassphraseError(
+        "wrong passphrase: %s is already open in this process with %s (check "
+        "TOKENVAULT_PASSPHRASE, TOKENVAULT_KEY_FILE or the passphrase= and key_file= arguments)"
+        % (shown(path), "another one" if handle.unlocked_with == "a passphrase"
+           else handle.unlocked_with)
+    )
 
 
 def warn_if_shared(path: str) -> None:

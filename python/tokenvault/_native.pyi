@@ -2,7 +2,7 @@
 
 import os
 import pathlib
-from typing import List, Optional, Tuple, TypedDict, Union
+from typing import List, Literal, Optional, Tuple, TypedDict, Union
 
 Fields = Tuple[Optional[str], ...]
 """A token: ten ``str | None`` in ``FIELDS`` order."""
@@ -15,10 +15,27 @@ DEFAULT_KDF: Tuple[int, int, int]
 DEFAULT_REFRESH_LEASE: float
 PASSPHRASE_COMMAND_TIMEOUT: float
 
+class KdfInfo(TypedDict):
+    """A passphrase slot's Argon2id parameters."""
+
+    memory_kib: int
+    iterations: int
+    parallelism: int
+
+class SlotInfo(TypedDict):
+    """One key slot of a vault."""
+
+    name: str
+    kind: Literal["passphrase", "key-file"]
+    created_unix: int
+    kdf: Optional[KdfInfo]
+    """``None`` for a key-file slot."""
+
 class VaultInfo(TypedDict):
     format_version: int
+    """The file's format: 1 (one passphrase) or 2 (key slots)."""
     store_id: str
-    kdf: Tuple[int, int, int]
+    slots: List[SlotInfo]
     created_unix: int
     generation: int
     seal_count: int
@@ -30,7 +47,7 @@ class FileInfo(TypedDict):
 
     format_version: int
     store_id: str
-    kdf: Tuple[int, int, int]
+    slots: List[SlotInfo]
     created_unix: int
     token_count: int
     file_size: int
@@ -48,6 +65,8 @@ class ImportCounts(TypedDict):
 
 class VaultError(Exception): ...
 class WrongPassphraseError(VaultError): ...
+class WrongKeyFileError(WrongPassphraseError): ...
+class KeyFileError(VaultError): ...
 class VaultNotFoundError(VaultError): ...
 class VaultExistsError(VaultError): ...
 class NotAVaultError(VaultError): ...
@@ -60,13 +79,28 @@ class MissingAuthDetailsError(VaultError): ...
 class InvalidIdError(VaultError): ...
 class InvalidTokenFileError(VaultError): ...
 
+class Credential:
+    """What unlocks a vault (the core's ``Credential``), kept in native memory."""
+
+    @staticmethod
+    def passphrase(passphrase: bytes) -> "Credential": ...
+    @staticmethod
+    def key_file(
+        path: Union[str, os.PathLike[str]], *, source: Optional[str] = None
+    ) -> "Credential":
+        """Read now by the core: exactly 32 bytes, else ``KeyFileError``."""
+    @property
+    def kind(self) -> Literal["passphrase", "key file"]: ...
+    @property
+    def key_file_path(self) -> Optional[pathlib.Path]: ...
+
 class Vault:
     """An unlocked vault, usable by the process that opened it. Operations release the GIL."""
 
     @staticmethod
     def open(
         path: Union[str, os.PathLike[str]],
-        passphrase: bytes,
+        credential: Credential,
         *,
         create: bool,
         kdf: Optional[Tuple[int, int, int]] = None,
@@ -75,7 +109,10 @@ class Vault:
         insecure_kdf: bool = False,
     ) -> Tuple["Vault", bool]: ...
     def reopen_here(self) -> "Vault": ...
-    def accepts_passphrase(self, passphrase: bytes) -> bool: ...
+    def accepts(self, credential: Credential) -> bool: ...
+    @property
+    def unlocked_with(self) -> str:
+        """``"a passphrase"`` or ``'the key file "PATH"'``."""
     @property
     def path(self) -> pathlib.Path: ...
     @property
@@ -99,7 +136,7 @@ class Vault:
 def check_filestore_file(path: Union[str, os.PathLike[str]]) -> int: ...
 def create_from_filestore(
     path: Union[str, os.PathLike[str]],
-    passphrase: bytes,
+    credential: Credential,
     csv_path: Union[str, os.PathLike[str]],
     *,
     kdf: Optional[Tuple[int, int, int]] = None,
@@ -110,6 +147,7 @@ def inspect(path: Union[str, os.PathLike[str]]) -> FileInfo: ...
 def shown_location(text: Union[str, os.PathLike[str]]) -> str: ...
 def is_server_location(text: Union[str, os.PathLike[str]]) -> bool: ...
 def permission_warning(path: Union[str, os.PathLike[str]]) -> Optional[str]: ...
+def secret_file_warning(path: Union[str, os.PathLike[str]], what: str) -> Optional[str]: ...
 def passphrase_from_command(command: str, timeout: Optional[float] = None) -> bytes: ...
 
 def run_cli(argv: List[str]) -> int: ...

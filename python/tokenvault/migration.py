@@ -5,15 +5,16 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
-from typing import List, Optional, Tuple, Union
+from typing import List, Optional, Tuple
 
 from . import _handles, _native
 from ._config import (
     KdfParams,
+    Passphrase,
     PathLike,
     busy_timeout_or_default,
+    credential,
     kdf_tuple,
-    passphrase_bytes,
 )
 
 log = logging.getLogger("tokenvault")
@@ -72,8 +73,9 @@ class MigrationReport:
 def migrate(
     file_store_path: PathLike,
     vault_path: PathLike,
-    passphrase: Union[str, bytes, None] = None,
+    passphrase: Passphrase = None,
     *,
+    key_file: Optional[PathLike] = None,
     kdf: Optional[KdfParams] = None,
     busy_timeout: Optional[float] = None,
     insecure_kdf: bool = False,
@@ -83,7 +85,8 @@ def migrate(
     # Read and check the whole file before a vault is created: a bad file leaves nothing behind.
     rows = _native.check_filestore_file(source)
     target = _handles.resolve(vault_path)
-    secret = passphrase_bytes(passphrase)
+    # Blames the caller of VaultStore.migrate_file_store for a key file others can read.
+    secret = credential(passphrase, key_file, stacklevel=4)
     timeout = busy_timeout_or_default(busy_timeout)
     try:
         # A new vault is created with its tokens in one transaction: if the import fails, no

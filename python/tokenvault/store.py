@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import os
-from typing import Any, List, Optional, Union
+from typing import Any, List, Optional
 
 from . import _handles, _native
 from ._config import (
     KdfParams,
+    Passphrase,
     PathLike,
     busy_timeout_or_default,
+    credential,
     kdf_tuple,
-    passphrase_bytes,
 )
 from ._sdk import OAuthToken, SDKException, TokenStore
 from ._tokens import fields_of, fill_absent, new_token
@@ -41,22 +42,33 @@ class VaultStore(TokenStore):
     how fields merge, how ids are assigned, which ``SDKException`` an unknown id raises), with
     the differences listed in the package README.
 
-    Every token is encrypted (AES-256-GCM) under keys derived from the passphrase (Argon2id);
-    user names and tokens are found through keyed blind indexes. Several threads and several
-    processes (gunicorn or celery workers) may use one vault file at once; every save is on disk
-    when it returns.
+    Every token is encrypted (AES-256-GCM) under a master key that a key slot unlocks: a
+    passphrase (through Argon2id) or a key file (32 random bytes, no key derivation: opens in
+    milliseconds). User names and tokens are found through keyed blind indexes. Several threads
+    and several processes (gunicorn or celery workers) may use one vault file at once; every save
+    is on disk when it returns.
 
     Args:
         path: The vault file. Created (mode 0600) when it does not exist, like the FileStore's
             file, unless ``create=False``. Or ``mysql://USER:PASSWORD@HOST/DATABASE``: the vault
             in a MySQL/MariaDB database that several hosts share (created in it likewise).
-        passphrase: ``str`` or ``bytes``. Default: the ``TOKENVAULT_PASSPHRASE`` environment
-            variable, else the output of the command in ``TOKENVAULT_PASSPHRASE_COMMAND``
-            (e.g. ``op read op://ops/tokenvault/password``; see ``passphrase_bytes``).
+        passphrase: ``str`` or ``bytes``, unlocking a passphrase slot.
+        key_file: The path of a key file (exactly 32 random bytes, e.g. made by ``tokenvault
+            --vault PATH init --key-file K --generate`` or ``slot add --new-key-file K
+            --generate``), unlocking a key-file slot instead of a passphrase; read by the core,
+            its bytes never become a Python object. A key file other users can read gets a
+            ``UserWarning``. A vault created here gets it as its first key slot.
+
+            Give ``key_file`` or ``passphrase``, not both (``TypeError``). With neither, the
+            credential comes from the environment, in the CLI's order: the key file named by
+            ``TOKENVAULT_KEY_FILE``, else ``TOKENVAULT_PASSPHRASE``, else the output of the
+            command in ``TOKENVAULT_PASSPHRASE_COMMAND`` (e.g. ``op read
+            op://ops/tokenvault/password``).
         create: Create the vault when the file does not exist (default ``True``).
-        kdf: Key-derivation cost for a vault created here (default ``KdfParams()``). Settings
-            below the floor (less than 64 MiB, or less than 64 MiB x 3 passes of work: RFC
-            9106's second recommendation) raise ``ValueError`` unless ``insecure_kdf=True``.
+        kdf: Key-derivation cost for a vault created here with a passphrase (default
+            ``KdfParams()``; a key file needs none). Settings below the floor (less than 64 MiB,
+            or less than 64 MiB x 3 passes of work: RFC 9106's second recommendation) raise
+            ``ValueError`` unless ``insecure_kdf=True``.
         busy_timeout: Seconds a write waits for other processes before failing (default 10).
         coordinate_refresh: Many workers, one refresh (default ``True``): when the stored token
             is one the SDK is about to refresh (or whose grant token it is about to exchange),
@@ -73,21 +85,26 @@ class VaultStore(TokenStore):
 
     Raises:
         tokenvault.WrongPassphraseError: The passphrase does not unlock the vault.
+        tokenvault.WrongKeyFileError: The key file does not unlock the vault, or the vault has
+            no key-file slot (a subclass of ``WrongPassphraseError``).
+        tokenvault.KeyFileError: The key file cannot be read or is not exactly 32 bytes.
         tokenvault.VaultNotFoundError: No file at ``path`` and ``create=False``.
         tokenvault.NotAVaultError: The file is not a tokenvault vault (a FileStore token file?
             migrate it with ``VaultStore.migrate_file_store``).
         tokenvault.VaultError: Any other problem; the message says what to do.
 
     The vault is opened (and the key derived) once per process and shared by every
-    ``VaultStore`` on the same file in that process; a process forked from one that opened it
-    opens it again on first use.
+    ``VaultStore`` on the same file in that process, which must all give the same credential
+    (the same passphrase, or a key file at the same path); a process forked from one that opened
+    it opens it again on first use, with the credential read by the parent.
     """
 
     def __init__(
         self,
         path: PathLike,
-        passphrase: Union[str, bytes, None] = None,
+        passphrase: Passphrase = None,
         *,
+        key_file: Optional[PathLike] = None,
         create: bool = True,
         kdf: Optional[KdfParams] = None,
         busy_timeout: Optional[float] = None,
@@ -99,7 +116,7 @@ class VaultStore(TokenStore):
         self._coordinate = bool(coordinate_refresh)
         self._handle, self._created = _handles.acquire(
             self._path,
-            passphrase_bytes(passphrase),
+            credential(passphrase, key_file, stacklevel=3),
             create=create,
             kdf=kdf_tuple(kdf),
             busy_timeout=busy_timeout_or_default(busy_timeout),
@@ -216,7 +233,9 @@ class VaultStore(TokenStore):
         return self._created
 
     def info(self) -> "_native.VaultInfo":
-        """Format version, store id, KDF parameters, counters, token count and file size."""
+        """Format version (the file's: 1, or 2 with key slots), store id, key slots (name, kind
+        ``"passphrase"`` or ``"key-file"``, creation time, a passphrase slot's KDF parameters),
+        counters, token count and file size."""
         return self._vault().info()
 
     def verify(self) -> "_native.VerifyReport":
@@ -247,8 +266,9 @@ class VaultStore(TokenStore):
     def migrate_file_store(
         file_store_path: PathLike,
         vault_path: PathLike,
-        passphrase: Union[str, bytes, None] = None,
+        passphrase: Passphrase = None,
         *,
+        key_file: Optional[PathLike] = None,
         kdf: Optional[KdfParams] = None,
         busy_timeout: Optional[float] = None,
         insecure_kdf: bool = False,
@@ -262,13 +282,15 @@ class VaultStore(TokenStore):
         file is left in place, and the report says so: delete it once the application runs on
         the vault.
 
-        ``kdf`` and ``insecure_kdf`` are as for ``VaultStore``. Returns a ``MigrationReport``
-        with the counts.
+        ``passphrase``, ``key_file`` (and where the credential comes from without them), ``kdf``
+        and ``insecure_kdf`` are as for ``VaultStore``: a vault created here gets the key file or
+        passphrase as its first key slot. Returns a ``MigrationReport`` with the counts.
         """
         return migrate(
             file_store_path,
             vault_path,
             passphrase,
+            key_file=key_file,
             kdf=kdf,
             busy_timeout=busy_timeout,
             insecure_kdf=insecure_kdf,
