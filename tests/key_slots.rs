@@ -447,3 +447,27 @@ fn a_recovery_key_opens_its_slot_and_its_bytes_open_no_key_file_slot() {
         SlotKind::RecoveryKey
     );
 }
+
+#[test]
+fn a_handle_accepts_every_credential_that_unlocks_its_vault_and_no_other() {
+    let (dir, path, key) = three_slot_vault();
+    let vault = options().open(&path, PASSPHRASE).unwrap();
+    for good in [
+        Credential::from(PASSPHRASE),
+        Credential::from("alice's passphrase"),
+        key,
+        Credential::key_file(dir.path().join("worker.key")).unwrap(),
+    ] {
+        assert!(vault.accepts(&good).unwrap(), "{good:?}");
+    }
+    for bad in [
+        Credential::from("nope"),
+        Credential::from(""),
+        Credential::key_bytes(&[0; 32]).unwrap(),
+        Credential::generate_recovery_key().unwrap().0,
+    ] {
+        assert!(!vault.accepts(&bad).unwrap(), "{bad:?}");
+    }
+    vault.remove_slot("alice", false).unwrap();
+    assert!(!vault.accepts("alice's passphrase").unwrap());
+}

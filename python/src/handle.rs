@@ -287,10 +287,15 @@ impl PyVault {
         Ok(vault)
     }
 
-    /// Whether `credential` is the one this handle was opened with: the same passphrase, or a
-    /// key file at the same path.
-    fn accepts(&self, credential: &PyCredential) -> bool {
-        credential.identity == self.identity
+    /// Whether `credential` unlocks this handle's vault: at once when it is the one the handle
+    /// was opened with (the same passphrase, or a key file at the same path), else by asking
+    /// the vault (`Vault::accepts`: any of its slots, one key derivation, without the GIL).
+    fn accepts(&self, py: Python<'_>, credential: &PyCredential) -> PyResult<bool> {
+        if credential.identity == self.identity {
+            return Ok(true);
+        }
+        let other = credential.credential.clone();
+        self.run(py, move |v| v.accepts(other))
     }
 
     /// What this handle was opened with, for messages: "a passphrase" or "the key file PATH".

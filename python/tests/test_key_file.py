@@ -266,17 +266,24 @@ def test_migrating_with_a_key_file_others_can_read_warns(clean_env, vault_path, 
 
 # ---- one handle per process ---------------------------------------------------------------
 
-def test_stores_in_one_process_share_the_handle_only_with_the_same_key_file(key_vault, key,
-                                                                            tmp_path, clean_env):
+def test_stores_in_one_process_share_the_handle_with_any_credential_that_unlocks_it(
+        key_vault, key, tmp_path, clean_env):
     first = VaultStore(key_vault, key_file=key)
     try:
         clean_env.chdir(key.parent)
         second = VaultStore(key_vault, key_file=key.name)
         assert second._vault() is first._vault()
-        with pytest.raises(WrongKeyFileError, match="already open in this process with the key"):
+        with pytest.raises(WrongKeyFileError, match="does not unlock"):
             VaultStore(key_vault, key_file=write_key(tmp_path / "other.key"))
-        with pytest.raises(WrongPassphraseError, match="already open in this process with the"):
+        with pytest.raises(WrongPassphraseError, match="does not unlock"):
             VaultStore(key_vault, PASSPHRASE)
+        # Another slot's key file, added meanwhile by another process, shares the handle.
+        added = cli("--vault", str(key_vault), "slot", "add", "--new-key-file",
+                    str(tmp_path / "added.key"), "--generate",
+                    env={"TOKENVAULT_KEY_FILE": str(key)})
+        assert added.returncode == 0, added.stderr
+        third = VaultStore(key_vault, key_file=tmp_path / "added.key")
+        assert third._vault() is first._vault()
     finally:
         first.close()
 

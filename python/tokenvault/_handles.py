@@ -91,18 +91,16 @@ def acquire(
 def _another_credential(
     path: str, handle: _native.Vault, credential: _native.Credential
 ) -> _native.WrongPassphraseError:
-    """The error for a credential other than the one ``handle`` was opened with."""
+    """The error for a credential that does not unlock the vault ``handle`` holds open."""
     if credential.kind == "key file":
         return _native.WrongKeyFileError(
-            "wrong key file: %s is already open in this process with %s, and one process uses "
-            "one credential per vault: give every VaultStore on it the same key_file= (or "
-            "TOKENVAULT_KEY_FILE)" % (shown(path), handle.unlocked_with)
+            "wrong key file: it does not unlock %s (open in this process with %s); check "
+            "key_file= or TOKENVAULT_KEY_FILE" % (shown(path), handle.unlocked_with)
         )
     return _native.WrongPassphraseError(
-        "wrong passphrase: %s is already open in this process with %s (check "
-        "TOKENVAULT_PASSPHRASE, TOKENVAULT_KEY_FILE or the passphrase= and key_file= arguments)"
-        % (shown(path), "another one" if handle.unlocked_with == "a passphrase"
-           else handle.unlocked_with)
+        "wrong passphrase: it does not unlock %s (open in this process with %s); check "
+        "TOKENVAULT_PASSPHRASE, TOKENVAULT_KEY_FILE or the passphrase= and key_file= arguments"
+        % (shown(path), handle.unlocked_with)
     )
 
 

@@ -115,6 +115,25 @@ impl Vault {
         self.cached_keys().unlocked_slot().map(str::to_string)
     }
 
+    /// Whether `credential` unlocks this vault as its header stands now: any of its slots, not
+    /// only the one this handle was opened with. It derives the slot's key as an open does (an
+    /// Argon2 run per passphrase slot tried). A credential that unlocks nothing is `Ok(false)`.
+    pub fn accepts(&self, credential: impl Into<Credential>) -> Result<bool, Error> {
+        let credential = credential.into();
+        let header = self.read(|_, keys| Ok(keys.header_bytes.clone()))?;
+        match keys::Unlocked::unlock(&header, &credential) {
+            Ok(unlocked) => Ok(unlocked.store_id() == self.cached_keys().store_id()),
+            Err(
+                Error::WrongPassphrase
+                | Error::WrongKeyFile
+                | Error::WrongRecoveryKey
+                | Error::NoSlotOfKind { .. }
+                | Error::EmptyPassphrase,
+            ) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Adds a key slot that `credential` unlocks, named `name` (by default its kind:
     /// `passphrase`, `key-file`, then `-2`, `-3`…). A passphrase slot gets Argon2id with `kdf`
     /// (by default [`KdfParams::default`]), which must meet the floor unless this handle was
