@@ -52,7 +52,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[2]
 COMPARE = REPO / "benches" / "compare"
 PASSPHRASE = "benchmark passphrase"
-# The test-grade KDF of --smoke: the CLI's minimum, allowed only with --insecure-kdf.
+# The test-grade KDF of --smoke (and of the no-KDF control vault): the CLI's minimum, allowed
+# only with --insecure-kdf.
 SMOKE_KDF = [
     "--insecure-kdf",
     "--kdf-memory-kib",
@@ -101,6 +102,9 @@ class Bench:
         self.helpers = helpers
         self.work = work
         self.vault = work / "tokens.vault"
+        # The same tokens behind one passphrase slot at the test-grade KDF: the open without a
+        # KDF to speak of, to set the key file's open against.
+        self.no_kdf_vault = work / "no-kdf.vault"
         self.key = work / "worker.key"
         self.query = work / "query.json"
         self.envs = {
@@ -113,9 +117,15 @@ class Bench:
         # child's peak can read as (see spawn_many.rs).
         self.floor_kib = 0
 
-    def tokenvault(self, credential: str, *args: str, stdin: str | None = None) -> str:
+    def tokenvault(
+        self,
+        credential: str,
+        *args: str,
+        stdin: str | None = None,
+        vault: Path | None = None,
+    ) -> str:
         return subprocess.run(
-            [self.cli, "--vault", str(self.vault), *args],
+            [self.cli, "--vault", str(vault or self.vault), *args],
             env=self.envs[credential],
             input=stdin,
             check=True,
@@ -139,6 +149,14 @@ class Bench:
         self.query.write_text(json.dumps({"user_name": self.user}))
 
         self.tokenvault("passphrase", "import", "--create", *kdf, str(token_file))
+        self.tokenvault(
+            "passphrase",
+            "import",
+            "--create",
+            *SMOKE_KDF,
+            str(token_file),
+            vault=self.no_kdf_vault,
+        )
         self.tokenvault(
             "passphrase", "slot", "add", "--new-key-file", str(self.key), "--generate"
         )
@@ -183,25 +201,24 @@ class Bench:
     def find_argv(self) -> list[str]:
         return [self.cli, "--vault", str(self.vault), "find"]
 
+    def open_lookup(self, credential: str, vault: Path) -> dict[str, float]:
+        """One open and lookup, timed inside open_lookup's process."""
+        out = self.work / "open_lookup.jsonl"
+        out.unlink(missing_ok=True)
+        argv = [self.helpers["open_lookup"], str(vault), self.user]
+        self.spawn(credential, 1, argv, stdout=out)
+        inside: dict[str, Any] = json.loads(out.read_text())
+        assert inside["id"] == self.id, inside
+        return {"open_ms": inside["open_us"] / 1000, "lookup_us": inside["lookup_us"]}
+
     def one_process(self, credential: str) -> dict[str, float]:
         """One `tokenvault find`, then one open_lookup: their figures."""
         find = self.spawn(credential, 1, self.find_argv())["children"][0]
-        out = self.work / "open_lookup.jsonl"
-        out.unlink(missing_ok=True)
-        self.spawn(
-            credential,
-            1,
-            [self.helpers["open_lookup"], str(self.vault), self.user],
-            stdout=out,
-        )
-        inside = json.loads(out.read_text())
-        assert inside["id"] == self.id, inside
         return {
             "find_ms": find["exit_us"] / 1000,
             "find_rss_kib": find["maxrss_kib"],
             "find_cpu_ms": (find["user_us"] + find["sys_us"]) / 1000,
-            "open_ms": inside["open_us"] / 1000,
-            "lookup_us": inside["lookup_us"],
+            **self.open_lookup(credential, self.vault),
         }
 
     def version(self) -> dict[str, float]:
@@ -378,6 +395,11 @@ def main() -> None:
         bench = Bench(cli, helpers, Path(tmp))
         say(f"a vault of {tokens} tokens, two key slots")
         slots = bench.setup(tokens, kdf)
+        vault_bytes = bench.vault.stat().st_size
+        listed = bench.tokenvault(
+            "passphrase", "--json", "slot", "list", vault=bench.no_kdf_vault
+        )
+        no_kdf_kdf = describe_kdf(json.loads(listed)["slots"][0]["kdf"])
         passphrase = describe_kdf(
             next(s["kdf"] for s in slots if s["kind"] == "passphrase")
         )
@@ -389,10 +411,12 @@ def main() -> None:
             bench.one_process(credential)
         single: dict[str, list[dict[str, float]]] = {c: [] for c in CREDENTIALS}
         versions = []
+        no_kdf = []
         for run in range(runs):
             for credential in CREDENTIALS if run % 2 == 0 else CREDENTIALS[::-1]:
                 single[credential].append(bench.one_process(credential))
             versions.append(bench.version())
+            no_kdf.append(bench.open_lookup("passphrase", bench.no_kdf_vault))
 
         say(f"{args.processes} processes at once, {rounds} rounds each")
         many: dict[str, list[dict[str, float]]] = {c: [] for c in CREDENTIALS}
@@ -429,8 +453,8 @@ def main() -> None:
         f"{loads(load_before)} / {loads(load_after)}."
     )
     print(
-        f"Vault: {tokens} tokens, key slots `passphrase` (Argon2id {passphrase}) and `key-file`; "
-        "one lookup by user name. Median (min–max)."
+        f"Vault: {tokens} tokens ({vault_bytes / 2**20:.1f} MiB file), key slots `passphrase` "
+        f"(Argon2id {passphrase}) and `key-file`; one lookup by user name. Median (min–max)."
     )
     header = "| | key file | passphrase | passphrase ÷ key file |\n|---|---:|---:|---:|"
     print()
@@ -450,11 +474,15 @@ def main() -> None:
     )
     version_ms = spread([v["ms"] for v in versions], ms)
     version_rss = spread([v["rss_kib"] / 1024 for v in versions], mib)
+    no_kdf_open = spread([r["open_ms"] for r in no_kdf], ms)
+    no_kdf_lookup = spread([r["lookup_us"] for r in no_kdf], us)
     print()
     print(
-        f"For scale, `tokenvault --version` (the command's start and exit, no vault): "
-        f"{version_ms}, peak resident set {version_rss}. A peak resident set counts at least "
-        f"that of the process that started it: here {mib(bench.floor_kib / 1024)}."
+        f"For scale: `tokenvault --version` (the command's start and exit, no vault): "
+        f"{version_ms}, peak resident set {version_rss}. Inside a process, a vault of the same "
+        f"tokens behind one passphrase slot at the test-grade KDF (Argon2id {no_kdf_kdf}): "
+        f"open {no_kdf_open}, first lookup {no_kdf_lookup}. A peak resident set counts at "
+        f"least that of the process that started it: here {mib(bench.floor_kib / 1024)}."
     )
     print()
     print(
