@@ -177,13 +177,7 @@ impl Vault {
     pub fn remove_slot(&self, name: &str, rotate: bool) -> Result<(), Error> {
         self.write_exclusive(|w| {
             let removed = Arc::new(w.keys.with_slot_removed(name, rotate)?);
-            match rotate {
-                true => w.reseal_all(removed, &mut |_, _| {}),
-                false => {
-                    w.rekey_header(removed);
-                    Ok(())
-                }
-            }
+            w.switch_keys(removed, rotate)
         })
     }
 
@@ -225,23 +219,20 @@ impl Vault {
                 what: "this handle's own slot was removed; name the slot to change".into(),
             })?,
         };
-        let current = self
-            .slots()?
-            .into_iter()
-            .find(|s| s.name == name)
-            .and_then(|s| s.kdf);
-        let kdf = kdf.or(current).unwrap_or_default();
+        let kdf = match kdf {
+            Some(kdf) => kdf,
+            None => self
+                .slots()?
+                .into_iter()
+                .find(|s| s.name == name)
+                .and_then(|s| s.kdf)
+                .unwrap_or_default(),
+        };
         kdf.validate_new(self.insecure_kdf)?;
         let prepared = keys::prepare_slot(&name, &new, kdf, now_unix())?;
         self.write_exclusive(|w| {
             let changed = Arc::new(w.keys.with_slot_replaced(&name, prepared, rotate)?);
-            match rotate {
-                true => w.reseal_all(changed, &mut |_, _| {}),
-                false => {
-                    w.rekey_header(changed);
-                    Ok(())
-                }
-            }
+            w.switch_keys(changed, rotate)
         })?;
         Ok(name)
     }

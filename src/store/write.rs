@@ -224,9 +224,25 @@ impl<'s> Writer<'s> {
         Ok(())
     }
 
-    /// Switches to a new header for the same data key (passphrase change).
+    /// Switches to a new header for the same data key (a slot change).
     pub(crate) fn rekey_header(&mut self, new_keys: Arc<Unlocked>) {
         self.keys = new_keys;
+    }
+
+    /// Switches to `new_keys`: with `new_data_key` (a rotation) every record is re-sealed under
+    /// them, else only the header changes.
+    pub(crate) fn switch_keys(
+        &mut self,
+        new_keys: Arc<Unlocked>,
+        new_data_key: bool,
+    ) -> Result<(), Error> {
+        match new_data_key {
+            true => self.reseal_all(new_keys, &mut |_, _| {}),
+            false => {
+                self.rekey_header(new_keys);
+                Ok(())
+            }
+        }
     }
 
     /// Writes the header and the advanced state; the engine then commits the transaction.
