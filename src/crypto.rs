@@ -277,13 +277,16 @@ pub(crate) fn unwrap_from_slot(
     let public = x25519_dalek::PublicKey::from(&secret).to_bytes();
     let shared = secret.diffie_hellman(&x25519_dalek::PublicKey::from(*ephemeral));
     let key = slot_wrap_key(shared, ephemeral, &public).ok_or(OpenFailed)?;
-    let plain = open(&key, aad, wrapped)?;
-    let mut master = Key::default();
-    if plain.len() != KEY_LEN {
-        return Err(OpenFailed);
-    }
-    master.copy_from_slice(&plain);
-    Ok(master)
+    key_from(&open(&key, aad, wrapped)?).ok_or(OpenFailed)
+}
+
+/// `bytes` as a key, when they are exactly [`KEY_LEN`] long (an opened wrapped key).
+pub(crate) fn key_from(bytes: &[u8]) -> Option<Key> {
+    let mut key = Key::default();
+    (bytes.len() == KEY_LEN).then(|| {
+        key.copy_from_slice(bytes);
+        key
+    })
 }
 
 /// Derives a subkey of `master` for one purpose. Distinct labels give independent keys:

@@ -239,8 +239,20 @@ impl Unlocked {
     /// `passphrase`, with the same Argon2 parameters and salt (so no new derivation), and the
     /// same master key (so no record changes). A format-2 header is returned as it is.
     pub(crate) fn upgraded(&self) -> Result<Unlocked, Error> {
-        let Header::V1(v1) = &self.header else {
-            return Ok(self.with_header(self.header.clone(), self.held.clone()));
+        let (header, held) = self.as_v2()?;
+        Ok(Unlocked::derive(
+            Header::V2(header),
+            self.master.clone(),
+            held,
+        ))
+    }
+
+    /// This vault's header as format 2 — a format-1 header converted as [`Unlocked::upgraded`]
+    /// says — and what unlocking it holds. No key is derived: slot changes start from this.
+    fn as_v2(&self) -> Result<(HeaderV2, Held), Error> {
+        let v1 = match &self.header {
+            Header::V2(v2) => return Ok((v2.clone(), self.held.clone())),
+            Header::V1(v1) => v1,
         };
         let Some((kdf, salt, kek)) = &self.held.v1_kek else {
             return Err(Error::internal("a format-1 vault unlocked without its KEK"));
@@ -261,13 +273,12 @@ impl Unlocked {
         };
         let mut held = add_slot(&mut header, slot, &self.master)?;
         held.v1_kek = self.held.v1_kek.clone();
-        Ok(self.with_header(Header::V2(header), held))
+        Ok((header, held))
     }
 
     /// This vault with one more slot (upgraded to format 2 first).
     pub(crate) fn with_slot_added(&self, slot: PreparedSlot) -> Result<Unlocked, Error> {
-        let upgraded = self.upgraded()?;
-        let mut header = upgraded.v2()?.clone();
+        let (mut header, held) = self.as_v2()?;
         if header.slot(&slot.name).is_some() {
             return Err(Error::Slot {
                 name: slot.name,
@@ -284,14 +295,17 @@ impl Unlocked {
         }
         add_slot(&mut header, slot, &self.master)?;
         check_total_work(&header)?;
-        Ok(upgraded.with_header(Header::V2(header), upgraded.held.clone()))
+        Ok(Unlocked::derive(
+            Header::V2(header),
+            self.master.clone(),
+            held,
+        ))
     }
 
     /// This vault without the slot `name` (upgraded to format 2 first); with `rotate`, under a
     /// new master key wrapped to every remaining slot (the caller re-seals every record).
     pub(crate) fn with_slot_removed(&self, name: &str, rotate: bool) -> Result<Unlocked, Error> {
-        let upgraded = self.upgraded()?;
-        let mut header = upgraded.v2()?.clone();
+        let (mut header, mut held) = self.as_v2()?;
         let position = slot_position(&header, name)?;
         if header.slots.len() == 1 {
             return Err(Error::Slot {
@@ -300,13 +314,12 @@ impl Unlocked {
             });
         }
         header.slots.remove(position);
-        let mut held = upgraded.held.clone();
         if held.slot.as_deref() == Some(name) {
             held = Held::default();
         }
         let master = match rotate {
-            false => upgraded.master.clone(),
-            true => rewrap_all(&mut header, &upgraded.master)?,
+            false => self.master.clone(),
+            true => rewrap_all(&mut header, &self.master)?,
         };
         Ok(Unlocked::derive(Header::V2(header), master, held))
     }
@@ -320,8 +333,7 @@ impl Unlocked {
         new: PreparedSlot,
         rotate: bool,
     ) -> Result<Unlocked, Error> {
-        let upgraded = self.upgraded()?;
-        let mut header = upgraded.v2()?.clone();
+        let (mut header, mut held) = self.as_v2()?;
         let position = slot_position(&header, name)?;
         if header.slots[position].kdf().is_none() {
             return Err(Error::Slot {
@@ -335,13 +347,12 @@ impl Unlocked {
             ..new
         };
         let master = match rotate {
-            false => upgraded.master.clone(),
-            true => rewrap_all(&mut header, &upgraded.master)?,
+            false => self.master.clone(),
+            true => rewrap_all(&mut header, &self.master)?,
         };
         let made = make_slot(&header, new, &master)?;
         header.slots.insert(position, made.0);
         check_total_work(&header)?;
-        let mut held = upgraded.held.clone();
         if held.slot.as_deref() == Some(old.name.as_str()) {
             held = made.1;
         }
@@ -388,17 +399,6 @@ impl Unlocked {
             .filter(|slot| open_slot_public(header, slot, &self.master).is_err())
             .map(|slot| format!("key slot {:?}: its public key does not open", slot.name))
             .collect()
-    }
-
-    fn v2(&self) -> Result<&HeaderV2, Error> {
-        match &self.header {
-            Header::V2(header) => Ok(header),
-            Header::V1(_) => Err(Error::internal("an upgraded header is still format 1")),
-        }
-    }
-
-    fn with_header(&self, header: Header, held: Held) -> Unlocked {
-        Unlocked::derive(header, self.master.clone(), held)
     }
 
     fn derive(header: Header, master: Key, held: Held) -> Unlocked {
@@ -531,7 +531,7 @@ fn rewrap_all(header: &mut HeaderV2, old: &Key) -> Result<Key, Error> {
 
 fn open_slot_secret(header: &HeaderV2, slot: &Slot, kek: &Key) -> Result<Key, crypto::OpenFailed> {
     let plain = crypto::open(kek, &header.slot_aad(SECRET_AAD, slot), &slot.sealed_secret)?;
-    to_key(&plain).ok_or(crypto::OpenFailed)
+    crypto::key_from(&plain).ok_or(crypto::OpenFailed)
 }
 
 /// The master key in `slot`, opened with the slot's secret; `None` when it does not open (not
@@ -563,21 +563,13 @@ fn open_slot_public(header: &HeaderV2, slot: &Slot, master: &Key) -> Result<[u8;
         &slot.sealed_public,
     )
     .ok()
-    .and_then(|plain| to_key(&plain))
+    .and_then(|plain| crypto::key_from(&plain))
     .map(|key| *key)
     .ok_or_else(|| {
         Error::corrupted(format!(
             "header: the public key of key slot {:?} does not open",
             slot.name
         ))
-    })
-}
-
-fn to_key(plain: &[u8]) -> Option<Key> {
-    let mut key = Key::default();
-    (plain.len() == key.len()).then(|| {
-        key.copy_from_slice(plain);
-        key
     })
 }
 
@@ -596,7 +588,7 @@ fn wrap_v1(mut header: HeaderV1, kek: &Key, master: &Key) -> Result<HeaderV1, Er
 fn unwrap_v1(header: &HeaderV1, kek: &Key) -> Result<Key, crypto::OpenFailed> {
     let plain: Zeroizing<Vec<u8>> =
         crypto::open(kek, &header.wrap_aad(), &header.wrapped_master_key)?;
-    to_key(&plain).ok_or(crypto::OpenFailed)
+    crypto::key_from(&plain).ok_or(crypto::OpenFailed)
 }
 
 #[cfg(test)]
