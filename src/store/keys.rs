@@ -63,18 +63,35 @@ pub(crate) struct PreparedSlot {
     kek: Key,
 }
 
+/// Checks the KDF settings a new key for `credential` would get: for a passphrase, the caps
+/// and the floor ([`KdfParams::validate_new`]) unless `allow_insecure`; a key file or recovery
+/// key has no KDF, so nothing.
+pub(crate) fn check_new_kdf(
+    credential: &Credential,
+    kdf: &KdfParams,
+    allow_insecure: bool,
+) -> Result<(), Error> {
+    match credential.secret()? {
+        Secret::Passphrase(_) => kdf.validate_new(allow_insecure),
+        Secret::KeyFile(_) | Secret::RecoveryKey(_) => Ok(()),
+    }
+}
+
 /// Derives the KEK of a new slot named `name` for `credential`: a fresh salt, and for a
-/// passphrase Argon2id with `kdf` (checked against the caps; the floor is the caller's).
+/// passphrase Argon2id with `kdf`, which must meet the floor unless `allow_insecure`
+/// ([`check_new_kdf`]). Every new slot is made here, so no caller can skip the floor.
 pub(crate) fn prepare_slot(
     name: &str,
     credential: &Credential,
     kdf: KdfParams,
+    allow_insecure: bool,
     created_unix: u64,
 ) -> Result<PreparedSlot, Error> {
     crate::format::check_slot_name(name).map_err(|what| Error::Slot {
         name: name.into(),
         what,
     })?;
+    check_new_kdf(credential, &kdf, allow_insecure)?;
     let salt: [u8; SALT_LEN] = crypto::random_bytes()?;
     let (params, kek) = match credential.secret()? {
         Secret::Passphrase(passphrase) => (
@@ -600,7 +617,7 @@ mod tests {
     }
 
     fn new_vault(credential: &Credential) -> Unlocked {
-        let slot = prepare_slot("k", credential, KdfParams::insecure_for_tests(), 1).unwrap();
+        let slot = prepare_slot("k", credential, KdfParams::insecure_for_tests(), true, 1).unwrap();
         Unlocked::create(slot, 1).unwrap()
     }
 

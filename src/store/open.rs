@@ -10,7 +10,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::credential::{Credential, Secret};
+use crate::credential::Credential;
 use crate::engines::{self, Access, Engine, HeaderSlot, guarded};
 use crate::error::Error;
 use crate::location::Location;
@@ -173,18 +173,14 @@ impl OpenOptions {
     /// Checks the KDF settings a new passphrase slot would get: the caps, and the floor unless
     /// [`OpenOptions::insecure_kdf`]. A key file has no KDF, so nothing to check.
     pub(crate) fn check_new_slot_kdf(&self, credential: &Credential) -> Result<(), Error> {
-        match credential.secret()? {
-            Secret::Passphrase(_) => self.kdf.validate_new(self.insecure_kdf),
-            Secret::KeyFile(_) | Secret::RecoveryKey(_) => Ok(()),
-        }
+        keys::check_new_kdf(credential, &self.kdf, self.insecure_kdf)
     }
 
     /// The first slot of a new vault: named after its kind (`passphrase` or `key-file`), its KEK
     /// derived before anything is created.
     fn first_slot(&self, credential: &Credential, created: u64) -> Result<PreparedSlot, Error> {
-        self.check_new_slot_kdf(credential)?;
         let name = default_slot_name(credential, |_| false);
-        keys::prepare_slot(&name, credential, self.kdf, created)
+        keys::prepare_slot(&name, credential, self.kdf, self.insecure_kdf, created)
     }
 }
 

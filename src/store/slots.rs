@@ -149,9 +149,6 @@ impl Vault {
     ) -> Result<String, Error> {
         let credential = credential.into();
         let kdf = kdf.unwrap_or_default();
-        if matches!(credential.secret()?, Secret::Passphrase(_)) {
-            kdf.validate_new(self.insecure_kdf)?;
-        }
         let name = match name {
             Some(name) => name.to_string(),
             None => {
@@ -159,7 +156,7 @@ impl Vault {
                 default_slot_name(&credential, |n| existing.iter().any(|s| s.name == n))
             }
         };
-        let prepared = keys::prepare_slot(&name, &credential, kdf, now_unix())?;
+        let prepared = keys::prepare_slot(&name, &credential, kdf, self.insecure_kdf, now_unix())?;
         self.write_exclusive(|w| {
             let added = Arc::new(w.keys.with_slot_added(prepared)?);
             w.rekey_header(added);
@@ -228,8 +225,7 @@ impl Vault {
                 .and_then(|s| s.kdf)
                 .unwrap_or_default(),
         };
-        kdf.validate_new(self.insecure_kdf)?;
-        let prepared = keys::prepare_slot(&name, &new, kdf, now_unix())?;
+        let prepared = keys::prepare_slot(&name, &new, kdf, self.insecure_kdf, now_unix())?;
         self.write_exclusive(|w| {
             let changed = Arc::new(w.keys.with_slot_replaced(&name, prepared, rotate)?);
             w.switch_keys(changed, rotate)
