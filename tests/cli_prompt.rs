@@ -249,14 +249,7 @@ fn colour_on_a_terminal_follows_no_color() {
 #[test]
 fn a_recovery_key_is_asked_without_echo_and_without_a_terminal_is_a_clear_error() {
     let s = Scratch::new();
-    let out = s
-        .cmd()
-        .args(["init", "--add-recovery-key"])
-        .args(FAST_KDF)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let text = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let text = s.init_with_recovery_key();
     let mut session = spawn(&s, &["--recovery-key", "list"], None);
     session
         .exp_string("Recovery key for tokens.vault: ")

@@ -657,6 +657,21 @@ mod tests {
     }
 
     #[test]
+    fn the_largest_header_is_5107_bytes_as_format_md_says() {
+        let mut v2 = sample_v2();
+        let template = v2.slots[0].clone();
+        v2.slots = (0..MAX_SLOTS)
+            .map(|i| Slot {
+                name: format!("{i:0>64}"),
+                ..template.clone()
+            })
+            .collect();
+        let bytes = Header::V2(v2).encode();
+        assert_eq!(bytes.len(), 5107);
+        assert!(Header::decode(&bytes).is_ok());
+    }
+
+    #[test]
     fn slot_names_are_short_plain_ascii() {
         for ok in ["passphrase", "worker-1", "ops@example.com", "a.b_c"] {
             assert!(check_name(ok).is_ok(), "{ok}");

@@ -107,6 +107,24 @@ impl Scratch {
             .assert()
     }
 
+    /// Creates the vault with fast KDF parameters and a recovery key; returns the key's text,
+    /// as `init --add-recovery-key` prints it on stdout.
+    pub fn init_with_recovery_key(&self) -> String {
+        let out = self
+            .cmd()
+            .args(["init", "--add-recovery-key"])
+            .args(FAST_KDF)
+            .output()
+            .expect("run init");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(String::from_utf8_lossy(&out.stderr).contains("shown this once"));
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    }
+
     /// A vault holding `typical.txt`.
     pub fn with_typical() -> Self {
         let s = Scratch::new();
