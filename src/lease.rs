@@ -21,6 +21,17 @@ use crate::token::{Secret, Token};
 /// On the same host a dead holder is seen at once.
 pub const DEFAULT_REFRESH_LEASE: Duration = Duration::from_secs(10);
 
+/// The longest a refresh lease may stand, whoever wrote it: a longer
+/// [`OpenOptions::refresh_lease`](crate::OpenOptions::refresh_lease) is cut to this, a stored
+/// lease that claims more is treated as absent, and no caller waits longer than this for one
+/// lease (FORMAT.md §Leases). A refresh is one HTTPS round trip; a minute is far beyond it.
+pub const MAX_REFRESH_LEASE: Duration = Duration::from_secs(60);
+
+/// How far in the future a lease's start may lie (another host's clock running ahead) and the
+/// lease still stand. Hosts that share a vault keep their clocks within this of each other
+/// (NTP keeps them within milliseconds); a lease taken later than this is treated as absent.
+pub(crate) const CLOCK_SKEW_ALLOWANCE: Duration = Duration::from_secs(1);
+
 /// The SDK's margin: it refreshes when `int(expiry_time) - int(time.time() * 1000) < 5000`.
 const SDK_MARGIN_MS: i128 = 5000;
 
@@ -94,8 +105,10 @@ pub(crate) struct Lease {
 }
 
 impl Lease {
-    /// A new lease for this process, standing for `duration` from `now_ms`.
+    /// A new lease for this process, standing for `duration` (at most [`MAX_REFRESH_LEASE`])
+    /// from `now_ms`.
     pub(crate) fn take(now_ms: u64, duration: Duration) -> Result<Lease, Error> {
+        let duration = duration.min(MAX_REFRESH_LEASE);
         let pid = std::process::id();
         Ok(Lease {
             holder: crypto::random_bytes()?,
@@ -136,10 +149,33 @@ impl Lease {
         })
     }
 
-    /// Whether the lease still stands at `now_ms`: its deadline has not passed, and its holder
-    /// is not a process of this host (and PID namespace) that has ended.
+    /// Whether the lease still stands at `now_ms`: it is [`plausible`](Self::plausible), its
+    /// deadline has not passed, and its holder is not a process of this host (and PID
+    /// namespace) that has ended.
+    ///
+    /// The record is not authenticated (anyone who can write the vault can write one), so this
+    /// alone never bounds a wait: a waiter also bounds it on its own clock (`store/refresh.rs`).
     pub(crate) fn stands(&self, now_ms: u64) -> bool {
-        now_ms < self.deadline_ms && !self.holder_gone()
+        self.plausible(now_ms) && now_ms < self.deadline_ms && !self.holder_gone()
+    }
+
+    /// Whether the record could have been written by [`Lease::take`] on a host whose clock is
+    /// within [`CLOCK_SKEW_ALLOWANCE`] of this one: it stands for at most [`MAX_REFRESH_LEASE`]
+    /// and was not taken in the future. A lease that is not plausible is treated as absent.
+    pub(crate) fn plausible(&self, now_ms: u64) -> bool {
+        let max_ms = u64::try_from(MAX_REFRESH_LEASE.as_millis()).unwrap_or(u64::MAX);
+        let skew_ms = u64::try_from(CLOCK_SKEW_ALLOWANCE.as_millis()).unwrap_or(u64::MAX);
+        self.deadline_ms
+            .checked_sub(self.taken_ms)
+            .is_some_and(|length| length <= max_ms)
+            && self.taken_ms <= now_ms.saturating_add(skew_ms)
+    }
+
+    /// How long the lease stands from `now_ms` by its own deadline, at most
+    /// [`MAX_REFRESH_LEASE`] (a lease taken up to [`CLOCK_SKEW_ALLOWANCE`] in the future would
+    /// otherwise claim a little more).
+    pub(crate) fn remaining(&self, now_ms: u64) -> Duration {
+        Duration::from_millis(self.deadline_ms.saturating_sub(now_ms)).min(MAX_REFRESH_LEASE)
     }
 
     /// Whether the holder is known to have ended: a process of this host that no longer runs
@@ -150,7 +186,7 @@ impl Lease {
             return false;
         }
         match process_stat(self.pid) {
-            None => !process_exists(self.pid),
+            None => !process_alive(self.pid),
             Some((state, start)) => {
                 matches!(state, 'Z' | 'X') || (self.pid_start != 0 && start != self.pid_start)
             }
@@ -188,8 +224,25 @@ pub(crate) fn host_id() -> [u8; 16] {
     })
 }
 
-/// Whether a process with `pid` exists on this host.
-fn process_exists(pid: u32) -> bool {
+/// Whether a process with `pid` runs on this host, asked of the kernel with `kill(pid, 0)`:
+/// `EPERM` means it runs as another user. `/proc/PID` alone would miss another user's process
+/// where `/proc` is mounted `hidepid=1` or `2`, and take its live lease over. A pid that is not
+/// a single process's (0 names the caller's process group, above `i32::MAX` a negative group)
+/// is no holder: gone.
+#[cfg(unix)]
+fn process_alive(pid: u32) -> bool {
+    use nix::errno::Errno;
+    use nix::sys::signal::kill;
+    use nix::unistd::Pid;
+    match i32::try_from(pid) {
+        Ok(pid) if pid > 0 => matches!(kill(Pid::from_raw(pid), None), Ok(()) | Err(Errno::EPERM)),
+        _ => false,
+    }
+}
+
+/// Whether a process with `pid` exists on this host (no signals to ask with: `/proc` alone).
+#[cfg(not(unix))]
+fn process_alive(pid: u32) -> bool {
     std::path::Path::new(&format!("/proc/{pid}")).exists()
 }
 
@@ -311,6 +364,102 @@ mod tests {
             !elsewhere.holder_gone(),
             "another host's holder is never declared gone"
         );
+    }
+
+    #[test]
+    fn a_lease_longer_than_the_maximum_or_taken_in_the_future_does_not_stand() {
+        let now = 1_000_000_000;
+        let max = u64::try_from(MAX_REFRESH_LEASE.as_millis()).unwrap();
+        let skew = u64::try_from(CLOCK_SKEW_ALLOWANCE.as_millis()).unwrap();
+        let lease = |taken_ms: u64, deadline_ms: u64| Lease {
+            taken_ms,
+            deadline_ms,
+            ..Lease::take(now, Duration::from_secs(1)).unwrap()
+        };
+        assert!(
+            lease(now, now + max).stands(now),
+            "the longest lease stands"
+        );
+        assert!(
+            !lease(now, now + max + 1).stands(now),
+            "a longer one does not"
+        );
+        assert!(!lease(now, u64::MAX).stands(now), "nor one without end");
+        assert!(
+            !lease(now, now - 1).stands(now),
+            "nor one that ends before it starts"
+        );
+        assert!(
+            lease(now + skew, now + skew + 1000).stands(now),
+            "a clock slightly ahead"
+        );
+        assert!(
+            !lease(now + skew + 1, now + skew + 1000).stands(now),
+            "taken in the future"
+        );
+        assert!(lease(now + skew, now + skew + max).remaining(now) <= MAX_REFRESH_LEASE);
+    }
+
+    #[test]
+    fn a_lease_taken_for_longer_than_the_maximum_is_cut_to_it() {
+        let lease = Lease::take(5, Duration::MAX).unwrap();
+        assert_eq!(
+            Duration::from_millis(lease.deadline_ms - lease.taken_ms),
+            MAX_REFRESH_LEASE
+        );
+        assert!(lease.stands(5));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_pid_that_names_no_single_process_is_no_live_holder() {
+        assert!(process_alive(std::process::id()));
+        assert!(!process_alive(0), "0 would ask about this process group");
+        assert!(
+            !process_alive(u32::MAX),
+            "a negative pid would ask about a group"
+        );
+    }
+
+    /// Where `/proc` is mounted `hidepid=2`, another user's processes have no `/proc/PID`: the
+    /// holder is asked of the kernel instead (`kill(pid, 0)` answers EPERM for a live one). The
+    /// test runs a copy of itself as `nobody` under a private `/proc` with `hidepid=2`, asking
+    /// about this (root) process; it needs root for the mount and is skipped without it.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_holder_that_proc_hides_from_another_user_is_not_taken_for_gone() {
+        use std::os::unix::fs::MetadataExt;
+        const HOLDER: &str = "TOKENVAULT_TEST_HIDDEN_HOLDER";
+        const NAME: &str =
+            "lease::tests::a_holder_that_proc_hides_from_another_user_is_not_taken_for_gone";
+        if let Ok(pid) = std::env::var(HOLDER) {
+            let pid: u32 = pid.parse().unwrap();
+            assert!(process_stat(pid).is_none(), "hidepid=2 is not in effect");
+            let lease = Lease {
+                pid,
+                ..Lease::take(now_ms(), Duration::from_secs(10)).unwrap()
+            };
+            assert!(
+                !lease.holder_gone(),
+                "a live holder hidden by /proc is gone"
+            );
+            return;
+        }
+        if std::fs::metadata("/proc/self").map_or(true, |m| m.uid() != 0) {
+            eprintln!("skipped: mounting a private /proc with hidepid=2 needs root");
+            return;
+        }
+        let script = format!(
+            "mount -t proc -o hidepid=2 proc /proc && exec setpriv --reuid=65534 --regid=65534 \
+             --clear-groups \"$0\" --exact {NAME} --nocapture --test-threads=1"
+        );
+        let status = std::process::Command::new("unshare")
+            .args(["--mount", "--fork", "sh", "-c", &script])
+            .arg(std::env::current_exe().unwrap())
+            .env(HOLDER, std::process::id().to_string())
+            .status()
+            .expect("unshare (util-linux) runs");
+        assert!(status.success(), "the hidden-holder check failed: {status}");
     }
 
     /// A holder killed (or exited) but not yet reaped by its parent is a zombie: its

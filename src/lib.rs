@@ -79,7 +79,7 @@ pub use crypto::KdfParams;
 #[cfg(feature = "mysql")]
 pub use engines::mysql::DEFAULT_CONNECT_TIMEOUT;
 pub use error::Error;
-pub use lease::DEFAULT_REFRESH_LEASE;
+pub use lease::{DEFAULT_REFRESH_LEASE, MAX_REFRESH_LEASE};
 pub use location::Location;
 pub use options::{DEFAULT_BUSY_TIMEOUT, OpenOptions};
 pub use rules::MatchedBy;

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use crate::crypto::KdfParams;
-use crate::lease::DEFAULT_REFRESH_LEASE;
+use crate::lease::{DEFAULT_REFRESH_LEASE, MAX_REFRESH_LEASE};
 
 /// How long a write waits for another process to release the vault before failing with
 /// [`Error::Busy`](crate::Error::Busy), unless [`OpenOptions::busy_timeout`] says otherwise.
@@ -97,9 +97,12 @@ impl OpenOptions {
     /// How long a refresh lease taken through this handle stands without its holder's save
     /// (default [`DEFAULT_REFRESH_LEASE`], 10 s): past it, a caller waiting in
     /// [`Vault::find_token_coordinated`](crate::Vault::find_token_coordinated) takes the lease
-    /// over. A holder on the same host that has ended is taken over at once.
+    /// over. A holder on the same host that has ended is taken over at once. It is also the
+    /// longest such a caller waits for any one holder's lease, measured on its own clock,
+    /// whatever the lease's record says. At most [`MAX_REFRESH_LEASE`] (60 s): a longer
+    /// duration is cut to it.
     pub fn refresh_lease(mut self, duration: Duration) -> Self {
-        self.refresh_lease = duration;
+        self.refresh_lease = duration.min(MAX_REFRESH_LEASE);
         self
     }
 

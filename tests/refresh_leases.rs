@@ -226,13 +226,66 @@ fn a_holder_that_ended_on_this_host_is_taken_over_before_its_deadline() {
         leases.unwrap().is_empty(),
         "a lease of an ended process does not stand"
     );
-    // An hour-long lease: waiting it out would hang the test; the takeover must not wait.
+    // A lease of the longest length (an hour asked, cut to MAX_REFRESH_LEASE): waiting it out
+    // would fail the test; the takeover must not wait.
     let (done, result) = std::sync::mpsc::channel();
     std::thread::scope(|s| {
         s.spawn(|| done.send(vault.find_token_by_id_coordinated("1")).unwrap());
         let turn = result
-            .recv_timeout(Duration::from_secs(60))
+            .recv_timeout(tokenvault::MAX_REFRESH_LEASE / 2)
             .expect("the lease of an ended holder was waited out")
+            .unwrap()
+            .1;
+        assert_eq!(turn, RefreshTurn::Yours);
+    });
+}
+
+/// The child: on another host (as the lease's host field says), with a lease length beyond any
+/// bound, takes the lease on token 1 and exits without saving. A holder on another host is
+/// never seen gone, and its record's deadline is as far as the record says.
+fn child_on_another_host_takes_an_endless_lease() {
+    let vault = OpenOptions::new()
+        .refresh_lease(Duration::MAX)
+        .open(child::env("VAULT"), PASSPHRASE)
+        .unwrap();
+    let (_, turn) = vault.find_token_by_id_coordinated("1").unwrap();
+    child::report(format!("{turn:?}"));
+    std::process::exit(0);
+}
+
+#[test]
+fn a_lease_from_another_host_is_waited_for_at_most_the_waiters_own_lease_length() {
+    const TEST: &str =
+        "a_lease_from_another_host_is_waited_for_at_most_the_waiters_own_lease_length";
+    if child::role().as_deref() == Some("holder") {
+        return child_on_another_host_takes_an_endless_lease();
+    }
+    let (_dir, path, vault) = new_vault(Duration::from_millis(500));
+    drop(vault);
+    let mut cmd = child::command(TEST, "holder");
+    cmd.env("VAULT", &path)
+        .env("TOKENVAULT_LEASE_HOST_ID", "another host");
+    let (status, lines) = Reporter::spawn(cmd).finish();
+    assert!(status.success());
+    assert_eq!(lines, ["Yours"]);
+
+    let vault = OpenOptions::new()
+        .refresh_lease(Duration::from_millis(500))
+        .open(&path, PASSPHRASE)
+        .unwrap();
+    for lease in vault.refresh_leases().unwrap() {
+        assert!(
+            lease.remaining <= tokenvault::MAX_REFRESH_LEASE,
+            "a lease stands longer than the hard maximum: {lease:?}"
+        );
+    }
+    // The holder's deadline is as far as it asked for; the waiter's own clock ends the wait.
+    let (done, result) = std::sync::mpsc::channel();
+    std::thread::scope(|s| {
+        s.spawn(|| done.send(vault.find_token_by_id_coordinated("1")).unwrap());
+        let turn = result
+            .recv_timeout(Duration::from_secs(30))
+            .expect("a waiter waited past its own lease length for another host's lease")
             .unwrap()
             .1;
         assert_eq!(turn, RefreshTurn::Yours);

@@ -9,8 +9,13 @@
 //! `write.rs`), for the lease's deadline, or for its holder to end (same host only), reading the
 //! token again at each wake. Waits sleep on a condition variable that this process's commits
 //! notify, and otherwise poll every [`POLL`]; they never spin.
+//!
+//! The lease record is not authenticated and its deadline is on its holder's clock, so no wait
+//! trusts it alone: a caller waits for one holder at most its own lease length (at most
+//! [`lease::MAX_REFRESH_LEASE`]), measured on its own monotonic clock from when it first saw
+//! that holder's lease, and then takes the lease over whatever the record says.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::engines::ReadStore;
 use crate::error::Error;
@@ -67,15 +72,45 @@ pub(crate) fn standing_leases(store: &dyn ReadStore) -> Result<Vec<RefreshLease>
             pid: lease.pid,
             this_host: lease.on_this_host(),
             taken_unix_ms: lease.taken_ms,
-            remaining: Duration::from_millis(lease.deadline_ms.saturating_sub(now)),
+            remaining: lease.remaining(now),
         })
         .collect())
 }
 
-/// One round of the protocol: the lookup's answer, or a lease to wait for.
+/// One round of the protocol: the lookup's answer, or the holder of a lease to wait for.
 enum Step {
     Done(Option<Box<(Token, RefreshTurn)>>),
-    Wait,
+    Wait { holder: [u8; 16] },
+}
+
+/// How long this caller has waited for one holder's lease, on its own clock: the lease record
+/// is not authenticated and its deadline is on the holder's clock, so neither may bound a wait
+/// alone (FORMAT.md §Leases).
+struct Patience {
+    holder: [u8; 16],
+    /// When the wait for this holder ends, whatever its lease record says.
+    until: Instant,
+}
+
+impl Patience {
+    /// The wait for `holder`: kept when it is the holder already waited for, else a new one
+    /// of `length` (the caller's own lease length, at most [`lease::MAX_REFRESH_LEASE`]) from now.
+    fn for_holder(current: Option<Patience>, holder: [u8; 16], length: Duration) -> Patience {
+        match current {
+            Some(patience) if patience.holder == holder => patience,
+            _ => Patience {
+                holder,
+                until: Instant::now() + length.min(lease::MAX_REFRESH_LEASE),
+            },
+        }
+    }
+
+    /// Whether this caller has waited out `holder`: its lease no longer stands for it.
+    fn exhausted_for(patience: &Option<Patience>, holder: &[u8; 16]) -> bool {
+        patience
+            .as_ref()
+            .is_some_and(|p| &p.holder == holder && Instant::now() >= p.until)
+    }
 }
 
 /// What a coordinated lookup selects: the stored token's id and the token to return.
@@ -131,6 +166,7 @@ impl Vault {
             return Ok(Some((token, RefreshTurn::NotDue)));
         }
         let mut waited = false;
+        let mut patience: Option<Patience> = None;
         loop {
             let seen = self.commits_seen();
             let turn = |waited| match waited {
@@ -141,8 +177,13 @@ impl Vault {
                 let now = lease::now_ms();
                 match select(w.store(), &w.keys)? {
                     Some((again, token)) if again == id && lease::refresh_due(&token, now) => {
-                        if w.lease(id)?.is_some_and(|lease| lease.stands(now)) {
-                            return Ok(Finish::Discard(Step::Wait));
+                        if let Some(lease) = w.lease(id)?.filter(|lease| lease.stands(now)) {
+                            // A holder waited for past this caller's patience is taken over,
+                            // whatever its record says.
+                            if !Patience::exhausted_for(&patience, &lease.holder) {
+                                let holder = lease.holder;
+                                return Ok(Finish::Discard(Step::Wait { holder }));
+                            }
                         }
                         w.put_lease(id, &Lease::take(now, self.refresh_lease)?)?;
                         let yours = Box::new((token, RefreshTurn::Yours));
@@ -154,27 +195,38 @@ impl Vault {
                     ))),
                 }
             })?;
-            if let Step::Done(found) = step {
-                return Ok(found.map(|found| *found));
-            }
+            let holder = match step {
+                Step::Done(found) => return Ok(found.map(|found| *found)),
+                Step::Wait { holder } => holder,
+            };
             waited = true;
-            if let Some(found) = self.wait_for_refresh(id, &select, seen)? {
+            let current = Patience::for_holder(patience.take(), holder, self.refresh_lease);
+            let until = current.until;
+            patience = Some(current);
+            if let Some(found) = self.wait_for_refresh(id, &select, seen, holder, until)? {
                 return Ok(found.map(|token| (token, RefreshTurn::RefreshedByAnother)));
             }
         }
     }
 
-    /// Waits while the lease on token `id` stands and the token is still due. `Some(found)`:
-    /// the token was saved fresh (or deleted, or is no longer selected); `None`: the lease fell
-    /// (deadline, holder gone, or ended without a fresh save) and may be taken.
+    /// Waits while `holder`'s lease on token `id` stands, the token is still due and `until`
+    /// (this caller's patience, on its own clock) has not passed. `Some(found)`: the token was
+    /// saved fresh (or deleted, or is no longer selected); `None`: the lease fell (deadline,
+    /// holder gone, another holder, ended without a fresh save, or waited out) and may be taken.
     fn wait_for_refresh(
         &self,
         id: u64,
         select: &impl Fn(&dyn ReadStore, &Unlocked) -> Result<Selected, Error>,
         mut seen: u64,
+        holder: [u8; 16],
+        until: Instant,
     ) -> Result<Option<Option<Token>>, Error> {
         loop {
-            seen = self.wait_for_commit(seen, POLL);
+            let left = until.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Ok(None);
+            }
+            seen = self.wait_for_commit(seen, POLL.min(left));
             let now = lease::now_ms();
             let (found, lease) = self.read(|store, keys| {
                 let lease = store.lease(id)?.as_deref().and_then(Lease::decode);
@@ -184,7 +236,7 @@ impl Vault {
                 Some((again, token)) if again == id && lease::refresh_due(&token, now) => {}
                 other => return Ok(Some(other.map(|(_, token)| token))),
             }
-            if !lease.is_some_and(|lease| lease.stands(now)) {
+            if !lease.is_some_and(|lease| lease.holder == holder && lease.stands(now)) {
                 return Ok(None);
             }
         }
