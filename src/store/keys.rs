@@ -611,6 +611,47 @@ fn unwrap_v1(header: &HeaderV1, kek: &Key) -> Result<Key, crypto::OpenFailed> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engines::HeaderSlot;
+    use crate::{Location, OpenOptions};
+
+    /// Writes `header` over the vault's header entry, as anyone with write access to the file
+    /// (or the server's tables) can; the state entry is left as it is.
+    fn overwrite_header(vault: &crate::Vault, header: &Header) {
+        let mut txn = vault.engine.begin_write().unwrap();
+        txn.store()
+            .unwrap()
+            .put_header_entry(HeaderSlot::Header, &header.encode())
+            .unwrap();
+        txn.commit().unwrap();
+    }
+
+    #[test]
+    fn a_slot_forged_into_the_header_is_neither_accepted_nor_followed_by_reads() {
+        // With write access only: a self-consistent key-file slot, wrapping a master key of the
+        // forger's choosing, appended to the real header. Its store id is the vault's own.
+        let vault = OpenOptions::new()
+            .kdf(KdfParams::insecure_for_tests())
+            .insecure_kdf(true)
+            .create(Location::memory(), "the real passphrase")
+            .unwrap();
+        let forged_key = Credential::key_bytes(&crypto::random_bytes::<32>().unwrap()).unwrap();
+        let Header::V2(mut header) = Header::decode(&vault.header_bytes()).unwrap() else {
+            panic!("a new vault is format 2")
+        };
+        let slot = prepare_slot("forged", &forged_key, KdfParams::default(), true, 1).unwrap();
+        add_slot(&mut header, slot, &crypto::random_key().unwrap()).unwrap();
+        overwrite_header(&vault, &Header::V2(header));
+
+        assert!(
+            !matches!(vault.accepts(&forged_key), Ok(true)),
+            "a credential that opens only a forged slot was accepted"
+        );
+        let read = vault.get_tokens();
+        assert!(
+            matches!(read, Err(Error::Corrupted { .. })),
+            "a read followed a header whose state does not verify: {read:?}"
+        );
+    }
 
     fn key_file(byte: u8) -> Credential {
         Credential::key_bytes(&[byte; 32]).expect("32 bytes")

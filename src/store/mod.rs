@@ -20,6 +20,7 @@ use std::time::Duration;
 
 use crate::engines::{Engine, HeaderSlot, ReadStore, guarded};
 use crate::error::Error;
+use crate::format::State;
 use crate::options::OpenOptions;
 use crate::rules::{self, MatchedBy};
 use crate::token::Token;
@@ -117,12 +118,22 @@ impl Vault {
 
     /// The keys for the header bytes found in the store: the cached ones, or — when another
     /// process rotated the data key or changed a slot — the ones this handle's slot now opens.
-    fn keys_for(&self, header_bytes: &[u8]) -> Result<Arc<Unlocked>, Error> {
+    /// A changed header is followed only once the state entry read with it (`state`, from the
+    /// same transaction) verifies under the new keys: the header is not authenticated by itself,
+    /// and the state MAC covers all of it (FORMAT.md §State), so a slot forged into it by
+    /// someone with write access only is refused here, not adopted.
+    fn keys_for(
+        &self,
+        header_bytes: &[u8],
+        state: impl FnOnce() -> Result<Option<Vec<u8>>, Error>,
+    ) -> Result<Arc<Unlocked>, Error> {
         let cached = self.cached_keys();
         if header_bytes == cached.header_bytes.as_slice() {
             return Ok(cached);
         }
         let fresh = Arc::new(cached.follow(header_bytes)?);
+        let state = state()?.ok_or_else(|| Error::corrupted("header state missing"))?;
+        State::decode(&state, &fresh.state_mac_key, &fresh.header_bytes)?;
         *self.keys.write().unwrap_or_else(|e| e.into_inner()) = fresh.clone();
         Ok(fresh)
     }
@@ -142,7 +153,7 @@ impl Vault {
             let header = store
                 .header_entry(HeaderSlot::Header)?
                 .ok_or_else(|| Error::corrupted("header missing"))?;
-            let keys = self.keys_for(&header)?;
+            let keys = self.keys_for(&header, || store.header_entry(HeaderSlot::State))?;
             f(&*store, &keys)
         })
     }
@@ -165,7 +176,9 @@ impl Vault {
             let mut txn = self.engine.begin_write()?;
             let (out, new_keys) = {
                 let mut store = txn.store()?;
-                let mut writer = write::Writer::begin(&mut *store, |bytes| self.keys_for(bytes))?;
+                let mut writer = write::Writer::begin(&mut *store, |bytes, state| {
+                    self.keys_for(bytes, || Ok(Some(state.to_vec())))
+                })?;
                 match f(&mut writer)? {
                     Finish::Commit(out) => (Finish::Commit(out), Some(writer.finish()?)),
                     Finish::Discard(out) => (Finish::Discard(out), None),

@@ -208,7 +208,7 @@ fn initialize(
                 // A new vault starts at generation 1 (FORMAT.md §State); a write would bump it.
                 ImportSummary::default()
             } else {
-                let mut writer = write::Writer::begin(&mut *store, |_| Ok(keys.clone()))?;
+                let mut writer = write::Writer::begin(&mut *store, |_, _| Ok(keys.clone()))?;
                 let summary = maintenance::import_rows(&mut writer, tokens)?;
                 writer.finish()?;
                 summary

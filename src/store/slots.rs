@@ -13,8 +13,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::credential::{Credential, Secret};
 use crate::crypto::KdfParams;
+use crate::engines::HeaderSlot;
 use crate::error::Error;
-use crate::format::{Header, SlotParams};
+use crate::format::{Header, SlotParams, State};
 use crate::store::keys::{self, V1_SLOT_NAME};
 use crate::store::{Finish, Vault};
 
@@ -118,11 +119,21 @@ impl Vault {
     /// Whether `credential` unlocks this vault as its header stands now: any of its slots, not
     /// only the one this handle was opened with. It derives the slot's key as an open does (an
     /// Argon2 run per passphrase slot tried). A credential that unlocks nothing is `Ok(false)`.
+    ///
+    /// A slot is part of the vault only when the state verifies under the keys it unlocks: the
+    /// header alone is not authenticated, and anyone with write access could add a slot that
+    /// wraps a master key of their own (FORMAT.md §Threat model).
     pub fn accepts(&self, credential: impl Into<Credential>) -> Result<bool, Error> {
         let credential = credential.into();
-        let header = self.read(|_, keys| Ok(keys.header_bytes.clone()))?;
+        let (header, state) = self.read(|store, keys| {
+            let state = store
+                .header_entry(HeaderSlot::State)?
+                .ok_or_else(|| Error::corrupted("header state missing"))?;
+            Ok((keys.header_bytes.clone(), state))
+        })?;
         match keys::Unlocked::unlock(&header, &credential) {
-            Ok(unlocked) => Ok(unlocked.store_id() == self.cached_keys().store_id()),
+            Ok(unlocked) => Ok(unlocked.store_id() == self.cached_keys().store_id()
+                && State::decode(&state, &unlocked.state_mac_key, &unlocked.header_bytes).is_ok()),
             Err(
                 Error::WrongPassphrase
                 | Error::WrongKeyFile

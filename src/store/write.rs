@@ -41,14 +41,16 @@ fn header_entry(store: &dyn WriteStore, slot: HeaderSlot) -> Result<Vec<u8>, Err
 }
 
 impl<'s> Writer<'s> {
-    /// Reads and authenticates the state. `keys_for` turns the header bytes found in the store
-    /// into the keys to use (they differ from the cached ones after another process rotated).
+    /// Reads and authenticates the state. `keys_for` turns the header and state bytes found in
+    /// the store into the keys to use (they differ from the cached ones after another process
+    /// rotated).
     pub(crate) fn begin(
         store: &'s mut dyn WriteStore,
-        keys_for: impl FnOnce(&[u8]) -> Result<Arc<Unlocked>, Error>,
+        keys_for: impl FnOnce(&[u8], &[u8]) -> Result<Arc<Unlocked>, Error>,
     ) -> Result<Writer<'s>, Error> {
-        let keys = keys_for(&header_entry(store, HeaderSlot::Header)?)?;
+        let header_bytes = header_entry(store, HeaderSlot::Header)?;
         let state_bytes = header_entry(store, HeaderSlot::State)?;
+        let keys = keys_for(&header_bytes, &state_bytes)?;
         let state = State::decode(&state_bytes, &keys.state_mac_key, &keys.header_bytes)?;
         Ok(Writer {
             store,
