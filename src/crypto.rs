@@ -91,6 +91,12 @@ impl KdfParams {
         }
     }
 
+    /// The Argon2 work these parameters ask for, `memory_kib × iterations` in KiB-passes: what
+    /// the caps, the floor and the total of a header's passphrase slots are measured in.
+    pub fn work(&self) -> u64 {
+        u64::from(self.memory_kib) * u64::from(self.iterations)
+    }
+
     /// Whether these parameters cost at least RFC 9106 §4's second recommended option
     /// (Argon2id, 64 MiB, t = 3, p = 4), the floor for a new passphrase key.
     ///
@@ -104,8 +110,7 @@ impl KdfParams {
     /// the same memory between the defender's threads and change the attacker's cost per guess
     /// little, so `p = 1` is as strong as `p = 4`.
     pub fn meets_floor(&self) -> bool {
-        self.memory_kib >= Self::FLOOR_MEMORY_KIB
-            && u64::from(self.memory_kib) * u64::from(self.iterations) >= Self::FLOOR_WORK
+        self.memory_kib >= Self::FLOOR_MEMORY_KIB && self.work() >= Self::FLOOR_WORK
     }
 
     /// Checks parameters for a *new* passphrase key (a vault being created, a passphrase being
@@ -143,7 +148,7 @@ impl KdfParams {
         if u64::from(self.memory_kib) < 8 * u64::from(self.parallelism) {
             return too_small("memory must be at least 8 KiB per lane");
         }
-        let work = u64::from(self.memory_kib) * u64::from(self.iterations);
+        let work = self.work();
         if self.memory_kib > Self::MAX_MEMORY_KIB
             || self.iterations > Self::MAX_ITERATIONS
             || self.parallelism > Self::MAX_PARALLELISM
@@ -173,6 +178,12 @@ pub(crate) fn random_key() -> Result<Key, Error> {
     Ok(key)
 }
 
+#[cfg(test)]
+thread_local! {
+    /// Argon2 runs on this thread (unit tests count the derivations an unlock makes).
+    pub(crate) static KDF_RUNS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
 /// Derives the key-encryption key from the passphrase.
 ///
 /// Invariant: `params` were validated (caps included) before this runs; `validate` is called
@@ -183,6 +194,8 @@ pub(crate) fn derive_kek(
     params: &KdfParams,
 ) -> Result<Key, Error> {
     params.validate()?;
+    #[cfg(test)]
+    KDF_RUNS.with(|runs| runs.set(runs.get() + 1));
     let argon_params = argon2::Params::new(
         params.memory_kib,
         params.iterations,

@@ -128,7 +128,7 @@ fn check_header(bytes: &[u8]) {
     let mut total = 0;
     for kdf in &kdfs {
         assert!(kdf.validate().is_ok(), "{kdf:?}");
-        total += u64::from(kdf.memory_kib) * u64::from(kdf.iterations);
+        total += kdf.work();
     }
     assert!(total <= format::MAX_TOTAL_WORK);
     assert_eq!(header.encode(), bytes, "decode/encode is not canonical");

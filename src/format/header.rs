@@ -219,7 +219,32 @@ pub(crate) struct HeaderV2 {
     pub(crate) slots: Vec<Slot>,
 }
 
+/// The Argon2 work (KiB-passes) of `slots`' passphrase slots together: what a wrong passphrase
+/// costs, since it runs them all. At most [`MAX_TOTAL_WORK`] in any header.
+pub(crate) fn total_kdf_work(slots: &[Slot]) -> u64 {
+    slots
+        .iter()
+        .filter_map(Slot::kdf)
+        .map(|kdf| kdf.work())
+        .sum()
+}
+
 impl HeaderV2 {
+    /// The slots in the order an unlock tries them: key-file and recovery-key slots (no KDF)
+    /// first, then passphrase slots by ascending Argon2 work (then memory), ties in header
+    /// order. Someone who can write the header can add slots, but not steer an open with the
+    /// right passphrase into a costlier derivation than its own slot's: every slot tried before
+    /// it asks for at most its work, so at most its memory × passes of memory, and the open
+    /// costs at most [`MAX_SLOTS`] times its own derivation.
+    pub(crate) fn slots_in_trial_order(&self) -> Vec<&Slot> {
+        let mut slots: Vec<&Slot> = self.slots.iter().collect();
+        slots.sort_by_key(|slot| {
+            slot.kdf()
+                .map_or((0, 0), |kdf| (kdf.work(), kdf.memory_kib))
+        });
+        slots
+    }
+
     /// Magic, version, store id and creation time.
     fn prefix(&self) -> [u8; V2_PREFIX_LEN] {
         let mut out = [0u8; V2_PREFIX_LEN];
@@ -277,7 +302,6 @@ impl HeaderV2 {
             at: V2_PREFIX_LEN + 1,
         };
         let mut slots: Vec<Slot> = Vec::with_capacity(count);
-        let mut total_work = 0u64;
         for index in 0..count {
             let slot = reader.slot(index)?;
             if slots.iter().any(|s| s.name == slot.name) {
@@ -286,11 +310,9 @@ impl HeaderV2 {
                     slot.name
                 )));
             }
-            if let Some(kdf) = slot.kdf() {
-                total_work += u64::from(kdf.memory_kib) * u64::from(kdf.iterations);
-            }
             slots.push(slot);
         }
+        let total_work = total_kdf_work(&slots);
         if total_work > MAX_TOTAL_WORK {
             return Err(Error::corrupted(format!(
                 "header: the passphrase slots together ask for {total_work} KiB-passes of Argon2id (at most {MAX_TOTAL_WORK})"

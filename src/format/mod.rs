@@ -14,7 +14,7 @@ mod header;
 
 pub(crate) use header::{
     FORMAT_VERSION, Header, HeaderV1, HeaderV2, MAX_SLOTS, MAX_TOTAL_WORK, Slot, SlotParams,
-    StoreId, WRAP_LEN, check_name as check_slot_name,
+    StoreId, WRAP_LEN, check_name as check_slot_name, total_kdf_work,
 };
 
 /// The version field inside every record's associated data (FORMAT.md §Records): the layout of

@@ -155,7 +155,7 @@ impl Unlocked {
                 };
                 let kind = credential.kind();
                 let mut tried = false;
-                for slot in &header.slots {
+                for slot in header.slots_in_trial_order() {
                     let kek = match (&secret, &slot.params) {
                         (Secret::Passphrase(p), SlotParams::Passphrase { kdf, salt }) => {
                             crypto::derive_kek(p, salt, kdf)?
@@ -452,12 +452,7 @@ fn slot_position(header: &HeaderV2, name: &str) -> Result<usize, Error> {
 
 /// Refuses a header whose passphrase slots together would exceed the total KDF cap.
 fn check_total_work(header: &HeaderV2) -> Result<(), Error> {
-    let total: u64 = header
-        .slots
-        .iter()
-        .filter_map(Slot::kdf)
-        .map(|k| u64::from(k.memory_kib) * u64::from(k.iterations))
-        .sum();
+    let total = crate::format::total_kdf_work(&header.slots);
     if total > crate::format::MAX_TOTAL_WORK {
         let last = header
             .slots
@@ -623,6 +618,40 @@ mod tests {
             .put_header_entry(HeaderSlot::Header, &header.encode())
             .unwrap();
         txn.commit().unwrap();
+    }
+
+    #[test]
+    fn a_costlier_passphrase_slot_placed_first_is_not_derived_when_a_cheaper_one_opens() {
+        // Someone with write access puts a slot of the most Argon2 work the caps allow before
+        // the real one: an open with the right passphrase must not pay for it.
+        let insecure = KdfParams::insecure_for_tests();
+        let costly = KdfParams {
+            memory_kib: insecure.memory_kib * 4,
+            iterations: insecure.iterations * 2,
+            ..insecure
+        };
+        let decoy = prepare_slot("decoy", &Credential::passphrase("other"), costly, true, 1);
+        let real = Credential::passphrase("right");
+        let vault = Unlocked::create(decoy.unwrap(), 1).unwrap();
+        let Header::V2(mut header) = vault.header.clone() else {
+            panic!("a new vault is format 2")
+        };
+        let slot = prepare_slot("real", &real, insecure, true, 1).unwrap();
+        add_slot(&mut header, slot, &vault.master).unwrap();
+        let bytes = Header::V2(header).encode();
+
+        let before = crypto::KDF_RUNS.with(std::cell::Cell::get);
+        let unlocked = Unlocked::unlock(&bytes, &real).unwrap();
+        let runs = crypto::KDF_RUNS.with(std::cell::Cell::get) - before;
+        assert_eq!(unlocked.unlocked_slot(), Some("real"));
+        assert_eq!(
+            runs, 1,
+            "the costlier slot before the real one was derived too"
+        );
+        // A wrong passphrase still tries every passphrase slot (bounded by the total cap).
+        let before = crypto::KDF_RUNS.with(std::cell::Cell::get);
+        assert!(Unlocked::unlock(&bytes, &Credential::passphrase("wrong")).is_err());
+        assert_eq!(crypto::KDF_RUNS.with(std::cell::Cell::get) - before, 2);
     }
 
     #[test]
