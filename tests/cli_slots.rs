@@ -189,7 +189,10 @@ fn remove_with_rotate_reseals_and_says_what_it_does_and_does_not_do() {
         .success()
         .stderr(
             predicate::str::contains("Rotated the data key")
-                .and(predicate::str::contains("copies of the vault taken before")),
+                .and(predicate::str::contains("copies of the vault taken before"))
+                // Rotation keeps each slot's X25519 pair: a former holder who can write the
+                // vault can still plant a data key of their own (FORMAT.md §Threat model).
+                .and(predicate::str::contains("who cannot write the vault")),
         );
     let info = s.info();
     assert_eq!(info["encryption_count"], info["token_count"]);

@@ -275,7 +275,8 @@ tokenvault find --explain"
         #[arg(long, value_name = "PATH")]
         new_passphrase_file: Option<PathBuf>,
         /// Also replace the data key and re-seal every record, so the old passphrase opens
-        /// nothing written from now on, even with an old copy of the vault
+        /// nothing written from now on, even with an old copy of the vault (unless its holder
+        /// can also write the vault)
         #[arg(long)]
         rotate: bool,
         #[command(flatten)]
@@ -332,7 +333,9 @@ this vault, but it still opens a copy of the vault taken before the change (a ba
 snapshot, the old header in a freed page of the file itself), and through that copy every
 record, including records written later. With --rotate, a new data key is wrapped to every
 remaining slot and every record re-sealed, in one transaction: the old credential then opens
-nothing written after the change. Copies taken before it stay readable with it either way.";
+nothing written after the change, for anyone who cannot write the vault (rotation keeps each
+slot's public key, which the old credential's holder knew: with write access they could plant a
+data key of their own). Copies taken before it stay readable with it either way.";
 
 /// `slot`'s subcommands.
 #[derive(Debug, Subcommand)]
@@ -380,7 +383,8 @@ unlocks; --new-key-file the one being added.\n\nExamples:\n  tokenvault slot add
         /// The slot's name (`tokenvault slot list`)
         name: String,
         /// Also replace the data key and re-seal every record, so the removed credential opens
-        /// nothing written from now on, even with an old copy of the vault
+        /// nothing written from now on, even with an old copy of the vault (unless its holder
+        /// can also write the vault)
         #[arg(long)]
         rotate: bool,
     },

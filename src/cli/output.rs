@@ -220,8 +220,9 @@ pub(crate) fn describe_slot(slot: &SlotInfo) -> String {
 pub(crate) fn revocation_note(old: &str, rotated: bool, tokens: u64, rotate_hint: &str) -> String {
     if rotated {
         format!(
-            "Rotated the data key: {tokens} token{} re-sealed. {old} opens nothing written from now on; copies of the vault taken before this still open with it.",
-            if tokens == 1 { "" } else { "s" }
+            "Rotated the data key: {tokens} token{} re-sealed. For anyone who cannot write the vault, {} opens nothing written from now on; copies of the vault taken before this still open with it. Its holder knew the slots' public keys, which rotation keeps: with write access they could still plant a data key of their own in the remaining slots (docs/FORMAT.md, Threat model).",
+            if tokens == 1 { "" } else { "s" },
+            old.to_lowercase()
         )
     } else {
         format!(

@@ -6,7 +6,10 @@
 //! key stays the same, so a copy of the header taken before the removal, with the removed
 //! credential, still opens the vault's current and future records. With `rotate`, the master
 //! key is replaced and every record re-sealed in the same transaction: the removed credential
-//! then opens nothing written after it.
+//! then opens nothing written after it — for someone who cannot write the vault. Rotation keeps
+//! each remaining slot's X25519 pair (it has no slot's credential to make a new one), and the
+//! removed credential's holder saw their public keys: with write access they could wrap a master
+//! key of their own to them (FORMAT.md §Threat model).
 
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
