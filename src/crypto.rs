@@ -233,9 +233,7 @@ pub(crate) fn recovery_key_kek(recovery_key: &Key, salt: &[u8; SALT_LEN]) -> Key
 }
 
 fn random_key_kek(key: &Key, label: &[u8], salt: &[u8; SALT_LEN]) -> Key {
-    let mut kek = Key::default();
-    kek.copy_from_slice(&mac256(key, &[label, salt]));
-    kek
+    mac256_key(key, &[label, salt])
 }
 
 /// The X25519 public key of a slot secret.
@@ -255,13 +253,14 @@ fn slot_wrap_key(
     if !shared.was_contributory() {
         return None;
     }
-    let shared = Key::from(shared.to_bytes());
-    let mut key = Key::default();
-    key.copy_from_slice(&mac256(
-        &shared,
+    // Copied from the shared secret's own buffer (wiped when `shared` drops) into a wiped one:
+    // `to_bytes()` would leave an unwiped copy on the stack.
+    let mut shared_key = Key::default();
+    shared_key.copy_from_slice(shared.as_bytes());
+    Some(mac256_key(
+        &shared_key,
         &[b"tokenvault/v2/wrap", ephemeral, public],
-    ));
-    Some(key)
+    ))
 }
 
 /// Wraps `master` to the slot whose public key is `public`: a fresh ephemeral X25519 key, the
@@ -271,7 +270,7 @@ pub(crate) fn wrap_to_slot(
     master: &Key,
     aad: &[u8],
 ) -> Result<([u8; 32], Vec<u8>), Error> {
-    let ephemeral_secret = x25519_dalek::StaticSecret::from(random_bytes::<KEY_LEN>()?);
+    let ephemeral_secret = x25519_dalek::StaticSecret::from(*random_key()?);
     let ephemeral = x25519_dalek::PublicKey::from(&ephemeral_secret).to_bytes();
     let shared = ephemeral_secret.diffie_hellman(&x25519_dalek::PublicKey::from(*public));
     let key = slot_wrap_key(shared, &ephemeral, public)
@@ -305,11 +304,22 @@ pub(crate) fn key_from(bytes: &[u8]) -> Option<Key> {
 /// Derives a subkey of `master` for one purpose. Distinct labels give independent keys:
 /// keyed BLAKE2b is a PRF (RFC 7693 §2.5 keyed mode).
 pub(crate) fn derive_subkey(master: &Key, label: &[u8]) -> Key {
-    let mut mac = <Blake2bMac<U32> as KeyInit>::new_from_slice(master.as_ref())
+    mac256_key(master, &[label])
+}
+
+/// [`mac256`] for a MAC that is itself a key: written straight into a buffer wiped on drop, so
+/// no unwiped copy of the key is left behind (`finalize().into_bytes()` returns one by value).
+fn mac256_key(key: &Key, parts: &[&[u8]]) -> Key {
+    use blake2::digest::FixedOutput;
+    let mut mac = <Blake2bMac<U32> as KeyInit>::new_from_slice(key.as_ref())
         .expect("a 32-byte key is a valid BLAKE2b key");
-    Mac::update(&mut mac, label);
+    for part in parts {
+        Mac::update(&mut mac, part);
+    }
     let mut out = Key::default();
-    out.copy_from_slice(&mac.finalize().into_bytes());
+    mac.finalize_into(<&mut blake2::digest::Output<Blake2bMac<U32>>>::from(
+        &mut *out,
+    ));
     out
 }
 
@@ -471,6 +481,13 @@ mod tests {
         assert_eq!(*kek, *key_file_kek(&file, &[1; SALT_LEN]));
         assert_ne!(*kek, *key_file_kek(&file, &[2; SALT_LEN]));
         assert_ne!(*kek, *key_file_kek(&random_key().unwrap(), &[1; SALT_LEN]));
+    }
+
+    #[test]
+    fn a_mac_written_straight_into_a_key_is_the_same_mac() {
+        let key = random_key().unwrap();
+        assert_eq!(*mac256_key(&key, &[b"a", b"bc"]), mac256(&key, &[b"abc"]));
+        assert_eq!(*derive_subkey(&key, b"label"), mac256(&key, &[b"label"]));
     }
 
     #[test]
