@@ -1,5 +1,5 @@
 //! The SDK FileStore's token file (`sdk_tokens.txt`): reading it for import, writing it for
-//! export, byte for byte as the SDK's Python `csv` module does (`../shared/reference/filestore-format.md`).
+//! export, byte for byte as the SDK's Python `csv` module does (`docs/reference/filestore-format.md`).
 //!
 //! Reading is strict where the FileStore would misbehave later (short rows, non-numeric ids) and
 //! every error names the line, never a value: the file holds secrets.

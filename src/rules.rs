@@ -1,5 +1,5 @@
 //! The FileStore's matching rules, as pure functions (docs/COMPAT.md; the recorded cases in
-//! `../shared/compat/filestore-cases.json` are the ground truth). Rules decide; `store` executes.
+//! `tests/data/compat/filestore-cases.json` are the ground truth). Rules decide; `store` executes.
 //!
 //! "Given" means `Some(_)`, even `Some("")`: the FileStore picks its rule by which fields are not
 //! `None`. "Matches" means the stored value is non-empty and equal to the query's non-empty value.

@@ -5,15 +5,15 @@ mod cli_support;
 
 use std::path::PathBuf;
 
-use cli_support::{FAST_KDF, HEADER, Scratch, compat_file, json_of, shared_dir};
+use cli_support::{FAST_KDF, HEADER, Scratch, compat_file, data_dir, json_of};
 use predicates::prelude::*;
 
 /// Every file the real SDK wrote, with what export must give back (the legacy 9-column file
 /// comes back in the 10-column form the SDK upgrades it to).
 fn sdk_files() -> Vec<(PathBuf, PathBuf)> {
-    let dir = shared_dir().join("compat/files");
+    let dir = data_dir().join("compat/files");
     let mut files: Vec<(PathBuf, PathBuf)> = std::fs::read_dir(&dir)
-        .expect("../shared/compat/files")
+        .expect("tests/data/compat/files")
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "txt"))
         .map(|p| (p.clone(), p))

@@ -1,4 +1,4 @@
-//! Replays every recorded FileStore case (`../shared/compat/filestore-cases.json`, or the file
+//! Replays every recorded FileStore case (`tests/data/compat/filestore-cases.json`, or the file
 //! named by `TOKENVAULT_CASES`) against a vault and reports each failing case by name.
 
 mod common;

@@ -5,7 +5,7 @@ mod common;
 use tokenvault::filestore;
 
 fn compat_files() -> Vec<(String, Vec<u8>, Vec<u8>)> {
-    let dir = common::shared_dir().join("compat/files");
+    let dir = common::data_dir().join("compat/files");
     let mut out = Vec::new();
     for entry in std::fs::read_dir(&dir).expect("compat/files") {
         let path = entry.unwrap().path();

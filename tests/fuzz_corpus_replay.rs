@@ -135,7 +135,7 @@ fn regenerate_seeds() {
             std::fs::write(dir.join(format!("seed-{i}")), input).unwrap();
         }
     }
-    let files = common::shared_dir().join("compat/files");
+    let files = common::data_dir().join("compat/files");
     let dir = fuzz_dir().join("corpus/csv_import");
     for name in [
         "typical.txt",

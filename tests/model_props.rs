@@ -1,6 +1,6 @@
 //! Random operation sequences run against a vault and against the plain in-memory model of the
 //! FileStore's rules (`tokenvault::fuzzing::Model`, written from
-//! `../shared/reference/filestore-rules.md` apart from `src/rules.rs`, scanning rows in order, with
+//! the FileStore's rules (docs/COMPAT.md) apart from `src/rules.rs`, scanning rows in order, with
 //! no index): every result and the final rows must agree, across reopen, passphrase change and
 //! data-key rotation.
 

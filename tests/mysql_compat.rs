@@ -1,4 +1,4 @@
-//! The recorded FileStore cases (`../shared/compat/filestore-cases.json`, or `TOKENVAULT_CASES`)
+//! The recorded FileStore cases (`tests/data/compat/filestore-cases.json`, or `TOKENVAULT_CASES`)
 //! replayed on a vault kept on a MySQL/MariaDB server: the server engine must give every case
 //! exactly the file engine's result. Needs `--features mysql` and `TOKENVAULT_TEST_MYSQL_URL`.
 #![cfg(feature = "mysql")]

@@ -30,5 +30,5 @@ bash python/build_wheels.sh wheel
 "$pip" install --quiet --disable-pip-version-check dist/tokenvault-*.whl \
     "zohocrmsdk8-0==7.0.0" "pytest>=7"
 
-# Run from the repository root (tests read ../shared), against the installed wheel.
+# Run from the repository root (tests read tests/data), against the installed wheel.
 "$work/venv/bin/pytest" python/tests -q -rs -p no:cacheprovider

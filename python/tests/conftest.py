@@ -12,11 +12,11 @@ import pytest
 
 from tokenvault import KdfParams, VaultStore
 
-# ../shared from the repository root, as CI lays it out.
+# The recorded data kept in the repository (tests/data, provenance in its README).
 REPO = Path(__file__).resolve().parents[2]
-SHARED = REPO / ".." / "shared"
-CASES = Path(os.environ.get("TOKENVAULT_CASES", SHARED / "compat" / "filestore-cases.json"))
-FILES = SHARED / "compat" / "files"
+DATA = REPO / "tests" / "data"
+CASES = Path(os.environ.get("TOKENVAULT_CASES", DATA / "compat" / "filestore-cases.json"))
+FILES = DATA / "compat" / "files"
 
 PASSPHRASE = "test passphrase"
 TEST_KDF = KdfParams.insecure_for_tests()

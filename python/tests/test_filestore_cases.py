@@ -1,4 +1,4 @@
-"""Every recorded FileStore case (../shared/compat/filestore-cases.json, or the file named by
+"""Every recorded FileStore case (tests/data/compat/filestore-cases.json, or the file named by
 TOKENVAULT_CASES) replayed with real SDK objects: through VaultStore, and through the SDK's own
 FileStore. Both must give the recorded result, passed token afterwards and rows afterwards; where
 the vault diverges on purpose (`divergence`), VaultStore must give `divergence.vault_result`.

@@ -1,5 +1,5 @@
 """VaultStore.migrate_file_store on the token files the real FileStore wrote
-(../shared/compat/files/): the vault must then give exactly what the SDK's FileStore gives for
+(tests/data/compat/files/): the vault must then give exactly what the SDK's FileStore gives for
 the same file, the plaintext file must be left untouched, and a failed migration must leave
 nothing behind."""
 

@@ -15,7 +15,7 @@ pub enum Refusal {
     InvalidId,
 }
 
-/// The FileStore's rules (`../shared/reference/filestore-rules.md`) over rows in file order,
+/// The FileStore's rules (`docs/reference/filestore-rules.md`) over rows in file order,
 /// written apart from `src/rules.rs` so that agreement means something. Rows hold no empty
 /// strings (the FileStore reads an empty field back as absent). tokenvault's documented
 /// divergences: `find` falls back to the id when no rule applies; ids are canonical decimals.

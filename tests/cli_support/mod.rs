@@ -33,13 +33,13 @@ pub fn binary() -> &'static Path {
     })
 }
 
-/// The shared reference folder (`../shared` from the repository root).
-pub fn shared_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared")
+/// The test data kept in the repository (`tests/data`, provenance in its README).
+pub fn data_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data")
 }
 
 pub fn compat_file(name: &str) -> PathBuf {
-    shared_dir().join("compat/files").join(name)
+    data_dir().join("compat/files").join(name)
 }
 
 /// A scratch directory; the vault is its `tokens.vault` (the CLI's default path).

@@ -19,9 +19,9 @@ use tokenvault::{OpenOptions, Token, Vault};
 
 pub const PASSPHRASE: &str = "test passphrase";
 
-/// The shared reference folder (`../shared` from the repository root).
-pub fn shared_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared")
+/// The test data kept in the repository (`tests/data`, provenance in its README).
+pub fn data_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data")
 }
 
 /// A fresh vault with tiny KDF parameters in a new temporary directory.

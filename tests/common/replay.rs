@@ -1,4 +1,4 @@
-//! The replay of the recorded FileStore cases (`../shared/compat/filestore-cases.json`, or the
+//! The replay of the recorded FileStore cases (`tests/data/compat/filestore-cases.json`, or the
 //! file named by `TOKENVAULT_CASES`), shared by every engine's compat test: each case runs on a
 //! fresh, empty vault, and each failing case is reported by name.
 
@@ -10,7 +10,7 @@ use super::{row_to_token, token_from_json, token_to_json, token_to_row};
 pub fn cases_path() -> std::path::PathBuf {
     match std::env::var_os("TOKENVAULT_CASES") {
         Some(path) => path.into(),
-        None => super::shared_dir().join("compat/filestore-cases.json"),
+        None => super::data_dir().join("compat/filestore-cases.json"),
     }
 }
 

@@ -1,4 +1,4 @@
-//! Realistic tokens, shaped like the SDK's own files (`../shared/compat/files/many.txt`):
+//! Realistic tokens, shaped like the SDK's own files (`tests/data/compat/files/many.txt`):
 //! decimal ids, emails as user names, 70-character `1000.<32 hex>.<32 hex>` tokens.
 
 use tokenvault::{Secret, Token};

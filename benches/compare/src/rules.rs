@@ -1,4 +1,4 @@
-//! The FileStore's selection rules (`../shared/reference/filestore-rules.md`) for the peers
+//! The FileStore's selection rules (`docs/reference/filestore-rules.md`) for the peers
 //! that implement them themselves. tokenvault applies its own.
 
 use tokenvault::{Secret, Token};
