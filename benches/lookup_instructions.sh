@@ -8,11 +8,14 @@
 # Needs valgrind (Debian's valgrind package).
 set -euo pipefail
 cd "$(dirname "$0")/compare"
+# The workspace's one target directory (the root Cargo.toml is the workspace).
+target=$(cd ../.. 2>/dev/null && pwd)/target
+[[ -n "${CARGO_TARGET_DIR:-}" ]] && target=$(realpath -m "$CARGO_TARGET_DIR")
 command -v valgrind >/dev/null || { echo "valgrind is not installed" >&2; exit 2; }
 cargo build --quiet --release --bin profile_find
 count() {
     PROFILE_TOKENS=2000 PROFILE_LOOKUPS=$1 valgrind --tool=callgrind \
-        --callgrind-out-file=/dev/null ./target/release/profile_find 2>&1 \
+        --callgrind-out-file=/dev/null "$target"/release/profile_find 2>&1 \
         | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
 }
 small=$(count 2000)

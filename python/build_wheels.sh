@@ -101,7 +101,7 @@ maturin sdist --manifest-path python/Cargo.toml --out dist
 twine check --strict "dist/tokenvault-$version.tar.gz"
 
 # ---- the standalone CLI binary -------------------------------------------------------------------
-cargo zigbuild --quiet --locked --release --features mysql --target "$rust_target.$glibc" --bin tokenvault
+cargo zigbuild --quiet --locked --release -p tokenvault-cli --features mysql --target "$rust_target.$glibc" --bin tokenvault
 binary=${CARGO_TARGET_DIR:-target}/$rust_target/release/tokenvault
 newest=$(objdump -T "$binary" | grep -o 'GLIBC_[0-9.]*' | sort -u -V | tail -1)
 echo "$binary: newest glibc symbol version $newest"

@@ -46,24 +46,18 @@
 #![deny(missing_docs)]
 #![warn(unreachable_pub)]
 
-// The CLI's modules name this crate `tokenvault::…`, as the `tokenvault` binary did when they were
-// compiled inside it; this alias lets the library compile the same files unchanged.
-#[cfg(feature = "cli")]
-extern crate self as tokenvault;
-
 mod backoff;
-#[doc(hidden)]
-#[cfg(feature = "cli")]
-pub mod cli;
 mod credential;
 mod crypto;
 #[cfg(feature = "mysql")]
 pub mod dbstore;
 mod engines;
 mod error;
+#[cfg(feature = "filestore")]
 pub mod filestore;
 mod format;
 #[doc(hidden)]
+#[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 mod index;
 mod lease;

@@ -15,31 +15,14 @@ use tokenvault::{Error, KdfParams, OpenOptions, SaveOutcome, Vault};
 
 use common::PASSPHRASE;
 use common::child::{self, Reporter};
+use common::holder::{
+    START_TIMEOUT, holder_child, new_vault_file, spawn_holder, touch, wait_for_file,
+};
 use common::workload::{check_tagged, read_until_stopped, tagged_query, tagged_token};
 
 const WRITERS: usize = 8;
 const SAVES_PER_WRITER: usize = 200;
 const READERS: usize = 2;
-const START_TIMEOUT: Duration = Duration::from_secs(60);
-
-fn new_vault_file() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("shared.vault");
-    OpenOptions::insecure_for_tests()
-        .create(&path, PASSPHRASE)
-        .expect("create vault");
-    (dir, path)
-}
-
-fn wait_for_file(path: &Path) {
-    while !path.exists() {
-        std::thread::sleep(Duration::from_millis(1));
-    }
-}
-
-fn touch(path: &Path) {
-    std::fs::write(path, b"").expect("create signal file");
-}
 
 fn spawn(test: &str, role: &str, envs: &[(&str, &str)]) -> Reporter {
     let mut cmd = child::command(test, role);
@@ -195,40 +178,6 @@ fn reader_child() {
 }
 
 // ---- A held write lock ------------------------------------------------------------------------
-
-/// Holds the vault's write lock: an import whose token iterator blocks inside the write
-/// transaction until the parent creates the `RELEASE` file.
-fn holder_child() {
-    let vault = Vault::open(child::env("VAULT"), PASSPHRASE).expect("holder opens the vault");
-    let release = PathBuf::from(child::env("RELEASE"));
-    let tokens = (0..3).map(move |i| {
-        if i == 1 {
-            child::report("holding");
-            wait_for_file(&release);
-        }
-        tagged_token(&format!("held-{i}"), 0)
-    });
-    let summary = vault.import(tokens).expect("holder: import");
-    assert_eq!(summary.inserted, 3);
-    child::report("committed");
-}
-
-fn spawn_holder(test: &str, dir: &Path, path: &Path) -> (Reporter, PathBuf) {
-    let release = dir.join("release");
-    let mut holder = spawn(
-        test,
-        "holder",
-        &[
-            ("VAULT", path.to_str().unwrap()),
-            ("RELEASE", release.to_str().unwrap()),
-        ],
-    );
-    assert!(
-        holder.wait_for("holding", START_TIMEOUT).is_some(),
-        "the holder did not start its transaction"
-    );
-    (holder, release)
-}
 
 const WAITS_THEN_BUSY: &str = "a_writer_waits_for_another_process_then_fails_with_busy";
 
@@ -428,135 +377,6 @@ fn a_passphrase_change_by_another_process_gives_key_changed() {
         .map(|t| check_tagged(t).unwrap().0)
         .collect();
     assert_eq!(tags, ["k"], "the refused save must not have been stored");
-}
-
-// ---- The CLI against a vault another process is writing ----------------------------------------
-
-#[cfg(feature = "cli")]
-const CLI_WAITS: &str = "the_cli_waits_for_a_writing_process_then_succeeds_or_exits_busy";
-
-/// Runs `tokenvault save` on `path` with a token on stdin; exit code, stdout, stderr, duration.
-#[cfg(feature = "cli")]
-fn cli_save(path: &Path, busy_timeout: &str, tag: &str) -> (Option<i32>, String, String, Duration) {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
-    let started = Instant::now();
-    let mut cli = Command::new(env!("CARGO_BIN_EXE_tokenvault"))
-        .args([
-            "--vault",
-            path.to_str().unwrap(),
-            "--busy-timeout",
-            busy_timeout,
-            "save",
-        ])
-        .env("TOKENVAULT_PASSPHRASE", PASSPHRASE)
-        .env_remove("TOKENVAULT_PATH")
-        .env_remove("TOKENVAULT_DATABASE_URL")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run the tokenvault binary");
-    let json =
-        format!(r#"{{"user_name": "{tag}@zylker.com", "refresh_token": "1000.refresh.{tag}"}}"#);
-    cli.stdin
-        .take()
-        .unwrap()
-        .write_all(json.as_bytes())
-        .unwrap();
-    let out = cli.wait_with_output().unwrap();
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-        started.elapsed(),
-    )
-}
-
-#[test]
-#[cfg(feature = "cli")]
-fn the_cli_waits_for_a_writing_process_then_succeeds_or_exits_busy() {
-    if child::role().as_deref() == Some("holder") {
-        return holder_child();
-    }
-    let (dir, path) = new_vault_file();
-    let (holder, release) = spawn_holder(CLI_WAITS, dir.path(), &path);
-
-    // The documented busy exit code, once the wait given runs out.
-    let (code, _, stderr, took) = cli_save(&path, "0.5", "cli-busy");
-    assert_eq!(code, Some(5), "stderr: {stderr}");
-    assert!(stderr.contains("busy"), "{stderr}");
-    assert!(took >= Duration::from_millis(500), "gave up after {took:?}");
-
-    // With a longer wait it goes through once the other process commits.
-    let releaser = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(300));
-        touch(&release);
-    });
-    let (code, stdout, stderr, took) = cli_save(&path, "30", "cli-late");
-    releaser.join().unwrap();
-    assert_eq!(code, Some(0), "stderr: {stderr}");
-    assert!(took >= Duration::from_millis(300), "did not wait: {took:?}");
-    let (status, lines) = holder.finish();
-    assert!(status.success() && lines.iter().any(|l| l == "committed"));
-
-    let vault = Vault::open(&path, PASSPHRASE).unwrap();
-    let names: BTreeSet<String> = vault
-        .get_tokens()
-        .unwrap()
-        .iter()
-        .filter_map(|t| t.user_name.clone())
-        .collect();
-    assert!(names.contains("cli-late@zylker.com"));
-    assert!(
-        !names.contains("cli-busy@zylker.com"),
-        "the busy save stored a token"
-    );
-    assert_eq!(names.len(), 4, "{names:?}");
-    let id = stdout.split_whitespace().find(|w| w.parse::<u64>().is_ok());
-    assert!(id.is_some(), "save printed no id: {stdout}");
-}
-
-#[test]
-#[cfg(feature = "cli")]
-fn a_vault_held_alone_refuses_every_other_open_until_dropped() {
-    let (_dir, path) = new_vault_file();
-    let alone = tokenvault::OpenOptions::new()
-        .single_process(true)
-        .open(&path, PASSPHRASE)
-        .unwrap();
-    let mut token = tagged_token("alone", 1);
-    alone.save_token(&mut token).unwrap();
-    assert_eq!(
-        alone.find_token(&tagged_query("alone")).unwrap(),
-        Some(token.clone())
-    );
-
-    // Another process: the CLI's documented busy code, with a sentence saying why.
-    let (code, _, stderr, _) = cli_save(&path, "0.5", "refused");
-    assert_eq!(code, Some(5), "stderr: {stderr}");
-    assert!(stderr.contains("for itself alone"), "{stderr}");
-    // This process, in the shared mode: refused too, and nothing changed.
-    assert!(matches!(
-        Vault::open(&path, PASSPHRASE),
-        Err(Error::AlreadyOpen)
-    ));
-    assert_eq!(alone.get_tokens().unwrap(), vec![token.clone()]);
-
-    drop(alone);
-    let (code, _, stderr, _) = cli_save(&path, "0.5", "after");
-    assert_eq!(code, Some(0), "stderr: {stderr}");
-    let shared = Vault::open(&path, PASSPHRASE).unwrap();
-    let names: Vec<Option<String>> = shared
-        .get_tokens()
-        .unwrap()
-        .into_iter()
-        .map(|t| t.user_name)
-        .collect();
-    assert_eq!(
-        names,
-        [token.user_name.clone(), Some("after@zylker.com".into())]
-    );
 }
 
 // ---- Cost per operation: one long-lived handle, or an open per operation ------------------------

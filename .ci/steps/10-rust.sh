@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Formatting, lints, and the Rust test suite (the README's `cargo test`).
+# Formatting (the whole workspace), lints, and the Rust test suite (the README's `cargo test`):
+# the library and the command, the workspace's default members.
 set -euo pipefail
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
 cargo fmt --all --check

@@ -20,8 +20,9 @@ tests=()
 for file in tests/mysql_*.rs; do
     tests+=(--test "$(basename "$file" .rs)")
 done
-cargo test --features mysql --lib "${tests[@]}"
-cargo test --features mysql --doc
+cargo test -p tokenvault --features mysql --lib "${tests[@]}"
+cargo test -p tokenvault --features mysql --doc
+cargo test -p tokenvault-cli --features mysql --test mysql_cli
 
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 \
     || { apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null; }

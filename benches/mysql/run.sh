@@ -5,6 +5,9 @@
 #   bash benches/mysql/run.sh
 set -euo pipefail
 cd "$(dirname "$0")"
+# The workspace's one target directory (the root Cargo.toml is the workspace).
+target=$(cd ../.. 2>/dev/null && pwd)/target
+[[ -n "${CARGO_TARGET_DIR:-}" ]] && target=$(realpath -m "$CARGO_TARGET_DIR")
 if [[ -z "${TOKENVAULT_BENCH_MYSQL_URL:-}" ]]; then
     source ../../.ci/mariadb.sh
     mariadb_start >&2
@@ -14,4 +17,4 @@ fi
 echo "::: building (release)" >&2
 cargo build --quiet --release
 echo "Run $(date -u '+%Y-%m-%d %H:%M UTC'), tokenvault $(git rev-parse --short HEAD 2>/dev/null || echo unknown), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)."
-./target/release/tokenvault-bench-mysql
+"$target"/release/tokenvault-bench-mysql

@@ -27,10 +27,9 @@ file). Every lookup must find the token, or the run fails. Prints a Markdown rep
     python3 benches/slots/run.py --smoke         # CI: 200 tokens, test-grade KDF
     python3 benches/slots/run.py --cli PATH      # this tokenvault instead of building one
 
-Builds ``tokenvault`` (``cargo build --release``) and benches/compare's helpers (release),
-honouring CARGO_TARGET_DIR. ``--smoke`` (200 tokens, a test-grade KDF, few runs: a check that the
-script works, its timings mean nothing) runs benches/compare's build of the command instead
-(``tokenvault_cli``), so that CI, which has built that suite, builds nothing more.
+Builds ``tokenvault`` (``cargo build --release --bin tokenvault``) and benches/compare's helpers
+(release) in the workspace's one target directory, honouring CARGO_TARGET_DIR. ``--smoke`` (200
+tokens, a test-grade KDF, few runs) is a check that the script works; its timings mean nothing.
 """
 
 from __future__ import annotations
@@ -65,7 +64,7 @@ SMOKE_KDF = [
 ]
 CREDENTIALS = ("key file", "passphrase")
 # benches/compare's programs this script runs (src/bin/).
-HELPERS = ["token_file", "open_lookup", "spawn_many", "tokenvault_cli"]
+HELPERS = ["token_file", "open_lookup", "spawn_many"]
 
 
 def cargo_build(workspace: Path, bins: list[str], profile: str) -> dict[str, str]:
@@ -383,12 +382,9 @@ def main() -> None:
 
     say("building")
     helpers = cargo_build(COMPARE, HELPERS, "release")
-    # --smoke: the suite's build of the command (tokenvault_cli.rs), so CI builds nothing more.
-    cli = args.cli or (
-        helpers["tokenvault_cli"]
-        if args.smoke
-        else cargo_build(REPO, ["tokenvault"], "release")["tokenvault"]
-    )
+    # The workspace's own release build of the command (one target directory: the helpers'
+    # build above already compiled the core it shares).
+    cli = args.cli or cargo_build(REPO, ["tokenvault"], "release")["tokenvault"]
     cli = os.path.abspath(cli)
 
     with tempfile.TemporaryDirectory(prefix="tokenvault-slots-bench.") as tmp:

@@ -11,7 +11,7 @@
 //!   `tokenvault/__init__.py` loads it on first use); `.ci/steps/17-wheels.sh` prints both start
 //!   times, README §Install quotes them. People without Python get the standalone binary.
 //! - Two things a native `main` gets for free are done explicitly: SIGINT's default action
-//!   (`tokenvault/__main__.py`) and flushing stdout at the end (`tokenvault::cli::run`).
+//!   (`tokenvault/__main__.py`) and flushing stdout at the end (`tokenvault_cli::run`).
 //!   CI runs the CLI test suite against the installed command (`TOKENVAULT_TEST_BIN`), so exit
 //!   codes, the terminal prompt and `--json` are checked, not assumed.
 
@@ -24,5 +24,5 @@ use pyo3::prelude::*;
 /// on stderr and gives 101, as a Rust binary's does.
 #[pyfunction]
 pub(crate) fn run_cli(py: Python<'_>, argv: Vec<OsString>) -> u8 {
-    py.detach(|| std::panic::catch_unwind(|| tokenvault::cli::run(argv)).unwrap_or(101))
+    py.detach(|| std::panic::catch_unwind(|| tokenvault_cli::run(argv)).unwrap_or(101))
 }

@@ -147,3 +147,10 @@ def test_a_password_given_as_a_url_parameter_never_shows(caplog):
         assert_hidden(*exception_texts(e.value), caplog.text)
     finally:
         s.close()
+
+
+def test_vault_store_attributes_and_registry_keys_hold_no_password(store):
+    from tokenvault import _handles
+
+    assert_hidden(repr(store), store.path, *vars(store).values())
+    assert_hidden(*(key for key, _ in _handles._handles))

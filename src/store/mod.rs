@@ -138,7 +138,8 @@ impl Vault {
         Ok(fresh)
     }
 
-    /// The header bytes this handle's keys belong to (for the fuzz seeds).
+    /// The header bytes this handle's keys belong to (for the fuzz seeds and unit tests).
+    #[cfg(any(test, feature = "fuzzing"))]
     pub(crate) fn header_bytes(&self) -> Vec<u8> {
         self.cached_keys().header_bytes.clone()
     }
@@ -299,6 +300,7 @@ impl Vault {
 }
 
 /// Unlocks a header's bytes with `credential`, keeping nothing (the `header` fuzz target).
+#[cfg(feature = "fuzzing")]
 pub(crate) fn unlock_header(header: &[u8], credential: &crate::Credential) -> Result<(), Error> {
     Unlocked::unlock(header, credential).map(drop)
 }

@@ -5,6 +5,7 @@ pub mod child;
 #[cfg(feature = "mysql")]
 pub mod dbstore_sdk;
 pub mod faulty;
+pub mod holder;
 pub mod mixed;
 #[cfg(feature = "mysql")]
 pub mod mysql;

@@ -1,7 +1,7 @@
 //! The passphrase prompt, driven through a real pseudo-terminal: asked twice when creating,
 //! typed without echo, read from the terminal even when stdin carries data, and a clear error
 //! (not a hang) when there is no terminal at all.
-#![cfg(all(feature = "cli", unix))]
+#![cfg(unix)]
 
 mod cli_support;
 

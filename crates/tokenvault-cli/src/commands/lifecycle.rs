@@ -6,15 +6,15 @@ use indicatif::HumanBytes;
 use serde_json::json;
 use tokenvault::KdfParams;
 
-use crate::cli::CliError;
-use crate::cli::args::{GlobalArgs, KdfArgs};
-use crate::cli::error::describe_kdf;
-use crate::cli::error::vault_error;
-use crate::cli::output::{self, BOLD};
-use crate::cli::output::{kdf_json, slot_json};
-use crate::cli::passphrase::{self, Which};
-use crate::cli::progress;
-use crate::cli::vault;
+use crate::CliError;
+use crate::args::{GlobalArgs, KdfArgs};
+use crate::error::describe_kdf;
+use crate::error::vault_error;
+use crate::output::{self, BOLD};
+use crate::output::{kdf_json, slot_json};
+use crate::passphrase::{self, Which};
+use crate::progress;
+use crate::vault;
 
 pub(crate) fn init(
     global: &GlobalArgs,

@@ -1,7 +1,6 @@
 //! Key slots from the command line: `init --key-file`, `--key-file` / `TOKENVAULT_KEY_FILE`,
 //! `slot list | add | remove`, `passwd --slot --rotate`, `upgrade`, and what they say about
 //! revocation.
-#![cfg(feature = "cli")]
 
 mod cli_support;
 
@@ -258,7 +257,7 @@ fn upgrade_turns_a_format_1_vault_into_format_2() {
     std::fs::copy(
         concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/v1/two-tokens.vault"
+            "/../../tests/fixtures/v1/two-tokens.vault"
         ),
         s.vault(),
     )

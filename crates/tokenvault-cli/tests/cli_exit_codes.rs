@@ -1,7 +1,6 @@
 //! Every documented exit code, each produced by the real condition: a missing token (1), bad
 //! usage (2), a wrong passphrase (3), a record changed behind the vault's back (4), a write
 //! transaction held by another process (5), and a closed pipe (quiet 0).
-#![cfg(feature = "cli")]
 
 mod cli_support;
 

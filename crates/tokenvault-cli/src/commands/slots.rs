@@ -6,13 +6,13 @@ use std::path::Path;
 use serde_json::json;
 use tokenvault::{Credential, KdfParams, Vault};
 
-use crate::cli::CliError;
-use crate::cli::args::{GlobalArgs, KdfArgs, SlotCommand};
-use crate::cli::error::{not_found_vault, vault_error};
-use crate::cli::output::{self, BOLD, describe_slot, slot_json, timestamp};
-use crate::cli::passphrase::{self, Which};
-use crate::cli::table::{Cell, Table};
-use crate::cli::vault;
+use crate::CliError;
+use crate::args::{GlobalArgs, KdfArgs, SlotCommand};
+use crate::error::{not_found_vault, vault_error};
+use crate::output::{self, BOLD, describe_slot, slot_json, timestamp};
+use crate::passphrase::{self, Which};
+use crate::table::{Cell, Table};
+use crate::vault;
 
 pub(crate) fn run(global: &GlobalArgs, command: SlotCommand) -> Result<(), CliError> {
     match command {

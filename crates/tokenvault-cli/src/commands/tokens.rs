@@ -7,13 +7,13 @@ use std::path::Path;
 use serde_json::{Value, json};
 use tokenvault::{RefreshLease, Token, Vault};
 
-use crate::cli::CliError;
-use crate::cli::args::GlobalArgs;
-use crate::cli::error::vault_error;
-use crate::cli::expiry;
-use crate::cli::output::{self, ABSENT, DIM, EXPIRED, SECRET_FIELDS};
-use crate::cli::table::{Cell, Table};
-use crate::cli::vault;
+use crate::CliError;
+use crate::args::GlobalArgs;
+use crate::error::vault_error;
+use crate::expiry;
+use crate::output::{self, ABSENT, DIM, EXPIRED, SECRET_FIELDS};
+use crate::table::{Cell, Table};
+use crate::vault;
 
 /// Column titles of the revealed secrets, in [`SECRET_FIELDS`] order.
 const SECRET_TITLES: [&str; 4] = [

@@ -1,6 +1,9 @@
-//! The command-line tool: argument definitions, passphrase sources, output, and one module per
-//! group of commands. The contract scripts rely on (paths, passphrase sources, exit codes, JSON)
-//! is stated once, in `args.rs`, where `--help` shows it.
+//! The `tokenvault` command-line tool: argument definitions, passphrase sources, output, and one
+//! module per group of commands, on the `tokenvault` library's public API. The contract scripts
+//! rely on (paths, passphrase sources, exit codes, JSON) is stated once, in `args.rs`, where
+//! `--help` shows it.
+
+#![forbid(unsafe_code)]
 
 mod args;
 mod commands;

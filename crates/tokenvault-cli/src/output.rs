@@ -10,10 +10,10 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use tokenvault::{KdfParams, RefreshLease, SlotInfo, SlotKind, Token};
 
-use crate::cli::CliError;
-use crate::cli::args::ColorWhen;
-use crate::cli::error::describe_kdf;
-use crate::cli::expiry;
+use crate::CliError;
+use crate::args::ColorWhen;
+use crate::error::describe_kdf;
+use crate::expiry;
 
 /// Shown in place of a secret that `--reveal` was not given for.
 pub(crate) const MASK: &str = "********";

@@ -5,6 +5,7 @@
 #![cfg(feature = "mysql")]
 
 mod cli_support;
+#[path = "../../../tests/common/mod.rs"]
 mod common;
 
 use assert_cmd::Command;

@@ -6,12 +6,12 @@ use indicatif::HumanBytes;
 use serde_json::json;
 use tokenvault::Vault;
 
-use crate::cli::CliError;
-use crate::cli::args::GlobalArgs;
-use crate::cli::error::{Exit, not_found_vault, vault_error};
-use crate::cli::output::{self, BOLD};
-use crate::cli::output::{describe_slot, slot_json, timestamp};
-use crate::cli::vault;
+use crate::CliError;
+use crate::args::GlobalArgs;
+use crate::error::{Exit, not_found_vault, vault_error};
+use crate::output::{self, BOLD};
+use crate::output::{describe_slot, slot_json, timestamp};
+use crate::vault;
 
 pub(crate) fn info(global: &GlobalArgs, unlock: bool) -> Result<(), CliError> {
     let path = &global.shown();

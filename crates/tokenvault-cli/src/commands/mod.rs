@@ -12,8 +12,8 @@ mod transfer;
 
 use clap::CommandFactory;
 
-use crate::cli::CliError;
-use crate::cli::args::{Cli, Command};
+use crate::CliError;
+use crate::args::{Cli, Command};
 
 pub(crate) fn run(cli: Cli) -> Result<(), CliError> {
     let global = &cli.global;

@@ -6,11 +6,11 @@ use tokenvault::{
     Credential, Error, ImportSummary, KdfParams, Location, OpenOptions, Token, Vault,
 };
 
-use crate::cli::CliError;
-use crate::cli::args::GlobalArgs;
-use crate::cli::error::{describe_kdf, kdf_error, not_found_vault, vault_error};
-use crate::cli::output;
-use crate::cli::passphrase::{self, Sources, Which};
+use crate::CliError;
+use crate::args::GlobalArgs;
+use crate::error::{describe_kdf, kdf_error, not_found_vault, vault_error};
+use crate::output;
+use crate::passphrase::{self, Sources, Which};
 
 pub(crate) fn options(global: &GlobalArgs) -> OpenOptions {
     OpenOptions::new().busy_timeout(global.busy_timeout)

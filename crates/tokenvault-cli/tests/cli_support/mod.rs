@@ -35,7 +35,7 @@ pub fn binary() -> &'static Path {
 
 /// The test data kept in the repository (`tests/data`, provenance in its README).
 pub fn data_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data")
 }
 
 pub fn compat_file(name: &str) -> PathBuf {

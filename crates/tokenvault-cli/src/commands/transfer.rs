@@ -11,12 +11,12 @@ use serde_json::json;
 use tokenvault::{KdfParams, Location, Token, filestore};
 use zeroize::Zeroizing;
 
-use crate::cli::CliError;
-use crate::cli::args::{GlobalArgs, KdfArgs};
-use crate::cli::error::vault_error;
-use crate::cli::output::{self, BOLD};
-use crate::cli::progress;
-use crate::cli::vault;
+use crate::CliError;
+use crate::args::{GlobalArgs, KdfArgs};
+use crate::error::vault_error;
+use crate::output::{self, BOLD};
+use crate::progress;
+use crate::vault;
 
 fn is_stdio(path: &Path) -> bool {
     path.as_os_str() == "-"

@@ -1,6 +1,5 @@
 //! The vault as a whole: `init`, where the vault and the passphrase come from, `info`,
 //! `passwd`, `rotate-key`, `verify`, `compact`, `completions`, and the help that documents it.
-#![cfg(feature = "cli")]
 
 mod cli_support;
 

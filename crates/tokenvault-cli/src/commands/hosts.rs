@@ -4,11 +4,11 @@
 use serde_json::json;
 use tokenvault::Location;
 
-use crate::cli::CliError;
-use crate::cli::args::GlobalArgs;
-use crate::cli::error::vault_error;
-use crate::cli::output::{self, BOLD};
-use crate::cli::vault;
+use crate::CliError;
+use crate::args::GlobalArgs;
+use crate::error::vault_error;
+use crate::output::{self, BOLD};
+use crate::vault;
 
 pub(crate) fn copy(global: &GlobalArgs, to: &str) -> Result<(), CliError> {
     let from = global.shown();

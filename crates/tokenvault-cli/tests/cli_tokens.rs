@@ -1,6 +1,5 @@
 //! Looking at tokens and the SDK's lookups: `list`, `get`, `delete`, `clear`, `find`, `save`,
 //! with human and `--json` output, secrets shown only with `--reveal`.
-#![cfg(feature = "cli")]
 
 mod cli_support;
 

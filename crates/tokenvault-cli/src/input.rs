@@ -11,8 +11,8 @@ use serde_json::Value;
 use tokenvault::Token;
 use zeroize::Zeroizing;
 
-use crate::cli::CliError;
-use crate::cli::output;
+use crate::CliError;
+use crate::output;
 
 /// The most JSON accepted: a token is a few hundred bytes.
 const MAX_INPUT: u64 = 1024 * 1024;

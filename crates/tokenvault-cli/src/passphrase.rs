@@ -27,9 +27,9 @@ use zeroize::Zeroizing;
 
 use tokenvault::Credential;
 
-use crate::cli::CliError;
-use crate::cli::args::GlobalArgs;
-use crate::cli::output;
+use crate::CliError;
+use crate::args::GlobalArgs;
+use crate::output;
 
 /// A passphrase, wiped from memory when dropped.
 pub(crate) struct Passphrase(Zeroizing<Vec<u8>>);

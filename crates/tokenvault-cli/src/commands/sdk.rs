@@ -5,13 +5,13 @@ use std::io::Write;
 use serde_json::json;
 use tokenvault::{MatchedBy, SaveOutcome};
 
-use crate::cli::CliError;
-use crate::cli::args::GlobalArgs;
-use crate::cli::error::{Exit, vault_error};
-use crate::cli::expiry;
-use crate::cli::input;
-use crate::cli::output::{self, DIM};
-use crate::cli::vault;
+use crate::CliError;
+use crate::args::GlobalArgs;
+use crate::error::{Exit, vault_error};
+use crate::expiry;
+use crate::input;
+use crate::output::{self, DIM};
+use crate::vault;
 
 /// The rule's name in JSON and its description for `--explain`.
 fn rule(matched: MatchedBy) -> (&'static str, &'static str) {
@@ -24,6 +24,8 @@ fn rule(matched: MatchedBy) -> (&'static str, &'static str) {
             "id",
             "the id (tokenvault's addition: the FileStore finds nothing here)",
         ),
+        // `MatchedBy` is non-exhaustive: a rule a newer library adds.
+        _ => ("other", "a rule this build of the command does not know"),
     }
 }
 
@@ -66,6 +68,8 @@ pub(crate) fn save(global: &GlobalArgs) -> Result<(), CliError> {
         let outcome = match outcome {
             SaveOutcome::Inserted => "inserted",
             SaveOutcome::Updated => "updated",
+            // `SaveOutcome` is non-exhaustive: an outcome a newer library adds.
+            _ => "other",
         };
         return output::print_json(&json!({ "id": id, "outcome": outcome }));
     }
