@@ -2,8 +2,8 @@
 //! takes a [`Credential`], so a new way in joins here and nowhere else.
 
 use std::fmt;
-use std::fs::{File, OpenOptions as FileOptions};
-use std::io::{Read, Write};
+use std::fs::OpenOptions as FileOptions;
+use std::io::Write;
 use std::path::Path;
 
 use zeroize::Zeroizing;
@@ -63,18 +63,18 @@ impl Credential {
 
     /// The key file at `path`: exactly [`KEY_FILE_LEN`] (32) bytes, as
     /// [`Credential::generate_key_file`] writes them. Read now; [`Error::KeyFile`] when it cannot
-    /// be read or has another length.
+    /// be read, is not a regular file (a FIFO, a device or a directory is refused without being
+    /// read) or has another length.
     pub fn key_file(path: impl AsRef<Path>) -> Result<Credential, Error> {
         let path = path.as_ref();
         let failed = |what: String| Error::KeyFile {
             path: path.to_path_buf(),
             what,
         };
-        let file = File::open(path).map_err(|e| failed(format!("cannot be read: {e}")))?;
-        let mut bytes = Zeroizing::new(Vec::with_capacity(KEY_FILE_LEN + 1));
-        file.take(KEY_FILE_LEN as u64 + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| failed(format!("cannot be read: {e}")))?;
+        // A FIFO or a device is refused without blocking; the bytes never sit in a buffer that
+        // grows (and leaves copies behind): `read_secret_file`.
+        let bytes = crate::sources::read_secret_file(path, KEY_FILE_LEN)
+            .map_err(|e| failed(e.to_string()))?;
         Credential::key_bytes(&bytes).ok_or_else(|| {
             let found = match bytes.len() {
                 n if n > KEY_FILE_LEN => format!("more than {KEY_FILE_LEN}"),
@@ -325,6 +325,46 @@ mod tests {
             );
         }
         assert!(!format!("{text:?}{made:?}").contains(&shown[..4]));
+    }
+
+    /// Runs `f` on a thread of its own and fails when it has not returned within a generous
+    /// bound, so a read that blocks fails the test instead of hanging the suite.
+    fn returns_in_time<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = sender.send(f());
+        });
+        receiver
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("still blocked after 30 s")
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_key_file_that_is_a_fifo_is_refused_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("key.fifo");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+        // No writer ever opens the FIFO: a blocking open or read would wait forever.
+        let e = returns_in_time(move || Credential::key_file(&fifo).map(drop)).unwrap_err();
+        assert!(matches!(e, Error::KeyFile { .. }), "{e}");
+        assert!(e.to_string().contains("not a regular file"), "{e}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_key_file_that_is_a_directory_or_a_device_is_refused_as_not_a_regular_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut paths = vec![dir.path().to_path_buf()];
+        // /dev/zero would give 32 zero bytes, a "key" anyone can guess.
+        if Path::new("/dev/zero").exists() {
+            paths.push("/dev/zero".into());
+        }
+        for path in paths {
+            let e = returns_in_time(move || Credential::key_file(&path).map(drop)).unwrap_err();
+            assert!(matches!(e, Error::KeyFile { .. }), "{e}");
+            assert!(e.to_string().contains("not a regular file"), "{e}");
+        }
     }
 
     #[test]

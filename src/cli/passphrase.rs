@@ -220,6 +220,9 @@ fn os_bytes(value: std::ffi::OsString) -> Zeroizing<Vec<u8>> {
     Zeroizing::new(value.to_string_lossy().into_owned().into_bytes())
 }
 
+/// The most of a passphrase file that is read: its first line is the passphrase, not a file.
+const PASSPHRASE_FILE_MAX: usize = 1024 * 1024;
+
 /// The first line of `path`, without its line end; a warning first when others can read it.
 fn from_file(path: &Path, flag: &str) -> Result<Passphrase, CliError> {
     if let Some(warning) =
@@ -227,10 +230,24 @@ fn from_file(path: &Path, flag: &str) -> Result<Passphrase, CliError> {
     {
         output::warn(warning);
     }
-    let contents = Zeroizing::new(
-        std::fs::read(path)
-            .map_err(|e| CliError::io(&format!("read the passphrase file ({flag})"), path, &e))?,
-    );
+    // A FIFO or a device is refused without blocking, and the passphrase is never in a buffer
+    // that grows (and leaves copies behind): `read_secret_file`.
+    let contents =
+        crate::sources::read_secret_file(path, PASSPHRASE_FILE_MAX).map_err(|e| match e {
+            crate::sources::SecretFileError::Io(e) => {
+                CliError::io(&format!("read the passphrase file ({flag})"), path, &e)
+            }
+            e @ crate::sources::SecretFileError::NotARegularFile(_) => CliError::failure(format!(
+                "cannot read the passphrase file ({flag}) {}: {e}; to take the passphrase from a program's output, use --passphrase-command CMD",
+                path.display()
+            )),
+        })?;
+    if contents.len() > PASSPHRASE_FILE_MAX && !contents.contains(&b'\n') {
+        return Err(CliError::failure(format!(
+            "the passphrase file {} ({flag}) has no line end in its first {PASSPHRASE_FILE_MAX} bytes; it holds the passphrase on its first line",
+            path.display()
+        )));
+    }
     let line = contents.split(|&b| b == b'\n').next().unwrap_or_default();
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     non_empty(Zeroizing::new(line.to_vec()), &path.display().to_string())
