@@ -88,6 +88,14 @@ impl Credential {
 
     /// A key file's 32 bytes, given directly (from a secret manager, say); `None` for any other
     /// length.
+    ///
+    /// The bytes must be uniformly random, 32 bytes from a cryptographic random generator (as
+    /// [`Credential::generate_key_file`] writes them, or `head -c 32 /dev/urandom`): a key file
+    /// gets no key derivation, so its bytes are the key itself, and bytes a person typed or chose
+    /// are found by an offline search at hundreds of thousands of guesses a second. A new slot or
+    /// vault refuses bytes that do not look random ([`Error::WeakKeyFile`]) unless allowed
+    /// explicitly ([`OpenOptions::allow_weak_key_file`](crate::OpenOptions::allow_weak_key_file));
+    /// opening a vault takes them as they are.
     pub fn key_bytes(bytes: &[u8]) -> Option<Credential> {
         let mut key = Key::default();
         if bytes.len() != KEY_FILE_LEN {
@@ -163,6 +171,43 @@ impl Credential {
         }
         key.copy_from_slice(&decoded);
         Ok(Credential(Kind::RecoveryKey(key)))
+    }
+
+    /// Why a key file's bytes do not look random, or `None` (for any other credential too): a
+    /// new slot refuses such a key file unless allowed explicitly
+    /// ([`OpenOptions::allow_weak_key_file`](crate::OpenOptions::allow_weak_key_file)).
+    ///
+    /// Two signs of bytes a person typed or chose, each all but impossible for 32 random bytes,
+    /// so a random key file is never refused (together, a chance below 1e-13):
+    /// - every byte is text: printable ASCII (0x20..=0x7e), tab, CR or LF, as in a key typed into
+    ///   an editor, a hex or base64 string, or `printf '%-32s' 'Summer2024!'`. Chance for random
+    ///   bytes: (98/256)^32 ≈ 4.5e-14;
+    /// - fewer than 16 distinct values among the 32 bytes (`[0; 32]`, a short pattern repeated).
+    ///   Random bytes have about 30; 15 or fewer has a chance of about 3.2e-17 (the sum over
+    ///   k ≤ 15 of C(256, k) · k! · S(32, k) / 256^32, S the Stirling numbers of the second kind).
+    ///
+    /// Random-looking bytes can still be guessable (a hash of a password): the check catches the
+    /// common mistakes, it does not prove randomness.
+    pub(crate) fn weak_key_file(&self) -> Option<&'static str> {
+        let Kind::KeyFile(key) = &self.0 else {
+            return None;
+        };
+        let text = |b: &u8| matches!(b, 0x20..=0x7e | b'\t' | b'\r' | b'\n');
+        if key.iter().all(text) {
+            return Some(
+                "all of its 32 bytes are text characters, as in a key typed or pasted by a person",
+            );
+        }
+        let mut seen = [false; 256];
+        for &b in key.iter() {
+            seen[usize::from(b)] = true;
+        }
+        if seen.iter().filter(|&&s| s).count() < 16 {
+            return Some(
+                "its 32 bytes have fewer than 16 distinct values (random ones have about 30)",
+            );
+        }
+        None
     }
 
     /// Which kind of credential this is, for messages: "passphrase", "key file" or "recovery
@@ -365,6 +410,40 @@ mod tests {
             assert!(matches!(e, Error::KeyFile { .. }), "{e}");
             assert!(e.to_string().contains("not a regular file"), "{e}");
         }
+    }
+
+    #[test]
+    fn typed_text_or_few_distinct_bytes_do_not_look_random_and_random_bytes_do() {
+        // `printf '%-32s' 'Summer2024!' > weak.key`, the key file of the report.
+        let typed = format!("{:<32}", "Summer2024!");
+        let few: Vec<u8> = (0..32u8).map(|i| 0x80 + (i % 15) * 8).collect();
+        let weak: [&[u8]; 5] = [
+            typed.as_bytes(),
+            b"0123456789abcdef0123456789abcdef",
+            b"correct horse battery staple!!\r\n",
+            &[0; 32],
+            // 15 distinct values, none of them text: the most that is refused.
+            &few,
+        ];
+        for bytes in weak {
+            let credential = Credential::key_bytes(bytes).unwrap();
+            assert!(credential.weak_key_file().is_some(), "{bytes:?}");
+        }
+        // 16 distinct values, one of them not text: the least that passes.
+        let edge: Vec<u8> = (0..32u8).map(|i| (i % 16) * 16).collect();
+        assert!(
+            Credential::key_bytes(&edge)
+                .unwrap()
+                .weak_key_file()
+                .is_none()
+        );
+        for _ in 0..1000 {
+            let key = crypto::random_key().unwrap();
+            let credential = Credential::key_bytes(key.as_ref()).unwrap();
+            assert!(credential.weak_key_file().is_none());
+        }
+        let passphrase = Credential::passphrase("Summer2024!");
+        assert!(passphrase.weak_key_file().is_none(), "not a key file");
     }
 
     #[test]

@@ -72,3 +72,95 @@ fn the_passphrase_command_sees_neither_the_new_passphrase_nor_a_server_url() {
         .success();
     assert_eq!(std::fs::read_to_string(&seen).unwrap(), "unset unset");
 }
+
+/// `printf '%-32s' 'Summer2024!' > PATH`: the key file of the report, typed by a person.
+fn typed_key_file(s: &Scratch, name: &str) -> PathBuf {
+    s.file(name, format!("{:<32}", "Summer2024!"))
+}
+
+fn slot_count(s: &Scratch) -> usize {
+    let out = s.bare().args(["--json", "slot", "list"]).output().unwrap();
+    cli_support::json_of(&out.stdout)["slots"]
+        .as_array()
+        .unwrap()
+        .len()
+}
+
+#[test]
+fn a_key_file_typed_by_hand_is_not_added_without_the_explicit_flag() {
+    let s = Scratch::new();
+    s.init();
+    let weak = typed_key_file(&s, "weak.key");
+    s.cmd()
+        .args(["slot", "add", "--new-key-file"])
+        .arg(&weak)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("does not look random"))
+        .stderr(predicate::str::contains("--generate"))
+        .stderr(predicate::str::contains("head -c 32 /dev/urandom"))
+        .stderr(predicate::str::contains("--allow-weak-key-file"))
+        .stderr(predicate::str::contains("Summer").not());
+    assert_eq!(slot_count(&s), 1, "nothing was added");
+    // Refused before the vault is unlocked: no passphrase is asked for or needed.
+    s.bare()
+        .args(["slot", "add", "--new-key-file"])
+        .arg(&weak)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("does not look random"));
+    s.cmd()
+        .args(["--allow-weak-key-file", "slot", "add", "--new-key-file"])
+        .arg(&weak)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("does not look random"));
+    assert_eq!(slot_count(&s), 2);
+    // Once added, it opens the vault (with a warning): nobody is locked out.
+    s.bare()
+        .arg("--key-file")
+        .arg(&weak)
+        .arg("list")
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("does not look random"))
+        .stderr(predicate::str::contains("slot remove"));
+}
+
+#[test]
+fn a_vault_is_not_created_with_a_key_file_typed_by_hand() {
+    let s = Scratch::new();
+    let weak = typed_key_file(&s, "weak.key");
+    s.bare()
+        .arg("--key-file")
+        .arg(&weak)
+        .arg("init")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("does not look random"))
+        .stderr(predicate::str::contains("--generate"));
+    assert!(!s.vault().exists(), "no vault was created");
+}
+
+#[test]
+fn a_random_key_file_is_added_and_used_without_a_word_about_randomness() {
+    let s = Scratch::new();
+    s.init();
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).unwrap();
+    let random = s.file("random.key", bytes);
+    std::fs::set_permissions(&random, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    s.cmd()
+        .args(["slot", "add", "--new-key-file"])
+        .arg(&random)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("random").not());
+    s.bare()
+        .arg("--key-file")
+        .arg(&random)
+        .arg("list")
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("random").not());
+}
