@@ -164,3 +164,34 @@ fn a_random_key_file_is_added_and_used_without_a_word_about_randomness() {
         .success()
         .stderr(predicate::str::contains("random").not());
 }
+
+/// Run on a terminal (a pseudo-terminal, as its foreground job), the CLI leaves the passphrase
+/// command in its own process group: in another group, the command's read of `/dev/tty` would
+/// stop it (SIGTTIN) until its timeout killed it.
+#[test]
+fn a_passphrase_command_run_from_a_terminal_can_still_prompt_on_it() {
+    let s = Scratch::new();
+    s.init();
+    let command =
+        "printf 'Secret manager PIN: ' > /dev/tty; read -r pin < /dev/tty; printf '%s\\n' \"$pin\"";
+    let mut cmd = std::process::Command::new(cli_support::binary());
+    cmd.args(["--passphrase-command", command, "list"])
+        .current_dir(s.dir.path())
+        .env_remove("TOKENVAULT_PASSPHRASE")
+        .env_remove("TOKENVAULT_PASSPHRASE_COMMAND")
+        .env_remove("TOKENVAULT_KEY_FILE")
+        .env_remove("TOKENVAULT_RECOVERY_KEY")
+        .env_remove("TOKENVAULT_PATH")
+        .env("NO_COLOR", "1");
+    let options = rexpect::reader::Options::new()
+        .timeout_ms(Some(DID_NOT_HANG.as_millis() as u64))
+        .strip_ansi_escape_codes(true);
+    let mut session = rexpect::spawn_with_options(cmd, options).expect("spawn on a pty");
+    session.exp_string("Secret manager PIN: ").unwrap();
+    session.send_line(PASSPHRASE).unwrap();
+    session.exp_eof().unwrap();
+    match session.process().wait().unwrap() {
+        rexpect::process::WaitStatus::Exited(_, code) => assert_eq!(code, 0),
+        other => panic!("tokenvault did not exit normally: {other:?}"),
+    }
+}
