@@ -2,8 +2,8 @@
 //! takes a [`Credential`], so a new way in joins here and nowhere else.
 
 use std::fmt;
-use std::fs::{File, OpenOptions as FileOptions};
-use std::io::{Read, Write};
+use std::fs::OpenOptions as FileOptions;
+use std::io::Write;
 use std::path::Path;
 
 use zeroize::Zeroizing;
@@ -63,18 +63,18 @@ impl Credential {
 
     /// The key file at `path`: exactly [`KEY_FILE_LEN`] (32) bytes, as
     /// [`Credential::generate_key_file`] writes them. Read now; [`Error::KeyFile`] when it cannot
-    /// be read or has another length.
+    /// be read, is not a regular file (a FIFO, a device or a directory is refused without being
+    /// read) or has another length.
     pub fn key_file(path: impl AsRef<Path>) -> Result<Credential, Error> {
         let path = path.as_ref();
         let failed = |what: String| Error::KeyFile {
             path: path.to_path_buf(),
             what,
         };
-        let file = File::open(path).map_err(|e| failed(format!("cannot be read: {e}")))?;
-        let mut bytes = Zeroizing::new(Vec::with_capacity(KEY_FILE_LEN + 1));
-        file.take(KEY_FILE_LEN as u64 + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| failed(format!("cannot be read: {e}")))?;
+        // A FIFO or a device is refused without blocking; the bytes never sit in a buffer that
+        // grows (and leaves copies behind): `read_secret_file`.
+        let bytes = crate::sources::read_secret_file(path, KEY_FILE_LEN)
+            .map_err(|e| failed(e.to_string()))?;
         Credential::key_bytes(&bytes).ok_or_else(|| {
             let found = match bytes.len() {
                 n if n > KEY_FILE_LEN => format!("more than {KEY_FILE_LEN}"),
@@ -88,6 +88,14 @@ impl Credential {
 
     /// A key file's 32 bytes, given directly (from a secret manager, say); `None` for any other
     /// length.
+    ///
+    /// The bytes must be uniformly random, 32 bytes from a cryptographic random generator (as
+    /// [`Credential::generate_key_file`] writes them, or `head -c 32 /dev/urandom`): a key file
+    /// gets no key derivation, so its bytes are the key itself, and bytes a person typed or chose
+    /// are found by an offline search at hundreds of thousands of guesses a second. A new slot or
+    /// vault refuses bytes that do not look random ([`Error::WeakKeyFile`]) unless allowed
+    /// explicitly ([`OpenOptions::allow_weak_key_file`](crate::OpenOptions::allow_weak_key_file));
+    /// opening a vault takes them as they are.
     pub fn key_bytes(bytes: &[u8]) -> Option<Credential> {
         let mut key = Key::default();
         if bytes.len() != KEY_FILE_LEN {
@@ -163,6 +171,43 @@ impl Credential {
         }
         key.copy_from_slice(&decoded);
         Ok(Credential(Kind::RecoveryKey(key)))
+    }
+
+    /// Why a key file's bytes do not look random, or `None` (for any other credential too): a
+    /// new slot refuses such a key file unless allowed explicitly
+    /// ([`OpenOptions::allow_weak_key_file`](crate::OpenOptions::allow_weak_key_file)).
+    ///
+    /// Two signs of bytes a person typed or chose, each all but impossible for 32 random bytes,
+    /// so a random key file is never refused (together, a chance below 1e-13):
+    /// - every byte is text: printable ASCII (0x20..=0x7e), tab, CR or LF, as in a key typed into
+    ///   an editor, a hex or base64 string, or `printf '%-32s' 'Summer2024!'`. Chance for random
+    ///   bytes: (98/256)^32 ≈ 4.5e-14;
+    /// - fewer than 16 distinct values among the 32 bytes (`[0; 32]`, a short pattern repeated).
+    ///   Random bytes have about 30; 15 or fewer has a chance of about 3.2e-17 (the sum over
+    ///   k ≤ 15 of C(256, k) · k! · S(32, k) / 256^32, S the Stirling numbers of the second kind).
+    ///
+    /// Random-looking bytes can still be guessable (a hash of a password): the check catches the
+    /// common mistakes, it does not prove randomness.
+    pub fn weak_key_file(&self) -> Option<&'static str> {
+        let Kind::KeyFile(key) = &self.0 else {
+            return None;
+        };
+        let text = |b: &u8| matches!(b, 0x20..=0x7e | b'\t' | b'\r' | b'\n');
+        if key.iter().all(text) {
+            return Some(
+                "all of its 32 bytes are text characters, as in a key typed or pasted by a person",
+            );
+        }
+        let mut seen = [false; 256];
+        for &b in key.iter() {
+            seen[usize::from(b)] = true;
+        }
+        if seen.iter().filter(|&&s| s).count() < 16 {
+            return Some(
+                "its 32 bytes have fewer than 16 distinct values (random ones have about 30)",
+            );
+        }
+        None
     }
 
     /// Which kind of credential this is, for messages: "passphrase", "key file" or "recovery
@@ -325,6 +370,80 @@ mod tests {
             );
         }
         assert!(!format!("{text:?}{made:?}").contains(&shown[..4]));
+    }
+
+    /// Runs `f` on a thread of its own and fails when it has not returned within a generous
+    /// bound, so a read that blocks fails the test instead of hanging the suite.
+    fn returns_in_time<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = sender.send(f());
+        });
+        receiver
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("still blocked after 30 s")
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_key_file_that_is_a_fifo_is_refused_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("key.fifo");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+        // No writer ever opens the FIFO: a blocking open or read would wait forever.
+        let e = returns_in_time(move || Credential::key_file(&fifo).map(drop)).unwrap_err();
+        assert!(matches!(e, Error::KeyFile { .. }), "{e}");
+        assert!(e.to_string().contains("not a regular file"), "{e}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_key_file_that_is_a_directory_or_a_device_is_refused_as_not_a_regular_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut paths = vec![dir.path().to_path_buf()];
+        // /dev/zero would give 32 zero bytes, a "key" anyone can guess.
+        if Path::new("/dev/zero").exists() {
+            paths.push("/dev/zero".into());
+        }
+        for path in paths {
+            let e = returns_in_time(move || Credential::key_file(&path).map(drop)).unwrap_err();
+            assert!(matches!(e, Error::KeyFile { .. }), "{e}");
+            assert!(e.to_string().contains("not a regular file"), "{e}");
+        }
+    }
+
+    #[test]
+    fn typed_text_or_few_distinct_bytes_do_not_look_random_and_random_bytes_do() {
+        // `printf '%-32s' 'Summer2024!' > weak.key`, the key file of the report.
+        let typed = format!("{:<32}", "Summer2024!");
+        let few: Vec<u8> = (0..32u8).map(|i| 0x80 + (i % 15) * 8).collect();
+        let weak: [&[u8]; 5] = [
+            typed.as_bytes(),
+            b"0123456789abcdef0123456789abcdef",
+            b"correct horse battery staple!!\r\n",
+            &[0; 32],
+            // 15 distinct values, none of them text: the most that is refused.
+            &few,
+        ];
+        for bytes in weak {
+            let credential = Credential::key_bytes(bytes).unwrap();
+            assert!(credential.weak_key_file().is_some(), "{bytes:?}");
+        }
+        // 16 distinct values, one of them not text: the least that passes.
+        let edge: Vec<u8> = (0..32u8).map(|i| (i % 16) * 16).collect();
+        assert!(
+            Credential::key_bytes(&edge)
+                .unwrap()
+                .weak_key_file()
+                .is_none()
+        );
+        for _ in 0..1000 {
+            let key = crypto::random_key().unwrap();
+            let credential = Credential::key_bytes(key.as_ref()).unwrap();
+            assert!(credential.weak_key_file().is_none());
+        }
+        let passphrase = Credential::passphrase("Summer2024!");
+        assert!(passphrase.weak_key_file().is_none(), "not a key file");
     }
 
     #[test]

@@ -215,6 +215,19 @@ pub enum Error {
         what: String,
     },
 
+    /// A key file for a new key slot (or a new vault) whose bytes do not look random, without
+    /// the explicit opt-in [`OpenOptions::allow_weak_key_file`](crate::OpenOptions::allow_weak_key_file).
+    /// A key file gets no key derivation: its 32 bytes are the key, so bytes a person typed or
+    /// chose are found by an offline search at hundreds of thousands of guesses a second. Nothing
+    /// was created or changed. A vault such a key file was already added to still opens with it.
+    #[error(
+        "the key file does not look random: {what}; a key file gets no key derivation, so one a person typed or chose can be guessed offline: use 32 bytes from a random generator (Credential::generate_key_file, or `head -c 32 /dev/urandom > FILE`), or allow it explicitly (OpenOptions::allow_weak_key_file)"
+    )]
+    WeakKeyFile {
+        /// Why, e.g. "all 32 bytes are text characters".
+        what: &'static str,
+    },
+
     /// A key-slot change that cannot be made: no slot of that name, a name taken or malformed,
     /// the last slot, the slot limit, or a passphrase change asked of a key-file slot. Nothing
     /// was changed.

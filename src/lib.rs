@@ -78,8 +78,8 @@ pub use location::Location;
 pub use options::{DEFAULT_BUSY_TIMEOUT, OpenOptions};
 pub use rules::MatchedBy;
 pub use sources::{
-    PASSPHRASE_COMMAND_MAX_OUTPUT, PASSPHRASE_COMMAND_TIMEOUT, passphrase_from_command,
-    secret_file_warning,
+    PASSPHRASE_COMMAND_MAX_OUTPUT, PASSPHRASE_COMMAND_TIMEOUT, SecretFileError,
+    passphrase_from_command, read_secret_file, secret_file_warning,
 };
 pub use store::{
     ImportSummary, RefreshLease, RefreshTurn, SaveOutcome, SlotInfo, SlotKind, Vault, VaultInfo,

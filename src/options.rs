@@ -38,6 +38,7 @@ pub struct OpenOptions {
     pub(crate) check_integrity: bool,
     pub(crate) kdf: KdfParams,
     pub(crate) insecure_kdf: bool,
+    pub(crate) allow_weak_key_file: bool,
     pub(crate) refresh_lease: Duration,
 }
 
@@ -49,6 +50,7 @@ impl Default for OpenOptions {
             check_integrity: true,
             kdf: KdfParams::default(),
             insecure_kdf: false,
+            allow_weak_key_file: false,
             refresh_lease: DEFAULT_REFRESH_LEASE,
         }
     }
@@ -126,12 +128,26 @@ impl OpenOptions {
         self
     }
 
+    /// Allows a new key slot, or a new vault, with a key file whose bytes do not look random
+    /// (default: no; else [`Error::WeakKeyFile`](crate::Error::WeakKeyFile)): all of them text
+    /// characters, or fewer than 16 distinct values among the 32. A key file gets no key
+    /// derivation, so such a key, typed or chosen by a person, is found by an offline search at
+    /// hundreds of thousands of guesses a second. For tests and migrations of keys that are known
+    /// to be random despite how they look; never for a key a person made up. Opening a vault
+    /// needs no opt-in, whatever its key file.
+    pub fn allow_weak_key_file(mut self, yes: bool) -> Self {
+        self.allow_weak_key_file = yes;
+        self
+    }
+
     /// Options for tests and fuzzing: [`KdfParams::insecure_for_tests`] (8 KiB, 1 pass, 1 lane)
-    /// with the explicit opt-in [`insecure_kdf`](Self::insecure_kdf). Never protect real secrets
-    /// with a vault created this way.
+    /// with the explicit opt-ins [`insecure_kdf`](Self::insecure_kdf) and
+    /// [`allow_weak_key_file`](Self::allow_weak_key_file) (tests name keys like `[7; 32]`).
+    /// Never protect real secrets with a vault created this way.
     pub fn insecure_for_tests() -> Self {
         OpenOptions::new()
             .kdf(KdfParams::insecure_for_tests())
             .insecure_kdf(true)
+            .allow_weak_key_file(true)
     }
 }

@@ -29,7 +29,7 @@ create_exception!(
     tokenvault,
     KeyFileError,
     VaultError,
-    "A key file that cannot be used: unreadable, or not exactly 32 bytes."
+    "A key file that cannot be used: unreadable, not a regular file, not exactly 32 bytes, or (for a new vault) not random-looking."
 );
 create_exception!(
     tokenvault,
@@ -117,7 +117,7 @@ pub(crate) fn to_py(e: tokenvault::Error) -> PyErr {
             kind: "key file", ..
         } => WrongKeyFileError::new_err(format!("{message}; {SLOT_LIST}")),
         E::NoSlotOfKind { .. } => WrongPassphraseError::new_err(format!("{message}; {SLOT_LIST}")),
-        E::KeyFile { .. } => KeyFileError::new_err(message),
+        E::KeyFile { .. } | E::WeakKeyFile { .. } => KeyFileError::new_err(message),
         E::VaultNotFound { .. } => VaultNotFoundError::new_err(message),
         E::AlreadyExists { .. } => VaultExistsError::new_err(message),
         E::EmptyPassphrase => VaultError::new_err(message),

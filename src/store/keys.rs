@@ -79,12 +79,16 @@ pub(crate) fn check_new_kdf(
 
 /// Derives the KEK of a new slot named `name` for `credential`: a fresh salt, and for a
 /// passphrase Argon2id with `kdf`, which must meet the floor unless `allow_insecure`
-/// ([`check_new_kdf`]). Every new slot is made here, so no caller can skip the floor.
+/// ([`check_new_kdf`]); a key file must look random unless `allow_weak_key_file`
+/// ([`Credential::weak_key_file`]: it gets no KDF, so its bytes are all the work a guesser has
+/// to do). Every new slot is made here, so no caller can skip either check. Opening checks
+/// neither, so no vault is locked out by them.
 pub(crate) fn prepare_slot(
     name: &str,
     credential: &Credential,
     kdf: KdfParams,
     allow_insecure: bool,
+    allow_weak_key_file: bool,
     created_unix: u64,
 ) -> Result<PreparedSlot, Error> {
     crate::format::check_slot_name(name).map_err(|what| Error::Slot {
@@ -92,6 +96,9 @@ pub(crate) fn prepare_slot(
         what,
     })?;
     check_new_kdf(credential, &kdf, allow_insecure)?;
+    if let Some(what) = credential.weak_key_file().filter(|_| !allow_weak_key_file) {
+        return Err(Error::WeakKeyFile { what });
+    }
     let salt: [u8; SALT_LEN] = crypto::random_bytes()?;
     let (params, kek) = match credential.secret()? {
         Secret::Passphrase(passphrase) => (
@@ -630,13 +637,20 @@ mod tests {
             iterations: insecure.iterations * 2,
             ..insecure
         };
-        let decoy = prepare_slot("decoy", &Credential::passphrase("other"), costly, true, 1);
+        let decoy = prepare_slot(
+            "decoy",
+            &Credential::passphrase("other"),
+            costly,
+            true,
+            true,
+            1,
+        );
         let real = Credential::passphrase("right");
         let vault = Unlocked::create(decoy.unwrap(), 1).unwrap();
         let Header::V2(mut header) = vault.header.clone() else {
             panic!("a new vault is format 2")
         };
-        let slot = prepare_slot("real", &real, insecure, true, 1).unwrap();
+        let slot = prepare_slot("real", &real, insecure, true, true, 1).unwrap();
         add_slot(&mut header, slot, &vault.master).unwrap();
         let bytes = Header::V2(header).encode();
 
@@ -667,7 +681,8 @@ mod tests {
         let Header::V2(mut header) = Header::decode(&vault.header_bytes()).unwrap() else {
             panic!("a new vault is format 2")
         };
-        let slot = prepare_slot("forged", &forged_key, KdfParams::default(), true, 1).unwrap();
+        let slot =
+            prepare_slot("forged", &forged_key, KdfParams::default(), true, false, 1).unwrap();
         add_slot(&mut header, slot, &crypto::random_key().unwrap()).unwrap();
         overwrite_header(&vault, &Header::V2(header));
 
@@ -687,7 +702,15 @@ mod tests {
     }
 
     fn new_vault(credential: &Credential) -> Unlocked {
-        let slot = prepare_slot("k", credential, KdfParams::insecure_for_tests(), true, 1).unwrap();
+        let slot = prepare_slot(
+            "k",
+            credential,
+            KdfParams::insecure_for_tests(),
+            true,
+            true,
+            1,
+        )
+        .unwrap();
         Unlocked::create(slot, 1).unwrap()
     }
 

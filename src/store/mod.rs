@@ -48,6 +48,9 @@ pub struct Vault {
     /// Whether `change_passphrase` may write KDF parameters below the floor
     /// ([`OpenOptions::insecure_kdf`]).
     insecure_kdf: bool,
+    /// Whether a new slot may have a key file that does not look random
+    /// ([`OpenOptions::allow_weak_key_file`]).
+    allow_weak_key_file: bool,
     /// Write transactions this handle has committed; `committed` is notified after each, so a
     /// refresh waiter of this process wakes at once.
     commits: Mutex<u64>,
@@ -84,6 +87,7 @@ impl Vault {
             batcher: Batcher::default(),
             refresh_lease: options.refresh_lease,
             insecure_kdf: options.insecure_kdf,
+            allow_weak_key_file: options.allow_weak_key_file,
             commits: Mutex::new(0),
             committed: Condvar::new(),
         }

@@ -180,7 +180,14 @@ impl OpenOptions {
     /// derived before anything is created.
     fn first_slot(&self, credential: &Credential, created: u64) -> Result<PreparedSlot, Error> {
         let name = default_slot_name(credential, |_| false);
-        keys::prepare_slot(&name, credential, self.kdf, self.insecure_kdf, created)
+        keys::prepare_slot(
+            &name,
+            credential,
+            self.kdf,
+            self.insecure_kdf,
+            self.allow_weak_key_file,
+            created,
+        )
     }
 }
 

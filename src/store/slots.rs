@@ -170,7 +170,14 @@ impl Vault {
                 default_slot_name(&credential, |n| existing.iter().any(|s| s.name == n))
             }
         };
-        let prepared = keys::prepare_slot(&name, &credential, kdf, self.insecure_kdf, now_unix())?;
+        let prepared = keys::prepare_slot(
+            &name,
+            &credential,
+            kdf,
+            self.insecure_kdf,
+            self.allow_weak_key_file,
+            now_unix(),
+        )?;
         self.write_exclusive(|w| {
             let added = Arc::new(w.keys.with_slot_added(prepared)?);
             w.rekey_header(added);
@@ -239,7 +246,14 @@ impl Vault {
                 .and_then(|s| s.kdf)
                 .unwrap_or_default(),
         };
-        let prepared = keys::prepare_slot(&name, &new, kdf, self.insecure_kdf, now_unix())?;
+        let prepared = keys::prepare_slot(
+            &name,
+            &new,
+            kdf,
+            self.insecure_kdf,
+            self.allow_weak_key_file,
+            now_unix(),
+        )?;
         self.write_exclusive(|w| {
             let changed = Arc::new(w.keys.with_slot_replaced(&name, prepared, rotate)?);
             w.switch_keys(changed, rotate)

@@ -25,12 +25,15 @@ Credential (never a command-line value), from the first of:
   1. TOKENVAULT_PASSPHRASE
   2. the first line of --passphrase-file PATH (a warning if other users can read the file)
   3. what --passphrase-command CMD, else TOKENVAULT_PASSPHRASE_COMMAND, prints on stdout (run
-     with `sh -c`, stdin /dev/null, one trailing newline removed, stopped after 60 s; a failure
-     names its exit status, never its output), e.g. 'op read op://ops/tokenvault/password'
+     with `sh -c`, stdin /dev/null, without tokenvault's secret variables, one trailing newline
+     removed, stopped after 60 s with what it started; a failure names its exit status, never
+     its output), e.g. 'op read op://ops/tokenvault/password'
   4. a prompt on the terminal (asked twice when creating or changing it)
   No source and no terminal: an error. A new passphrase (`passwd`, `slot add --passphrase`)
   comes from TOKENVAULT_NEW_PASSPHRASE, else --new-passphrase-file, else the terminal; a new
-  key file from `slot add --new-key-file PATH`.
+  key file from `slot add --new-key-file PATH` (32 random bytes: --generate makes them; one that
+  does not look random, such as typed text, only with --allow-weak-key-file). A key file or
+  passphrase file must be a regular file (not a FIFO or a device).
 
 Exit codes:
   0  success
@@ -92,6 +95,12 @@ pub(crate) struct GlobalArgs {
         hide_env_values = true
     )]
     pub(crate) key_file: Option<PathBuf>,
+
+    /// Accept a key file that does not look random (typed text, few distinct bytes) for a new
+    /// vault or key slot. Dangerous: a key file gets no key derivation, so a key a person typed
+    /// or chose is found by an offline search; make a random one with --generate instead
+    #[arg(long, global = true)]
+    pub(crate) allow_weak_key_file: bool,
 
     /// Unlock with a recovery key: from TOKENVAULT_RECOVERY_KEY, else asked on the terminal
     #[arg(long, global = true)]

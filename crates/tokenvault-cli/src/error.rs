@@ -118,6 +118,12 @@ pub(crate) fn vault_error(e: Error, path: &Path) -> CliError {
             format!("{e}; `tokenvault slot list` shows the vault's slots"),
         ),
         e @ Error::Internal { .. } => CliError::new(Exit::Internal, e.to_string()),
+        // Checked with its path and advice before the library is asked
+        // (`passphrase::check_new_key_file`); this is the library's backstop.
+        Error::WeakKeyFile { what } => CliError::failure(format!(
+            "the key file does not look random: {what}. {}",
+            crate::passphrase::WEAK_KEY_FILE_ADVICE
+        )),
         Error::EmptyPassphrase => CliError::failure(
             "the passphrase is empty; an empty passphrase protects nothing (set TOKENVAULT_PASSPHRASE or --passphrase-file to a long random one)",
         ),

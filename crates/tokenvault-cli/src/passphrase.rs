@@ -51,6 +51,8 @@ pub(crate) struct Sources<'a> {
     pub(crate) file: Option<&'a Path>,
     /// `--passphrase-command`, else `TOKENVAULT_PASSPHRASE_COMMAND` (clap reads both).
     pub(crate) command: Option<&'a str>,
+    /// `--allow-weak-key-file`: a new vault may have a key file that does not look random.
+    pub(crate) allow_weak_key_file: bool,
 }
 
 impl<'a> Sources<'a> {
@@ -61,6 +63,7 @@ impl<'a> Sources<'a> {
             recovery_key: global.recovery_key,
             file: global.passphrase_file.as_deref(),
             command: global.passphrase_command.as_deref(),
+            allow_weak_key_file: global.allow_weak_key_file,
         }
     }
 }
@@ -99,6 +102,7 @@ impl<'a> Which<'a> {
                 recovery_key: false,
                 file,
                 command: None,
+                allow_weak_key_file: false,
             },
         }
     }
@@ -109,7 +113,24 @@ impl<'a> Which<'a> {
 pub(crate) fn credential(which: Which<'_>, vault: &Path) -> Result<Credential, CliError> {
     let sources = which.sources();
     if let Some(path) = sources.key_file {
-        return key_file(path, "--key-file or TOKENVAULT_KEY_FILE");
+        const SOURCE: &str = "--key-file or TOKENVAULT_KEY_FILE";
+        let credential = key_file(path, SOURCE)?;
+        match which {
+            Which::Creating(sources) => {
+                check_new_key_file(&credential, path, SOURCE, sources.allow_weak_key_file)?;
+            }
+            // A weak key file already in a slot still opens the vault: refusing it now would
+            // lock its users out. They are told how to replace it.
+            Which::Current(_) | Which::New { .. } => {
+                if let Some(what) = credential.weak_key_file() {
+                    output::warn(format!(
+                        "the key file {} ({SOURCE}) does not look random: {what}. A key file gets no key derivation, so whoever has a copy of the vault can try to guess it offline; replace it with a random one: `tokenvault slot add --new-key-file NEW --generate`, then `tokenvault slot remove NAME --rotate`",
+                        path.display()
+                    ));
+                }
+            }
+        }
+        return Ok(credential);
     }
     let recovery = std::env::var_os(RECOVERY_KEY_VAR);
     if sources.recovery_key || recovery.is_some() {
@@ -149,6 +170,33 @@ pub(crate) fn key_file(path: &Path, source: &str) -> Result<Credential, CliError
     }
     Credential::key_file(path).map_err(|e| CliError::failure(format!("{e} ({source})")))
 }
+
+/// Refuses a key file that does not look random for a new vault or key slot, unless `allowed`
+/// (`--allow-weak-key-file`, then with a warning): before the vault is unlocked or created, with
+/// the advice the library's own refusal ([`tokenvault::Error::WeakKeyFile`]) cannot give.
+pub(crate) fn check_new_key_file(
+    credential: &Credential,
+    path: &Path,
+    source: &str,
+    allowed: bool,
+) -> Result<(), CliError> {
+    let Some(what) = credential.weak_key_file() else {
+        return Ok(());
+    };
+    let shown = path.display();
+    if allowed {
+        output::warn(format!(
+            "the key file {shown} ({source}) does not look random: {what}. Added anyway (--allow-weak-key-file): it gets no key derivation, so whoever has a copy of the vault can try to guess it offline"
+        ));
+        return Ok(());
+    }
+    Err(CliError::failure(format!(
+        "the key file {shown} ({source}) does not look random: {what}. {WEAK_KEY_FILE_ADVICE}"
+    )))
+}
+
+/// What to do about a key file that does not look random, for a new vault or slot.
+pub(crate) const WEAK_KEY_FILE_ADVICE: &str = "A key file gets no key derivation, so one a person typed or chose is found by an offline search at hundreds of thousands of guesses a second. Make a random one on a path that does not exist yet with --generate (`tokenvault slot add --new-key-file PATH --generate`, or `tokenvault init --key-file PATH --generate`), or with `head -c 32 /dev/urandom > PATH`; to use this one anyway, pass --allow-weak-key-file (dangerous). Nothing was changed";
 
 /// Gets the passphrase for `vault` from the first passphrase source that has one (1 to 4 above).
 pub(crate) fn obtain(which: Which<'_>, vault: &Path) -> Result<Passphrase, CliError> {
@@ -220,6 +268,9 @@ fn os_bytes(value: std::ffi::OsString) -> Zeroizing<Vec<u8>> {
     Zeroizing::new(value.to_string_lossy().into_owned().into_bytes())
 }
 
+/// The most of a passphrase file that is read: its first line is the passphrase, not a file.
+const PASSPHRASE_FILE_MAX: usize = 1024 * 1024;
+
 /// The first line of `path`, without its line end; a warning first when others can read it.
 fn from_file(path: &Path, flag: &str) -> Result<Passphrase, CliError> {
     if let Some(warning) =
@@ -227,10 +278,24 @@ fn from_file(path: &Path, flag: &str) -> Result<Passphrase, CliError> {
     {
         output::warn(warning);
     }
-    let contents = Zeroizing::new(
-        std::fs::read(path)
-            .map_err(|e| CliError::io(&format!("read the passphrase file ({flag})"), path, &e))?,
-    );
+    // A FIFO or a device is refused without blocking, and the passphrase is never in a buffer
+    // that grows (and leaves copies behind): `read_secret_file`.
+    let contents =
+        tokenvault::read_secret_file(path, PASSPHRASE_FILE_MAX).map_err(|e| match e {
+            tokenvault::SecretFileError::Io(e) => {
+                CliError::io(&format!("read the passphrase file ({flag})"), path, &e)
+            }
+            e => CliError::failure(format!(
+                "cannot read the passphrase file ({flag}) {}: {e}; to take the passphrase from a program's output, use --passphrase-command CMD",
+                path.display()
+            )),
+        })?;
+    if contents.len() > PASSPHRASE_FILE_MAX && !contents.contains(&b'\n') {
+        return Err(CliError::failure(format!(
+            "the passphrase file {} ({flag}) has no line end in its first {PASSPHRASE_FILE_MAX} bytes; it holds the passphrase on its first line",
+            path.display()
+        )));
+    }
     let line = contents.split(|&b| b == b'\n').next().unwrap_or_default();
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     non_empty(Zeroizing::new(line.to_vec()), &path.display().to_string())

@@ -13,7 +13,9 @@ use crate::output;
 use crate::passphrase::{self, Sources, Which};
 
 pub(crate) fn options(global: &GlobalArgs) -> OpenOptions {
-    OpenOptions::new().busy_timeout(global.busy_timeout)
+    OpenOptions::new()
+        .busy_timeout(global.busy_timeout)
+        .allow_weak_key_file(global.allow_weak_key_file)
 }
 
 /// Unlocks the existing vault. The library bounds every wait for another process by

@@ -92,33 +92,46 @@ fn add(
         // Checked before anyone is asked for a passphrase.
         vault::check_new_kdf(&slot_kdf, kdf.insecure_kdf, false)?;
     }
+    // A key file given is read and checked before the vault is unlocked, so a refusal asks for
+    // no passphrase.
+    let given = match new {
+        NewSlot::KeyFile {
+            path: key,
+            generate: false,
+        } => {
+            let credential = passphrase::key_file(key, "--new-key-file")?;
+            passphrase::check_new_key_file(
+                &credential,
+                key,
+                "--new-key-file",
+                global.allow_weak_key_file,
+            )?;
+            Some(credential)
+        }
+        _ => None,
+    };
     let vault = vault::open_with(
         global,
         vault::options(global).insecure_kdf(kdf.insecure_kdf),
     )?;
     let mut recovery = None;
-    let (credential, generated) = match new {
-        NewSlot::RecoveryKey => {
+    let (credential, generated) = match (new, given) {
+        (_, Some(credential)) => (credential, None),
+        (NewSlot::RecoveryKey, None) => {
             let (credential, text) = Credential::generate_recovery_key()
                 .map_err(|e| CliError::failure(e.to_string()))?;
             recovery = Some(text);
             (credential, None)
         }
-        NewSlot::Passphrase { file } => {
+        (NewSlot::Passphrase { file }, None) => {
             let passphrase = passphrase::obtain(Which::New { file }, path)?;
             (Credential::passphrase(&passphrase), None)
         }
-        NewSlot::KeyFile {
-            path: key,
-            generate: true,
-        } => (
+        // Only a key file to generate is not read above.
+        (NewSlot::KeyFile { path: key, .. }, None) => (
             Credential::generate_key_file(key).map_err(|e| CliError::failure(e.to_string()))?,
             Some(key),
         ),
-        NewSlot::KeyFile {
-            path: key,
-            generate: false,
-        } => (passphrase::key_file(key, "--new-key-file")?, None),
     };
     let added = vault.add_slot(name, credential, Some(slot_kdf));
     let name = match added {
