@@ -41,6 +41,12 @@ impl ServerUrl {
     /// does not know. Messages name parameters, never values, so no password can leak.
     pub(crate) fn parse(url: &str, extra: &[&str]) -> Result<ServerUrl, Error> {
         let shown = redact(url);
+        if userinfo_has_unescaped_delimiters(url) {
+            return Err(invalid(format!(
+                "{shown}: the user name or password holds an unescaped /, ? or # (or a query \
+                 holds an @): percent-encode them (/ as %2F, ? as %3F, # as %23, @ as %40)"
+            )));
+        }
         let mut parsed =
             url::Url::parse(url).map_err(|e| invalid(format!("{shown} is not a URL: {e}")))?;
         if !parsed.scheme().eq_ignore_ascii_case("mysql") {
@@ -128,6 +134,15 @@ impl ServerUrl {
             shown,
         })
     }
+}
+
+/// Whether the text between `://` and the last `@` holds a `/`, `?` or `#`: a URL parser ends
+/// the authority there and would read part of the password as a host, port, path, query or
+/// fragment (connecting somewhere else with a piece of it), so such a URL is refused as written.
+fn userinfo_has_unescaped_delimiters(url: &str) -> bool {
+    let rest = url.split_once("://").map_or("", |(_, rest)| rest);
+    rest.rfind('@')
+        .is_some_and(|at| rest[..at].contains(['/', '?', '#']))
 }
 
 /// The driver's URL errors, by parameter name only (`InvalidValue` carries the value, which may
