@@ -146,17 +146,32 @@ fn userinfo_has_unescaped_delimiters(url: &str) -> bool {
 }
 
 /// The driver's URL errors, by parameter name only (`InvalidValue` carries the value, which may
-/// be a password given as `?password=`).
+/// be a password given as `?password=`), and a name only when `shown` shows it: a "parameter"
+/// after `password=` may be a piece of the password cut off by an unescaped `&`.
 pub(super) fn url_error(shown: &str, e: mysql::UrlError) -> String {
+    let named = |name: &str| {
+        let query = shown.split_once('?').map_or("", |(_, query)| query);
+        if query
+            .split('&')
+            .any(|pair| pair.split('=').next() == Some(name))
+        {
+            format!("parameter {name:?}")
+        } else {
+            "a parameter after the password (its name is not shown: it may be a piece of the \
+             password, if that holds an unescaped &)"
+                .to_string()
+        }
+    };
     match e {
         mysql::UrlError::UnknownParameter(name) => format!(
-            "{shown}: unknown parameter {name:?} (tokenvault's own are ssl-mode and connect_timeout)"
+            "{shown}: unknown {} (tokenvault's own are ssl-mode and connect_timeout)",
+            named(&name)
         ),
         mysql::UrlError::InvalidValue(name, _) => {
-            format!("{shown}: invalid value for parameter {name:?}")
+            format!("{shown}: invalid value for {}", named(&name))
         }
         mysql::UrlError::FeatureRequired(_, name) => {
-            format!("{shown}: parameter {name:?} is not supported by this build")
+            format!("{shown}: {} is not supported by this build", named(&name))
         }
         mysql::UrlError::InvalidPoolConstraints { min, max } => {
             format!("{shown}: pool_min {min} must not exceed pool_max {max}")
