@@ -82,7 +82,7 @@ fn warn_of_passwords_on_the_command_line(matches: &ArgMatches) {
         if matches.value_source(id) != Some(ValueSource::CommandLine) {
             continue;
         }
-        let Ok(Some(url)) = matches.try_get_one::<String>(id) else {
+        let Ok(Some(url)) = matches.try_get_one::<args::UrlArg>(id) else {
             continue;
         };
         if crate::location::holds_password(url) {
