@@ -49,7 +49,7 @@ if [[ ! -x "$tools/bin/maturin" || ! -x "$tools/bin/cargo-zigbuild" ]] \
     python3 -c 'import venv, ensurepip' >/dev/null 2>&1 \
         || { apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null; }
     python3 -m venv --clear "$tools"
-    "$tools/bin/pip" install --quiet --disable-pip-version-check --require-hashes --no-deps \
+    "$tools/bin/pip" install --quiet --disable-pip-version-check --require-hashes \
         -r "$requirements"
     # Installed as pinned: what the next run compares with.
     cp "$requirements" "$tools/requirements-build.txt"
