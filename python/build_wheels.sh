@@ -21,8 +21,10 @@
 # target/), so later CI steps call this instead of building a wheel of their own.
 #
 # The tools come from PyPI into target/wheel-tools (a virtualenv, kept between runs): maturin,
-# ziglang (the zig toolchain as a wheel), cargo-zigbuild, auditwheel and twine. dist/ is ignored
-# by git (so is target/).
+# ziglang (the zig toolchain as a wheel), cargo-zigbuild, auditwheel and twine, at the versions
+# python/requirements-build.txt pins, each dependency included, with their hashes (pip
+# --require-hashes: a file on PyPI replaced or tampered with is refused). The virtualenv is made
+# again when that file changes. dist/ is ignored by git (so is target/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-all}
@@ -41,12 +43,16 @@ fi
 version=$root_version
 
 tools=$PWD/target/wheel-tools
-if [[ ! -x "$tools/bin/maturin" || ! -x "$tools/bin/cargo-zigbuild" ]]; then
+requirements=python/requirements-build.txt
+if [[ ! -x "$tools/bin/maturin" || ! -x "$tools/bin/cargo-zigbuild" ]] \
+    || ! cmp -s "$requirements" "$tools/requirements-build.txt"; then
     python3 -c 'import venv, ensurepip' >/dev/null 2>&1 \
         || { apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null; }
-    python3 -m venv "$tools"
-    "$tools/bin/pip" install --quiet --disable-pip-version-check \
-        "maturin>=1.9.4,<2" "ziglang>=0.13" "cargo-zigbuild>=0.20" "auditwheel>=6" "twine>=6"
+    python3 -m venv --clear "$tools"
+    "$tools/bin/pip" install --quiet --disable-pip-version-check --require-hashes \
+        -r "$requirements"
+    # Installed as pinned: what the next run compares with.
+    cp "$requirements" "$tools/requirements-build.txt"
 fi
 # maturin and cargo-zigbuild find zig through `python -m ziglang` with the python on PATH.
 export PATH="$tools/bin:$PATH"

@@ -74,7 +74,7 @@ pub use crypto::KdfParams;
 pub use engines::mysql::DEFAULT_CONNECT_TIMEOUT;
 pub use error::Error;
 pub use lease::{DEFAULT_REFRESH_LEASE, MAX_REFRESH_LEASE};
-pub use location::Location;
+pub use location::{Location, url_holds_password};
 pub use options::{DEFAULT_BUSY_TIMEOUT, OpenOptions};
 pub use rules::MatchedBy;
 pub use sources::{

@@ -274,44 +274,123 @@ fn scheme_of(text: &str) -> Option<&str> {
     valid.then_some(scheme)
 }
 
-/// `scheme://user:password@host/…` → `scheme://user@host/…`; a `password=` query parameter is
-/// replaced too. Works on any text, well-formed or not, without a URL parser, so the feature-less
-/// build redacts the same way.
+/// `scheme://user:password@host/…` → `scheme://user@host/…`; the value of a `password=` query
+/// parameter (and everything after it: an unescaped `&` or `#` may be part of it) is replaced
+/// too. Works on any text, well-formed or not, without a URL parser, so the feature-less build
+/// redacts the same way.
+///
+/// A password may hold any character unescaped, `/ ? # @ :` included, so the only reliable end of
+/// the user information is the LAST `@` of the text: everything before it but the user name
+/// (up to the first `:`) is hidden, and what follows it must look like `host[:port]` then
+/// nothing or `/ ? #`. When the text cannot be read that way (the user name holds `/ ? # [ ] @`,
+/// the last `@` may sit in a query value such as `?password=p@ss`, or the host is not one), only
+/// `scheme://***` is shown: which part is the password cannot be told.
 pub(crate) fn redact(url: &str) -> String {
-    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
-        return url.to_string();
+    let Some(scheme) = scheme_of(url) else {
+        return "***".to_string();
     };
-    let rest = &url[scheme_end..];
-    // The user information ends at the last `@` before the query: a password with an unescaped
-    // `/` or `@` must not leak either.
-    let query_start = rest.find(['?', '#']).unwrap_or(rest.len());
-    let (user, rest) = match rest[..query_start].rfind('@') {
+    let hidden = || format!("{scheme}://***");
+    let rest = &url[scheme.len() + 3..];
+    let (user, rest) = match rest.rfind('@') {
         Some(at) => {
-            let user = &rest[..at];
-            let name = user.split_once(':').map_or(user, |(name, _)| name);
+            let userinfo = &rest[..at];
+            let name = userinfo.split_once(':').map_or(userinfo, |(name, _)| name);
+            if name.contains(['/', '?', '#', '[', ']', '@']) || name.chars().any(char::is_control) {
+                return hidden();
+            }
+            // `?…=` before the last `@`: the `@` may be in a query value, and what follows it
+            // the rest of a password given as a parameter.
+            if userinfo
+                .find('?')
+                .is_some_and(|q| userinfo[q..].contains('='))
+            {
+                return hidden();
+            }
             (format!("{name}@"), &rest[at + 1..])
         }
         None => (String::new(), rest),
     };
     let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let (host, tail) = rest.split_at(authority_end);
-    let authority = format!("{user}{host}");
+    if !is_host_and_port(host) {
+        return hidden();
+    }
     let tail = match tail.split_once('?') {
         Some((path, query)) => {
-            let query: Vec<String> = query
-                .split('&')
-                .map(|pair| match pair.split_once('=') {
-                    Some((key, _)) if key.eq_ignore_ascii_case("password") => {
-                        format!("{key}=***")
+            let mut shown = Vec::new();
+            for pair in query.split('&') {
+                match pair.split_once('=') {
+                    Some((key, _)) if is_secret_parameter(key) => {
+                        shown.push(format!("{key}=***"));
+                        break;
                     }
-                    _ => pair.to_string(),
-                })
-                .collect();
-            format!("{path}?{}", query.join("&"))
+                    _ => shown.push(pair.to_string()),
+                }
+            }
+            format!("{path}?{}", shown.join("&"))
         }
         None => tail.to_string(),
     };
-    format!("{}{authority}{tail}", &url[..scheme_end])
+    format!("{scheme}://{user}{host}{tail}")
+}
+
+/// Whether `text` is a URL that holds a password: user information with a `:` before its last
+/// `@`, or a password-like query parameter. (Any text before the last `@` with a `:` counts: a
+/// password may hold every character.) Front ends warn when such a URL is given where others
+/// can read it (a command line).
+pub fn url_holds_password(text: &str) -> bool {
+    let Some(scheme) = scheme_of(text) else {
+        return false;
+    };
+    let rest = &text[scheme.len() + 3..];
+    let in_userinfo = rest.rfind('@').is_some_and(|at| rest[..at].contains(':'));
+    let in_query = rest.split_once('?').is_some_and(|(_, query)| {
+        query.split(['&', ';']).any(|pair| {
+            pair.split_once('=')
+                .is_some_and(|(k, _)| is_secret_parameter(k))
+        })
+    });
+    in_userinfo || in_query
+}
+
+/// Whether a URL parameter may hold a secret: `password`, `pass`, `pwd`, `secret`, … in any case.
+fn is_secret_parameter(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    ["pass", "pwd", "secret"].iter().any(|s| key.contains(s))
+}
+
+/// `host`, `host:port` or `[ipv6]:port` (the port digits only), or nothing: a name of letters,
+/// digits, `-`, `.`, `_`, `~`, `%` or non-ASCII letters (an IDN). Nothing else can follow the
+/// user information, so anything else means the URL was not read right.
+fn is_host_and_port(text: &str) -> bool {
+    let (host, port) = if let Some(v6) = text.strip_prefix('[') {
+        let Some((inside, after)) = v6.split_once(']') else {
+            return false;
+        };
+        if !inside
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '.' | '%'))
+        {
+            return false;
+        }
+        match after {
+            "" => return true,
+            _ => match after.strip_prefix(':') {
+                Some(port) => ("", port),
+                None => return false,
+            },
+        }
+    } else {
+        match text.rsplit_once(':') {
+            Some((host, port)) => (host, port),
+            None => (text, ""),
+        }
+    };
+    let host_ok = host.chars().all(|c| {
+        c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~' | '%') || c.is_alphabetic()
+    });
+    let port_ok = port.chars().all(|c| c.is_ascii_digit());
+    host_ok && port_ok
 }
 
 #[cfg(test)]
@@ -325,7 +404,7 @@ mod tests {
         assert!(!format!("{l:?}").contains("word"));
         assert_eq!(
             redact("mysql://db/x?user=app&password=hunter2&ssl-mode=required"),
-            "mysql://db/x?user=app&password=***&ssl-mode=required"
+            "mysql://db/x?user=app&password=***"
         );
         assert_eq!(redact("mysql://app@db/x"), "mysql://app@db/x");
         assert_eq!(redact("mysql://:pw@db"), "mysql://@db");

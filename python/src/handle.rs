@@ -14,11 +14,12 @@
 //! object.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
-use blake2::{Blake2b512, Digest};
-use pyo3::exceptions::PyValueError;
+use blake2::Blake2bMac512;
+use blake2::digest::{KeyInit, Mac};
+use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
 use tokenvault::{
@@ -31,12 +32,19 @@ use crate::errors::{KeyFileError, VaultError, to_py};
 use crate::kdf_pool;
 
 /// Which credential a handle was opened with, for telling whether a later `VaultStore`'s is the
-/// same one, without a second copy of the secret.
+/// same one without a key derivation (a second `VaultStore` on the same vault in one process
+/// shares the handle only if it presents the same credential), and without a second copy of the
+/// secret.
 #[derive(Clone, PartialEq, Eq)]
 enum Identity {
-    /// BLAKE2b of the passphrase: compared digest to digest, so the comparison's timing says
-    /// nothing about the passphrase itself.
-    Passphrase([u8; 64]),
+    /// A BLAKE2b MAC of the passphrase under a random key of this process
+    /// ([`identity_key`]), compared MAC to MAC, so the comparison's timing says nothing about the
+    /// passphrase. Not a plain hash: an unsalted fast hash would be a verifier anyone holding a
+    /// memory dump or a core file could test guesses against (or look up precomputed), on any
+    /// machine. Keyed, a guess must be made with this process's key, found in the same dump: no
+    /// precomputation, and no use once the process is gone. The handle wipes it (and its
+    /// credential) on `close`; the `Credential` object wipes its copy when freed.
+    Passphrase(Zeroizing<[u8; 64]>),
     /// The key file's path as given (Python passes it absolute). The core reads the file and
     /// keeps its bytes to itself, so the path is what two key-file credentials are compared by.
     KeyFile(PathBuf),
@@ -55,11 +63,11 @@ impl PyCredential {
     /// A passphrase (raw bytes, nothing trimmed). An empty one is refused when a vault is
     /// opened or created.
     #[staticmethod]
-    fn passphrase(passphrase: &[u8]) -> PyCredential {
-        PyCredential {
+    fn passphrase(passphrase: &[u8]) -> PyResult<PyCredential> {
+        Ok(PyCredential {
             credential: Credential::passphrase(passphrase),
-            identity: Identity::Passphrase(digest(passphrase)),
-        }
+            identity: Identity::Passphrase(passphrase_mac(passphrase)?),
+        })
     }
 
     /// The key file at `path`, read now by the core (`Credential::key_file`: exactly 32 bytes).
@@ -102,6 +110,11 @@ impl PyCredential {
     }
 }
 
+/// `mutex`'s value, whether or not a thread panicked holding it.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 /// `prefix` + "passphrase" or "key file PATH" + `suffix`: never the secret.
 fn describe(identity: &Identity, prefix: &str, suffix: &str) -> String {
     match identity {
@@ -116,10 +129,13 @@ pub(crate) struct PyVault {
     /// `None` once closed. Locked only to clone or take the `Arc`, never across an operation.
     inner: Mutex<Option<Arc<Vault>>>,
     /// Kept to reopen the vault in a forked child, which must derive its own keys (a key file's
-    /// bytes as read at the first open: the child does not read the file again).
-    credential: Credential,
-    /// Which credential that is, for `accepts`.
-    identity: Identity,
+    /// bytes as read at the first open: the child does not read the file again). `None` once
+    /// closed: dropped (and wiped) then, with the identity.
+    credential: Mutex<Option<Credential>>,
+    /// Which credential that is, for `accepts`; `None` once closed.
+    identity: Mutex<Option<Identity>>,
+    /// What the vault was opened from: a file path, or a server URL with its password (what
+    /// `reopen_here` connects with). Never shown: `path` and messages show [`PyVault::shown`].
     path: PathBuf,
     owner_pid: u32,
     /// The options it was opened with (busy timeout, refresh lease), for a forked child's open.
@@ -140,8 +156,27 @@ impl Drop for PyVault {
     }
 }
 
-fn digest(passphrase: &[u8]) -> [u8; 64] {
-    Blake2b512::digest(passphrase).into()
+/// This process's random key for [`Identity::Passphrase`], made on first use.
+fn identity_key() -> PyResult<&'static Zeroizing<[u8; 32]>> {
+    static KEY: OnceLock<Zeroizing<[u8; 32]>> = OnceLock::new();
+    if let Some(key) = KEY.get() {
+        return Ok(key);
+    }
+    let mut key = Zeroizing::new([0u8; 32]);
+    getrandom::fill(key.as_mut_slice())
+        .map_err(|e| PyOSError::new_err(format!("no randomness from the system: {e}")))?;
+    Ok(KEY.get_or_init(|| key))
+}
+
+/// The keyed BLAKE2b-512 of `passphrase` that [`Identity::Passphrase`] holds.
+fn passphrase_mac(passphrase: &[u8]) -> PyResult<Zeroizing<[u8; 64]>> {
+    let key = identity_key()?;
+    let mut mac = <Blake2bMac512 as KeyInit>::new_from_slice(key.as_slice())
+        .map_err(|_| VaultError::new_err("internal error: a 32-byte BLAKE2b key was refused"))?;
+    Mac::update(&mut mac, passphrase);
+    let mut out = Zeroizing::new([0u8; 64]);
+    out.copy_from_slice(&mac.finalize().into_bytes());
+    Ok(out)
 }
 
 /// The KDF parameters Python passes as `(memory_kib, iterations, parallelism)`; the core's
@@ -197,8 +232,8 @@ impl PyVault {
         Ok((
             PyVault {
                 inner: Mutex::new(Some(Arc::new(vault))),
-                credential,
-                identity,
+                credential: Mutex::new(Some(credential)),
+                identity: Mutex::new(Some(identity)),
                 path,
                 owner_pid: std::process::id(),
                 options,
@@ -276,11 +311,19 @@ impl PyVault {
     /// Opens the same vault again in this process, with the credential this handle was opened
     /// with: what a forked child does with the handle it inherited.
     fn reopen_here(&self, py: Python<'_>) -> PyResult<PyVault> {
+        let credential = lock(&self.credential).clone();
+        let identity = lock(&self.identity).clone();
+        let (Some(credential), Some(identity)) = (credential, identity) else {
+            return Err(VaultError::new_err(format!(
+                "the vault {} was closed; open it again",
+                self.shown()
+            )));
+        };
         let (vault, _) = PyVault::open_impl(
             py,
             self.path.clone(),
-            self.credential.clone(),
-            self.identity.clone(),
+            credential,
+            identity,
             None,
             self.options.clone(),
         )?;
@@ -291,7 +334,7 @@ impl PyVault {
     /// was opened with (the same passphrase, or a key file at the same path), else by asking
     /// the vault (`Vault::accepts`: any of its slots, one key derivation, without the GIL).
     fn accepts(&self, py: Python<'_>, credential: &PyCredential) -> PyResult<bool> {
-        if credential.identity == self.identity {
+        if lock(&self.identity).as_ref() == Some(&credential.identity) {
             return Ok(true);
         }
         let other = credential.credential.clone();
@@ -301,9 +344,10 @@ impl PyVault {
     /// What this handle was opened with, for messages: "a passphrase" or "the key file PATH".
     #[getter]
     fn unlocked_with(&self) -> String {
-        match &self.identity {
-            Identity::Passphrase(_) => "a passphrase".into(),
-            Identity::KeyFile(_) => describe(&self.identity, "the ", ""),
+        match lock(&self.identity).as_ref() {
+            Some(Identity::Passphrase(_)) => "a passphrase".into(),
+            Some(identity @ Identity::KeyFile(_)) => describe(identity, "the ", ""),
+            None => "a credential (closed since)".into(),
         }
     }
 
@@ -340,6 +384,10 @@ impl PyVault {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .take();
+        // Nothing of the credential outlives the handle's use: the secret and its MAC are wiped
+        // now, not when Python frees this object (a `VaultStore` may keep it for long).
+        drop(lock(&self.credential).take());
+        drop(lock(&self.identity).take());
         py.detach(move || drop(taken));
         Ok(())
     }

@@ -14,7 +14,7 @@ from typing import Optional
 import pytest
 
 from conftest import FILES, PASSPHRASE, TEST_KDF, make_token, token_dict
-from tokenvault import VaultError, VaultStore, WrongPassphraseError, inspect
+from tokenvault import VaultError, VaultStore, WrongPassphraseError, _handles, inspect
 from tokenvault._sdk import SDKException
 from zohocrmsdk.src.com.zoho.api.authenticator.oauth_token import OAuthToken
 from zohocrmsdk.src.com.zoho.crm.api.user_signature import UserSignature
@@ -150,7 +150,5 @@ def test_a_password_given_as_a_url_parameter_never_shows(caplog):
 
 
 def test_vault_store_attributes_and_registry_keys_hold_no_password(store):
-    from tokenvault import _handles
-
     assert_hidden(repr(store), store.path, *vars(store).values())
     assert_hidden(*(key for key, _ in _handles._handles))

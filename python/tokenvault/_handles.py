@@ -4,7 +4,8 @@ A process may open a vault file only once (the core refuses a second handle), an
 passphrase costs a key derivation (~64 MiB of Argon2id by default), so every ``VaultStore`` on
 the same file in one process shares one native handle, kept here for the life of the process.
 
-Handles are keyed by the file's real path *and the process id*. A child created by ``fork()``
+Handles are keyed by the file's real path (for a server URL, a keyed hash of it: see ``key``)
+*and the process id*. A child created by ``fork()``
 (gunicorn ``--preload``, celery's prefork pool, ``multiprocessing``'s fork start method) finds no
 handle under its own pid and opens the vault again, deriving its keys once; the handle it
 inherited is never used or closed there (see ``src/handle.rs``): it shares the parent's open
@@ -13,6 +14,7 @@ file and file locks.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 import warnings
@@ -22,6 +24,9 @@ from . import _native
 
 _lock = threading.Lock()
 _handles: Dict[Tuple[str, int], _native.Vault] = {}
+# Keys the hashes of server URLs in ``key``: random, so a key tells nothing about the URL's
+# password to whoever reads this registry (or a memory dump) without it.
+_URL_KEY = os.urandom(32)
 
 
 def _reset_lock_in_child() -> None:
@@ -41,6 +46,17 @@ def resolve(path: "os.PathLike[str] | str") -> str:
     if _native.is_server_location(text):
         return text
     return os.path.realpath(text)
+
+
+def key(path: str) -> str:
+    """What the registry knows the vault at ``path`` (resolved) by: a file's path, or for a
+    server URL the URL without its password followed by a BLAKE2b MAC of the whole URL (under a
+    random key of this process): two URLs that differ only in their password are two entries,
+    and the password is kept nowhere but in the native handle that connects with it."""
+    if not _native.is_server_location(path):
+        return path
+    mac = hashlib.blake2b(path.encode("utf-8", "surrogatepass"), key=_URL_KEY, digest_size=16)
+    return "%s #%s" % (shown(path), mac.hexdigest())
 
 
 def shown(path: str) -> str:
@@ -65,9 +81,9 @@ def acquire(
     ``busy_timeout``, ``refresh_lease``, ``kdf`` and ``insecure_kdf`` of later calls do not
     change it.
     """
-    key = (path, os.getpid())
+    entry = (key(path), os.getpid())
     with _lock:
-        handle = _handles.get(key)
+        handle = _handles.get(entry)
         if handle is not None and not handle.closed:
             if not handle.accepts(credential):
                 raise _another_credential(path, handle, credential)
@@ -83,7 +99,7 @@ def acquire(
             ),
             insecure_kdf=insecure_kdf,
         )
-        _handles[key] = handle
+        _handles[entry] = handle
         warn_if_shared(path)
         return handle, created
 
@@ -119,20 +135,20 @@ def for_this_process(handle: _native.Vault) -> _native.Vault:
     if handle.owner_pid == pid:
         return handle
     with _lock:
-        # The path the handle was acquired under: ``handle.path`` shows a server URL without
+        # The key the handle was acquired under: ``handle.path`` shows a server URL without
         # its password, so it cannot be the key.
-        path = next((p for (p, _), h in _handles.items() if h is handle), os.fspath(handle.path))
-        key = (path, pid)
-        mine = _handles.get(key)
+        known = next((k for (k, _), h in _handles.items() if h is handle), None)
+        entry = (key(os.fspath(handle.path)) if known is None else known, pid)
+        mine = _handles.get(entry)
         if mine is None or mine.closed:
             mine = handle.reopen_here()
-            _handles[key] = mine
+            _handles[entry] = mine
         return mine
 
 
 def release(handle: _native.Vault) -> None:
     """Closes ``handle`` and forgets it: the next ``acquire`` of its path opens it again."""
     with _lock:
-        for key in [k for k, h in _handles.items() if h is handle]:
-            del _handles[key]
+        for entry in [k for k, h in _handles.items() if h is handle]:
+            del _handles[entry]
     handle.close()

@@ -112,10 +112,13 @@ class VaultStore(TokenStore):
         refresh_lease: Optional[float] = None,
         insecure_kdf: bool = False,
     ) -> None:
-        self._path = _handles.resolve(path)
+        # The resolved path, for a server URL with its password, goes to the handle (which keeps
+        # it to connect) and nowhere else: this object keeps what may be shown.
+        target = _handles.resolve(path)
+        self._path = _handles.shown(target)
         self._coordinate = bool(coordinate_refresh)
         self._handle, self._created = _handles.acquire(
-            self._path,
+            target,
             credential(passphrase, key_file, stacklevel=3),
             create=create,
             kdf=kdf_tuple(kdf),
@@ -225,7 +228,7 @@ class VaultStore(TokenStore):
     @property
     def path(self) -> str:
         """The vault file (absolute, symlinks resolved), or the server URL without its password."""
-        return _handles.shown(self._path)
+        return self._path
 
     @property
     def created(self) -> bool:
@@ -260,7 +263,7 @@ class VaultStore(TokenStore):
         self.close()
 
     def __repr__(self) -> str:
-        return "VaultStore(%r)" % _handles.shown(self._path)
+        return "VaultStore(%r)" % self._path
 
     @staticmethod
     def migrate_file_store(

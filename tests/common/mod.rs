@@ -12,6 +12,7 @@ pub mod mysql;
 pub mod replay;
 pub mod rng;
 pub mod scratch;
+pub mod secret_urls;
 pub mod workload;
 
 use std::path::{Path, PathBuf};

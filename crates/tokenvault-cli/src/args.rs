@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use tokenvault::{KdfParams, Location};
+use zeroize::Zeroizing;
 
 /// The vault used when neither `--vault` nor `TOKENVAULT_PATH` names one.
 pub(crate) const DEFAULT_VAULT: &str = "tokens.vault";
@@ -83,7 +84,7 @@ pub(crate) struct GlobalArgs {
         env = "TOKENVAULT_DATABASE_URL",
         hide_env_values = true
     )]
-    pub(crate) database_url: Option<String>,
+    pub(crate) database_url: Option<UrlArg>,
 
     /// Unlock with this key file (32 random bytes) instead of a passphrase; with `init` and
     /// `import --create`, the new vault's first key slot
@@ -199,7 +200,7 @@ TOKENVAULT_DBSTORE_URL and run `tokenvault import`."
             env = "TOKENVAULT_DBSTORE_URL",
             hide_env_values = true
         )]
-        from_dbstore: Option<String>,
+        from_dbstore: Option<UrlArg>,
         /// Create the vault first if it does not exist
         #[arg(long)]
         create: bool,
@@ -325,7 +326,7 @@ backup.vault"
             env = "TOKENVAULT_COPY_TO",
             hide_env_values = true
         )]
-        to: String,
+        to: UrlArg,
     },
 
     /// Print a shell completion script
@@ -452,6 +453,40 @@ impl GlobalArgs {
     }
 }
 
+/// A command-line value that may be a server URL with a password (`--database-url`,
+/// `--from-dbstore`, `copy --to`): wiped from memory when dropped, and `Debug` shows it as
+/// messages do, without the password.
+#[derive(Clone)]
+pub(crate) struct UrlArg(Zeroizing<String>);
+
+impl std::str::FromStr for UrlArg {
+    type Err = std::convert::Infallible;
+
+    fn from_str(text: &str) -> Result<UrlArg, Self::Err> {
+        Ok(UrlArg(Zeroizing::new(text.to_string())))
+    }
+}
+
+impl std::ops::Deref for UrlArg {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<std::ffi::OsStr> for UrlArg {
+    fn as_ref(&self) -> &std::ffi::OsStr {
+        std::ffi::OsStr::new(self.0.as_str())
+    }
+}
+
+impl std::fmt::Debug for UrlArg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&Location::parse(self).to_string(), f)
+    }
+}
+
 fn parse_seconds(text: &str) -> Result<Duration, String> {
     let seconds: f64 = text
         .parse()
@@ -464,6 +499,30 @@ fn parse_seconds(text: &str) -> Result<Duration, String> {
 mod tests {
     use super::*;
     use clap::CommandFactory;
+
+    #[test]
+    fn the_parsed_command_line_never_debug_prints_a_url_password() {
+        for args in [
+            &[
+                "tokenvault",
+                "--database-url",
+                "mysql://app:Hx7qV@db/x",
+                "info",
+            ][..],
+            &[
+                "tokenvault",
+                "import",
+                "--from-dbstore",
+                "mysql://app:Hx7qV@db/x",
+            ],
+            &["tokenvault", "copy", "--to", "mysql://app:Hx7qV@db/x"],
+        ] {
+            let cli = Cli::try_parse_from(args).unwrap();
+            let shown = format!("{cli:?}");
+            assert!(!shown.contains("Hx7qV"), "{shown}");
+            assert!(shown.contains("mysql://app@db/x"), "{shown}");
+        }
+    }
 
     #[test]
     fn command_definition_passes_clap_debug_asserts() {

@@ -41,6 +41,12 @@ impl ServerUrl {
     /// does not know. Messages name parameters, never values, so no password can leak.
     pub(crate) fn parse(url: &str, extra: &[&str]) -> Result<ServerUrl, Error> {
         let shown = redact(url);
+        if userinfo_has_unescaped_delimiters(url) {
+            return Err(invalid(format!(
+                "{shown}: the user name or password holds an unescaped /, ? or # (or a query \
+                 holds an @): percent-encode them (/ as %2F, ? as %3F, # as %23, @ as %40)"
+            )));
+        }
         let mut parsed =
             url::Url::parse(url).map_err(|e| invalid(format!("{shown} is not a URL: {e}")))?;
         if !parsed.scheme().eq_ignore_ascii_case("mysql") {
@@ -130,18 +136,42 @@ impl ServerUrl {
     }
 }
 
+/// Whether the text between `://` and the last `@` holds a `/`, `?` or `#`: a URL parser ends
+/// the authority there and would read part of the password as a host, port, path, query or
+/// fragment (connecting somewhere else with a piece of it), so such a URL is refused as written.
+fn userinfo_has_unescaped_delimiters(url: &str) -> bool {
+    let rest = url.split_once("://").map_or("", |(_, rest)| rest);
+    rest.rfind('@')
+        .is_some_and(|at| rest[..at].contains(['/', '?', '#']))
+}
+
 /// The driver's URL errors, by parameter name only (`InvalidValue` carries the value, which may
-/// be a password given as `?password=`).
+/// be a password given as `?password=`), and a name only when `shown` shows it: a "parameter"
+/// after `password=` may be a piece of the password cut off by an unescaped `&`.
 pub(super) fn url_error(shown: &str, e: mysql::UrlError) -> String {
+    let named = |name: &str| {
+        let query = shown.split_once('?').map_or("", |(_, query)| query);
+        if query
+            .split('&')
+            .any(|pair| pair.split('=').next() == Some(name))
+        {
+            format!("parameter {name:?}")
+        } else {
+            "a parameter after the password (its name is not shown: it may be a piece of the \
+             password, if that holds an unescaped &)"
+                .to_string()
+        }
+    };
     match e {
         mysql::UrlError::UnknownParameter(name) => format!(
-            "{shown}: unknown parameter {name:?} (tokenvault's own are ssl-mode and connect_timeout)"
+            "{shown}: unknown {} (tokenvault's own are ssl-mode and connect_timeout)",
+            named(&name)
         ),
         mysql::UrlError::InvalidValue(name, _) => {
-            format!("{shown}: invalid value for parameter {name:?}")
+            format!("{shown}: invalid value for {}", named(&name))
         }
         mysql::UrlError::FeatureRequired(_, name) => {
-            format!("{shown}: parameter {name:?} is not supported by this build")
+            format!("{shown}: {} is not supported by this build", named(&name))
         }
         mysql::UrlError::InvalidPoolConstraints { min, max } => {
             format!("{shown}: pool_min {min} must not exceed pool_max {max}")

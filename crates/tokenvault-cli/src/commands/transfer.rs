@@ -35,7 +35,7 @@ pub(crate) enum Source {
     /// An SDK token file (`-`: stdin).
     File(PathBuf),
     /// The SDK's DBStore table on a MySQL server (a URL, which may hold a password).
-    DbStore(String),
+    DbStore(crate::args::UrlArg),
 }
 
 impl Source {
