@@ -78,7 +78,8 @@ class VaultStore(TokenStore):
             expiry instead of one per worker. ``False`` gives the FileStore's behaviour.
         refresh_lease: Seconds a caller's claim to refresh stands without its save before a
             waiting caller takes over (default 10; a holder that died on this host is taken
-            over at once).
+            over at once). It is also the longest a caller waits for any one holder, on its own
+            clock, whatever the stored claim says. At most 60: a longer one is cut to 60.
         insecure_kdf: Allow ``kdf`` below the floor (default ``False``): a passphrase under
             such a key is guessed far faster. For tests and throwaway vaults only; an existing
             vault opens whatever its settings.
