@@ -167,14 +167,14 @@ impl KdfParams {
 /// Fills a fresh array from the OS's CSPRNG.
 pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N], Error> {
     let mut out = [0u8; N];
-    getrandom::fill(&mut out).map_err(|e| Error::Io(std::io::Error::other(e.to_string())))?;
+    getrandom::fill(&mut out).map_err(|e| Error::from(std::io::Error::other(e.to_string())))?;
     Ok(out)
 }
 
 /// A fresh random 256-bit key.
 pub(crate) fn random_key() -> Result<Key, Error> {
     let mut key = Key::default();
-    getrandom::fill(key.as_mut()).map_err(|e| Error::Io(std::io::Error::other(e.to_string())))?;
+    getrandom::fill(key.as_mut()).map_err(|e| Error::from(std::io::Error::other(e.to_string())))?;
     Ok(key)
 }
 
@@ -375,7 +375,7 @@ pub(crate) fn seal(key: &Key, aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, E
                 aad,
             },
         )
-        .map_err(|_| Error::Io(std::io::Error::other("AES-GCM refused to seal")))?;
+        .map_err(|_| Error::from(std::io::Error::other("AES-GCM refused to seal")))?;
     let mut out = Vec::with_capacity(NONCE_LEN + ciphertext.len());
     out.extend_from_slice(&nonce_bytes);
     out.extend_from_slice(&ciphertext);

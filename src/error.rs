@@ -4,10 +4,15 @@
 //! [`Error::Internal`], never [`Error::Corrupted`]: damage and bugs call for different actions.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Everything that can go wrong in a vault operation.
-#[derive(Debug, thiserror::Error)]
+///
+/// `Clone + Send + Sync + 'static`: one failure can be handed to every caller it concerns (the
+/// writers of one group commit, the waiters of one refresh) as itself. No variant holds a
+/// dependency's type: engines map their errors onto these.
+#[derive(Clone, Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The passphrase does not unlock this vault.
@@ -275,13 +280,13 @@ pub enum Error {
         what: String,
     },
 
-    /// An I/O error from the operating system.
+    /// An I/O error from the operating system (shared, so that the error can be cloned).
     #[error("I/O error: {0}")]
-    Io(#[from] std::io::Error),
+    Io(#[source] Arc<std::io::Error>),
 
-    /// An error from the storage engine (redb) that is none of the above.
+    /// An error from the storage engine that is none of the above.
     #[error("storage error: {0}")]
-    Storage(#[source] Box<redb::Error>),
+    Storage(#[source] StorageError),
 
     /// A bug in tokenvault: one of its own invariants did not hold. Nothing is known to be wrong
     /// with the vault.
@@ -293,6 +298,36 @@ pub enum Error {
         what: String,
     },
 }
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        Error::Io(Arc::new(e))
+    }
+}
+
+/// A storage engine's failure that none of [`Error`]'s other variants describes, as text: the
+/// engine's own error type stays out of the public API, so a new engine version or another
+/// engine changes no caller.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct StorageError {
+    message: String,
+}
+
+impl StorageError {
+    /// A storage failure described by `message` (never a secret or a value).
+    pub(crate) fn new(message: impl Into<String>) -> Self {
+        StorageError {
+            message: message.into(),
+        }
+    }
+}
+
+// One failure is handed to many callers: a compile-time check that `Error` stays shareable.
+const _: fn() = || {
+    fn assert_shareable<T: Clone + Send + Sync + 'static>() {}
+    assert_shareable::<Error>();
+};
 
 impl Error {
     pub(crate) fn corrupted(what: impl Into<String>) -> Self {

@@ -151,7 +151,7 @@ impl LineCounter {
 
 fn csv_error(e: &csv::Error, line: u64) -> Error {
     match e.kind() {
-        csv::ErrorKind::Io(io) => Error::Io(std::io::Error::new(io.kind(), io.to_string())),
+        csv::ErrorKind::Io(io) => Error::from(std::io::Error::new(io.kind(), io.to_string())),
         _ => invalid(line, "malformed CSV"),
     }
 }
@@ -165,8 +165,8 @@ pub fn write(tokens: &[Token], out: impl Write) -> Result<(), Error> {
         .quote_style(csv::QuoteStyle::Necessary)
         .from_writer(out);
     let io = |e: csv::Error| match e.into_kind() {
-        csv::ErrorKind::Io(io) => Error::Io(io),
-        other => Error::Io(std::io::Error::other(format!("{other:?}"))),
+        csv::ErrorKind::Io(io) => Error::from(io),
+        other => Error::from(std::io::Error::other(format!("{other:?}"))),
     };
     writer.write_record(HEADER).map_err(io)?;
     for token in tokens {
@@ -174,6 +174,6 @@ pub fn write(tokens: &[Token], out: impl Write) -> Result<(), Error> {
             .write_record(Token::FIELDS.iter().map(|f| token.field(f).unwrap_or("")))
             .map_err(io)?;
     }
-    writer.flush().map_err(Error::Io)?;
+    writer.flush().map_err(Error::from)?;
     Ok(())
 }

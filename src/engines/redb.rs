@@ -62,13 +62,13 @@ fn storage(e: impl Into<redb::Error>) -> Error {
     match e.into() {
         redb::Error::Io(io) => match lock_timeout(&io) {
             Some(waited) => Error::Busy { waited },
-            None => Error::Io(io),
+            None => Error::from(io),
         },
         redb::Error::Corrupted(what) => Error::Corrupted {
             what: format!("storage engine: {what}"),
         },
         redb::Error::DatabaseAlreadyOpen => Error::AlreadyOpen,
-        other => Error::Storage(Box::new(other)),
+        other => Error::Storage(crate::error::StorageError::new(other.to_string())),
     }
 }
 
@@ -637,7 +637,7 @@ fn create_private_file(path: &Path) -> Result<fs::File, Error> {
 
 /// An I/O error that says what it happened to (the OS's own message names no file).
 fn io_at(e: std::io::Error, what: String) -> Error {
-    Error::Io(std::io::Error::new(e.kind(), format!("{what}: {e}")))
+    Error::from(std::io::Error::new(e.kind(), format!("{what}: {e}")))
 }
 
 /// Checks that `path` is a non-empty regular file before redb touches it.
@@ -646,7 +646,7 @@ fn check_vault_file(path: &Path) -> Result<(), Error> {
         std::io::ErrorKind::NotFound => Error::VaultNotFound {
             path: path.to_path_buf(),
         },
-        _ => Error::Io(e),
+        _ => Error::from(e),
     })?;
     if !meta.is_file() || meta.len() == 0 {
         return Err(Error::NotAVault {

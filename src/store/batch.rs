@@ -49,7 +49,7 @@ impl<R> Outcome<R> {
             Ok(()) => {
                 staged.unwrap_or_else(|| Err(Error::internal("a batched write was not applied")))
             }
-            Err(e) => Err(replicate(e)),
+            Err(e) => Err(e.clone()),
         });
     }
 }
@@ -216,23 +216,6 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// The same error for every operation of a failed batch (errors are not `Clone`: `io::Error`).
-fn replicate(e: &Error) -> Error {
-    match e {
-        Error::Busy { waited } => Error::Busy { waited: *waited },
-        Error::Corrupted { what } => Error::Corrupted { what: what.clone() },
-        Error::KeyChanged => Error::KeyChanged,
-        Error::SealBudgetExhausted => Error::SealBudgetExhausted,
-        Error::Io(io) => Error::Io(std::io::Error::new(io.kind(), io.to_string())),
-        Error::Server { what } => Error::Server { what: what.clone() },
-        Error::ServerUnreachable { server, reason } => Error::ServerUnreachable {
-            server: server.clone(),
-            reason: reason.clone(),
-        },
-        other => Error::Io(std::io::Error::other(other.to_string())),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -290,6 +273,30 @@ mod tests {
         let batcher = Batcher::default();
         let result = batcher.submit(save(1), |_| Err(Error::KeyChanged));
         assert!(matches!(result, Err(Error::KeyChanged)));
+    }
+
+    /// A bug (`Internal`, exit 70), a vault held elsewhere (`AlreadyOpen`) or damage reaches the
+    /// writers of the failed batch as itself, not as an I/O error (exit 2).
+    #[test]
+    fn every_writer_of_a_failed_batch_gets_the_same_error_whatever_its_kind() {
+        let kinds: [fn() -> Error; 3] = [
+            || Error::internal("an invariant of the batch"),
+            || Error::AlreadyOpen,
+            || Error::corrupted("record 7"),
+        ];
+        for make in kinds {
+            let batcher = Batcher::default();
+            let got = batcher
+                .submit(save(1), |_| Err(make()))
+                .map(drop)
+                .unwrap_err();
+            let expected = make();
+            assert_eq!(
+                (std::mem::discriminant(&got), got.to_string()),
+                (std::mem::discriminant(&expected), expected.to_string()),
+                "the batch's error reached its writer as another kind"
+            );
+        }
     }
 
     #[test]
