@@ -34,13 +34,10 @@ case "$what" in all | wheel) ;; *) echo "usage: $0 [all|wheel]" >&2; exit 2 ;; e
 # may need.
 glibc=2.17
 rust_target=x86_64-unknown-linux-gnu
-root_version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -1)
-python_version=$(sed -n 's/^version = "\(.*\)"$/\1/p' python/Cargo.toml | head -1)
-if [[ "$root_version" != "$python_version" ]]; then
-    echo "version mismatch: Cargo.toml says $root_version, python/Cargo.toml $python_version" >&2
-    exit 1
-fi
-version=$root_version
+# One version for the whole workspace ([workspace.package] in the root Cargo.toml), which
+# python/Cargo.toml inherits; the wheel, the sdist and the binary's archive are named after it.
+version=$(cargo metadata --format-version 1 --no-deps \
+    | python3 -c 'import json, sys; print({p["name"]: p["version"] for p in json.load(sys.stdin)["packages"]}["tokenvault-python"])')
 
 tools=$PWD/target/wheel-tools
 requirements=python/requirements-build.txt
