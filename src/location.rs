@@ -153,19 +153,18 @@ impl Location {
     /// Vaults are created with mode 0600; a file copied or restored by other means may not be.
     pub fn permission_warning(&self) -> Option<String> {
         let path = self.as_path()?;
+        if let Some(mode) = crate::sources::others_can_access(path) {
+            return Some(format!(
+                "{} can be accessed by other users (mode {mode:03o}); restrict it with \
+                 `chmod 600 {}`",
+                path.display(),
+                path.display()
+            ));
+        }
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(path).ok()?.permissions().mode();
-            if mode & 0o077 != 0 {
-                return Some(format!(
-                    "{} can be accessed by other users (mode {:03o}); restrict it with \
-                     `chmod 600 {}`",
-                    path.display(),
-                    mode & 0o777,
-                    path.display()
-                ));
-            }
+            std::fs::metadata(path).ok()?; // no file, no warning about its folder either
             let parent = match path.parent() {
                 Some(p) if !p.as_os_str().is_empty() => p,
                 _ => Path::new("."),

@@ -390,22 +390,30 @@ fn describe_file_type(kind: std::fs::FileType) -> &'static str {
 /// users, or `None`; `None` too where the file cannot be examined or the platform has no Unix
 /// permissions. Front ends print it and go on: the file is still used.
 pub fn secret_file_warning(path: &Path, what: &str) -> Option<String> {
+    let mode = others_can_access(path)?;
+    Some(format!(
+        "{what} {} can be accessed by other users (mode {mode:03o}); anyone who can read it can unlock the vault: restrict it with `chmod 600 {}`",
+        path.display(),
+        path.display()
+    ))
+}
+
+/// The one private-file check, for secret files and vault files alike: the file's permission
+/// bits (`mode & 0o777`) when users other than its owner may read, write or run it (any of
+/// `0o077`); `None` when only the owner may, when the file cannot be examined, and on platforms
+/// without Unix permissions.
+pub(crate) fn others_can_access(path: &Path) -> Option<u32> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(path).ok()?.permissions().mode();
-        if mode & 0o077 != 0 {
-            return Some(format!(
-                "{what} {} can be accessed by other users (mode {:03o}); anyone who can read it can unlock the vault: restrict it with `chmod 600 {}`",
-                path.display(),
-                mode & 0o777,
-                path.display()
-            ));
-        }
+        (mode & 0o077 != 0).then_some(mode & 0o777)
     }
     #[cfg(not(unix))]
-    let _ = (path, what);
-    None
+    {
+        let _ = path;
+        None
+    }
 }
 
 #[cfg(test)]
