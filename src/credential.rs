@@ -73,7 +73,7 @@ impl Credential {
         };
         // A FIFO or a device is refused without blocking; the bytes never sit in a buffer that
         // grows (and leaves copies behind): `read_secret_file`.
-        let bytes = crate::sources::read_secret_file(path, KEY_FILE_LEN)
+        let bytes = crate::secret_sources::read_secret_file(path, KEY_FILE_LEN)
             .map_err(|e| failed(e.to_string()))?;
         Credential::key_bytes(&bytes).ok_or_else(|| {
             let found = match bytes.len() {

@@ -47,6 +47,7 @@
 #![warn(unreachable_pub)]
 
 mod backoff;
+mod blind_index;
 mod credential;
 mod crypto;
 #[cfg(feature = "mysql")]
@@ -59,12 +60,11 @@ mod format;
 #[doc(hidden)]
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
-mod index;
 mod lease;
 mod location;
 mod options;
 mod rules;
-mod sources;
+mod secret_sources;
 mod store;
 mod token;
 
@@ -77,7 +77,7 @@ pub use lease::{DEFAULT_REFRESH_LEASE, MAX_REFRESH_LEASE};
 pub use location::{Location, url_holds_password};
 pub use options::{DEFAULT_BUSY_TIMEOUT, OpenOptions};
 pub use rules::MatchedBy;
-pub use sources::{
+pub use secret_sources::{
     PASSPHRASE_COMMAND_MAX_OUTPUT, PASSPHRASE_COMMAND_TIMEOUT, SecretFileError,
     passphrase_from_command, read_secret_file, secret_file_warning,
 };

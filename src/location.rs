@@ -153,7 +153,7 @@ impl Location {
     /// Vaults are created with mode 0600; a file copied or restored by other means may not be.
     pub fn permission_warning(&self) -> Option<String> {
         let path = self.as_path()?;
-        if let Some(mode) = crate::sources::others_can_access(path) {
+        if let Some(mode) = crate::secret_sources::others_can_access(path) {
             return Some(format!(
                 "{} can be accessed by other users (mode {mode:03o}); restrict it with \
                  `chmod 600 {}`",

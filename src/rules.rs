@@ -4,8 +4,8 @@
 //! "Given" means `Some(_)`, even `Some("")`: the FileStore picks its rule by which fields are not
 //! `None`. "Matches" means the stored value is non-empty and equal to the query's non-empty value.
 
+use crate::blind_index::IndexKind;
 use crate::error::Error;
-use crate::index::IndexKind;
 use crate::token::{Secret, Token};
 
 /// Which stored tokens a query selects. Exactly one rule applies; there is no fall-through.

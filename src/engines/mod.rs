@@ -14,26 +14,26 @@ mod bounded_locks;
 pub(crate) mod mysql;
 pub(crate) mod redb;
 
+use crate::blind_index::{IndexKind, Tag};
 use crate::error::Error;
-use crate::index::{IndexKind, Tag};
 use crate::location::{Location, Target};
 use crate::options::OpenOptions;
 
 /// The two entries of the header table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum HeaderSlot {
+pub(crate) enum HeaderEntry {
     /// The static header (FORMAT.md §Header).
     Header,
     /// The counters and their MAC (FORMAT.md §State).
     State,
 }
 
-impl HeaderSlot {
+impl HeaderEntry {
     /// The key of this entry in the header table.
     pub(crate) fn key(self) -> &'static str {
         match self {
-            HeaderSlot::Header => "header",
-            HeaderSlot::State => "state",
+            HeaderEntry::Header => "header",
+            HeaderEntry::State => "state",
         }
     }
 }
@@ -42,8 +42,8 @@ impl HeaderSlot {
 pub(crate) type RecordVisitor<'a> = &'a mut dyn FnMut(u64, &[u8]) -> Result<(), Error>;
 
 /// Reads within one transaction (a consistent snapshot).
-pub(crate) trait ReadStore {
-    fn header_entry(&self, slot: HeaderSlot) -> Result<Option<Vec<u8>>, Error>;
+pub(crate) trait ReadTables {
+    fn header_entry(&self, entry: HeaderEntry) -> Result<Option<Vec<u8>>, Error>;
     /// The sealed record stored under `id`.
     fn record(&self, id: u64) -> Result<Option<Vec<u8>>, Error>;
     /// The largest stored id.
@@ -68,8 +68,8 @@ pub(crate) trait ReadStore {
 
 /// Reads and writes within one write transaction. Nothing is visible to others, or durable,
 /// until the engine commits it.
-pub(crate) trait WriteStore: ReadStore {
-    fn put_header_entry(&mut self, slot: HeaderSlot, value: &[u8]) -> Result<(), Error>;
+pub(crate) trait WriteTables: ReadTables {
+    fn put_header_entry(&mut self, entry: HeaderEntry, value: &[u8]) -> Result<(), Error>;
     fn put_record(&mut self, id: u64, sealed: &[u8]) -> Result<(), Error>;
     fn remove_record(&mut self, id: u64) -> Result<(), Error>;
     fn put_order(&mut self, seq: u64, id: u64) -> Result<(), Error>;
@@ -87,7 +87,7 @@ pub(crate) trait WriteStore: ReadStore {
 /// One write transaction. Dropped without [`WriteTxn::commit`], it rolls back: nothing changes.
 pub(crate) trait WriteTxn {
     /// The transaction's tables. Called once per transaction.
-    fn store(&mut self) -> Result<Box<dyn WriteStore + '_>, Error>;
+    fn store(&mut self) -> Result<Box<dyn WriteTables + '_>, Error>;
     /// Commits, durably before returning.
     fn commit(self: Box<Self>) -> Result<(), Error>;
 }
@@ -95,7 +95,7 @@ pub(crate) trait WriteTxn {
 /// A storage engine: transactions over the vault's tables.
 pub(crate) trait Engine: Send + Sync {
     /// Begins a read transaction: a consistent snapshot, ended when dropped.
-    fn begin_read(&self) -> Result<Box<dyn ReadStore + '_>, Error>;
+    fn begin_read(&self) -> Result<Box<dyn ReadTables + '_>, Error>;
     /// Begins a write transaction, waiting up to the busy timeout for other writers.
     fn begin_write(&self) -> Result<Box<dyn WriteTxn + '_>, Error>;
     /// Creates the vault's tables where they do not exist yet (a new vault).

@@ -26,9 +26,9 @@ use std::time::Duration;
 use mysql::prelude::{FromRow, Queryable};
 use mysql::{Params, Pool, PooledConn};
 
-use crate::engines::{Engine, HeaderSlot, ReadStore, RecordVisitor, WriteStore, WriteTxn};
+use crate::blind_index::{IndexKind, Tag};
+use crate::engines::{Engine, HeaderEntry, ReadTables, RecordVisitor, WriteTables, WriteTxn};
 use crate::error::Error;
-use crate::index::{IndexKind, Tag};
 use crate::options::OpenOptions;
 
 use errors::{Errors, Phase, code};
@@ -165,7 +165,7 @@ impl MySqlEngine {
 
 impl Engine for MySqlEngine {
     /// A snapshot that takes no lock; ending it (drop: `ROLLBACK`) releases it.
-    fn begin_read(&self) -> Result<Box<dyn ReadStore + '_>, Error> {
+    fn begin_read(&self) -> Result<Box<dyn ReadTables + '_>, Error> {
         Ok(Box::new(self.begin(true)?))
     }
 
@@ -261,10 +261,10 @@ struct Txn {
     existed: [bool; 2],
 }
 
-fn slot_index(slot: HeaderSlot) -> usize {
-    match slot {
-        HeaderSlot::Header => 0,
-        HeaderSlot::State => 1,
+fn entry_index(entry: HeaderEntry) -> usize {
+    match entry {
+        HeaderEntry::Header => 0,
+        HeaderEntry::State => 1,
     }
 }
 
@@ -339,10 +339,10 @@ impl Txn {
         let rows: Vec<(Vec<u8>, Vec<u8>)> =
             self.rows("SELECT slot, value FROM tokenvault_header FOR UPDATE", ())?;
         for (slot, value) in rows {
-            for s in [HeaderSlot::Header, HeaderSlot::State] {
+            for s in [HeaderEntry::Header, HeaderEntry::State] {
                 if slot == s.key().as_bytes() {
-                    self.header[slot_index(s)] = Some(value.clone());
-                    self.existed[slot_index(s)] = true;
+                    self.header[entry_index(s)] = Some(value.clone());
+                    self.existed[entry_index(s)] = true;
                 }
             }
         }
@@ -369,14 +369,14 @@ impl Drop for Txn {
     }
 }
 
-impl ReadStore for Txn {
-    fn header_entry(&self, slot: HeaderSlot) -> Result<Option<Vec<u8>>, Error> {
-        if let Some(value) = &self.header[slot_index(slot)] {
+impl ReadTables for Txn {
+    fn header_entry(&self, entry: HeaderEntry) -> Result<Option<Vec<u8>>, Error> {
+        if let Some(value) = &self.header[entry_index(entry)] {
             return Ok(Some(value.clone()));
         }
         let value: Option<(Vec<u8>,)> = self.first(
             "SELECT value FROM tokenvault_header WHERE slot = ?",
-            (slot.key().as_bytes(),),
+            (entry.key().as_bytes(),),
         )?;
         Ok(value.map(|(v,)| v))
     }
@@ -457,7 +457,7 @@ impl ReadStore for Txn {
 }
 
 impl WriteTxn for Txn {
-    fn store(&mut self) -> Result<Box<dyn WriteStore + '_>, Error> {
+    fn store(&mut self) -> Result<Box<dyn WriteTables + '_>, Error> {
         Ok(Box::new(Writing(self)))
     }
 
@@ -482,9 +482,9 @@ impl DerefMut for Writing<'_> {
     }
 }
 
-impl ReadStore for Writing<'_> {
-    fn header_entry(&self, slot: HeaderSlot) -> Result<Option<Vec<u8>>, Error> {
-        self.0.header_entry(slot)
+impl ReadTables for Writing<'_> {
+    fn header_entry(&self, entry: HeaderEntry) -> Result<Option<Vec<u8>>, Error> {
+        self.0.header_entry(entry)
     }
     fn record(&self, id: u64) -> Result<Option<Vec<u8>>, Error> {
         self.0.record(id)
@@ -518,13 +518,13 @@ impl ReadStore for Writing<'_> {
     }
 }
 
-impl WriteStore for Writing<'_> {
-    fn put_header_entry(&mut self, slot: HeaderSlot, value: &[u8]) -> Result<(), Error> {
-        let i = slot_index(slot);
+impl WriteTables for Writing<'_> {
+    fn put_header_entry(&mut self, entry: HeaderEntry, value: &[u8]) -> Result<(), Error> {
+        let i = entry_index(entry);
         if self.existed[i] {
             self.exec(
                 "UPDATE tokenvault_header SET value = ? WHERE slot = ?",
-                (value, slot.key().as_bytes()),
+                (value, entry.key().as_bytes()),
             )?;
         } else {
             // A plain insert: if another host created the vault since our lock was taken, this
@@ -532,7 +532,7 @@ impl WriteStore for Writing<'_> {
             let inserted = self.with_conn_raw(|c| {
                 c.exec_drop(
                     "INSERT INTO tokenvault_header (slot, value) VALUES (?, ?)",
-                    (slot.key().as_bytes(), value),
+                    (entry.key().as_bytes(), value),
                 )
             })?;
             match inserted {

@@ -15,12 +15,12 @@ use redb::{
 };
 
 use crate::backoff::with_backoff;
+use crate::blind_index::{IndexKind, Tag};
 use crate::engines::bounded_locks::{BoundedLocks, lock_timeout};
 use crate::engines::{
-    Access, Engine, HeaderSlot, ReadStore, RecordVisitor, WriteStore, WriteTxn, guarded,
+    Access, Engine, HeaderEntry, ReadTables, RecordVisitor, WriteTables, WriteTxn, guarded,
 };
 use crate::error::Error;
-use crate::index::{IndexKind, Tag};
 use crate::options::OpenOptions;
 
 /// `"header"` → static header, `"state"` → counters and their MAC.
@@ -195,7 +195,7 @@ impl RedbEngine {
 }
 
 impl Engine for RedbEngine {
-    fn begin_read(&self) -> Result<Box<dyn ReadStore + '_>, Error> {
+    fn begin_read(&self) -> Result<Box<dyn ReadTables + '_>, Error> {
         let txn = match &self.db {
             Db::Writable(db) => db.begin_read(),
             Db::ReadOnly(db) => db.begin_read(),
@@ -295,7 +295,7 @@ struct RedbWrite {
 }
 
 impl WriteTxn for RedbWrite {
-    fn store(&mut self) -> Result<Box<dyn WriteStore + '_>, Error> {
+    fn store(&mut self) -> Result<Box<dyn WriteTables + '_>, Error> {
         let txn = &self.txn;
         let [a, b, c, d] = IndexKind::ALL.map(|kind| txn.open_table(index_table(kind)));
         Ok(Box::new(Tables {
@@ -449,11 +449,11 @@ impl OpenTables for LazyTables<'_> {
     }
 }
 
-impl<T: OpenTables> ReadStore for T {
-    fn header_entry(&self, slot: HeaderSlot) -> Result<Option<Vec<u8>>, Error> {
+impl<T: OpenTables> ReadTables for T {
+    fn header_entry(&self, entry: HeaderEntry) -> Result<Option<Vec<u8>>, Error> {
         Ok(self
             .header()?
-            .get(slot.key())
+            .get(entry.key())
             .map_err(storage)?
             .map(|v| v.value().to_vec()))
     }
@@ -544,16 +544,16 @@ impl<T: OpenTables> ReadStore for T {
     }
 }
 
-type WriteTables<'t> = Tables<
+type TablesInWrite<'t> = Tables<
     Table<'t, &'static str, &'static [u8]>,
     Table<'t, u64, &'static [u8]>,
     Table<'t, u64, u64>,
     Table<'t, IndexKey, u64>,
 >;
 
-impl WriteStore for WriteTables<'_> {
-    fn put_header_entry(&mut self, slot: HeaderSlot, value: &[u8]) -> Result<(), Error> {
-        self.header.insert(slot.key(), value).map_err(storage)?;
+impl WriteTables for TablesInWrite<'_> {
+    fn put_header_entry(&mut self, entry: HeaderEntry, value: &[u8]) -> Result<(), Error> {
+        self.header.insert(entry.key(), value).map_err(storage)?;
         Ok(())
     }
 

@@ -18,7 +18,7 @@ use crate::store::write::{SaveOutcome, Writer};
 use crate::token::Token;
 
 /// Where one operation's result is left for the thread that queued it.
-pub(crate) type Slot<R> = Arc<Mutex<Outcome<R>>>;
+pub(crate) type Pending<R> = Arc<Mutex<Outcome<R>>>;
 
 /// One operation's result: staged while its transaction runs, published (and only then seen by
 /// the thread that queued it) once the transaction has committed or failed as a whole.
@@ -54,38 +54,40 @@ impl<R> Outcome<R> {
     }
 }
 
-/// A queued write, with the typed slot its result goes to.
+/// A queued write, with the typed pending its result goes to.
 pub(crate) enum WriteOp {
-    Save(Box<Token>, Slot<(Box<Token>, SaveOutcome)>),
-    Delete(String, Slot<()>),
-    DeleteAll(Slot<()>),
+    Save(Box<Token>, Pending<(Box<Token>, SaveOutcome)>),
+    Delete(String, Pending<()>),
+    DeleteAll(Pending<()>),
 }
 
 impl WriteOp {
-    /// A save of `token`, and the slot its result will be in.
-    pub(crate) fn save(token: Token) -> (WriteOp, Slot<(Box<Token>, SaveOutcome)>) {
-        let slot = Slot::default();
-        (WriteOp::Save(Box::new(token), slot.clone()), slot)
+    /// A save of `token`, and the pending its result will be in.
+    pub(crate) fn save(token: Token) -> (WriteOp, Pending<(Box<Token>, SaveOutcome)>) {
+        let pending = Pending::default();
+        (WriteOp::Save(Box::new(token), pending.clone()), pending)
     }
 
-    /// A delete of the token `id`, and the slot its result will be in.
-    pub(crate) fn delete(id: &str) -> (WriteOp, Slot<()>) {
-        let slot = Slot::default();
-        (WriteOp::Delete(id.to_string(), slot.clone()), slot)
+    /// A delete of the token `id`, and the pending its result will be in.
+    pub(crate) fn delete(id: &str) -> (WriteOp, Pending<()>) {
+        let pending = Pending::default();
+        (WriteOp::Delete(id.to_string(), pending.clone()), pending)
     }
 
-    /// A delete of every token, and the slot its result will be in.
-    pub(crate) fn delete_all() -> (WriteOp, Slot<()>) {
-        let slot = Slot::default();
-        (WriteOp::DeleteAll(slot.clone()), slot)
+    /// A delete of every token, and the pending its result will be in.
+    pub(crate) fn delete_all() -> (WriteOp, Pending<()>) {
+        let pending = Pending::default();
+        (WriteOp::DeleteAll(pending.clone()), pending)
     }
 
     /// The batch this operation was in ended (committed, rolled back, or failed as a whole):
     /// its result becomes visible to the thread that queued it.
     fn publish(&self, batch: &Result<(), Error>) {
         match self {
-            WriteOp::Save(_, slot) => lock(slot).publish(batch),
-            WriteOp::Delete(_, slot) | WriteOp::DeleteAll(slot) => lock(slot).publish(batch),
+            WriteOp::Save(_, pending) => lock(pending).publish(batch),
+            WriteOp::Delete(_, pending) | WriteOp::DeleteAll(pending) => {
+                lock(pending).publish(batch)
+            }
         }
     }
 }
@@ -99,7 +101,7 @@ pub(crate) struct Batcher {
     released: Condvar,
 }
 
-/// Applies each operation in order, leaving each result in its slot, and says whether any was
+/// Applies each operation in order, leaving each result in its pending, and says whether any was
 /// applied. An operation refused for its input (not found, missing details…) changed nothing
 /// (see `write.rs`) and gets its error; the others go on. Any other error may come after a
 /// partial change, so it aborts the whole transaction (the caller gives every operation of the
@@ -108,26 +110,26 @@ pub(crate) fn apply_all(writer: &mut Writer<'_>, ops: &[WriteOp]) -> Result<bool
     let mut applied = false;
     for op in ops {
         match op {
-            WriteOp::Save(token, slot) => {
+            WriteOp::Save(token, pending) => {
                 let mut token = token.clone();
                 let result = writer.save(&mut token).map(|outcome| (token, outcome));
-                applied |= keep(result, slot)?;
+                applied |= keep(result, pending)?;
             }
-            WriteOp::Delete(id, slot) => applied |= keep(writer.delete(id), slot)?,
-            WriteOp::DeleteAll(slot) => applied |= keep(writer.delete_all(), slot)?,
+            WriteOp::Delete(id, pending) => applied |= keep(writer.delete(id), pending)?,
+            WriteOp::DeleteAll(pending) => applied |= keep(writer.delete_all(), pending)?,
         }
     }
     Ok(applied)
 }
 
-/// Leaves `result` in `slot` and says whether the operation was applied; an error that is not a
+/// Leaves `result` in `pending` and says whether the operation was applied; an error that is not a
 /// refusal is returned instead, to abort the batch.
-fn keep<R>(result: Result<R, Error>, slot: &Slot<R>) -> Result<bool, Error> {
+fn keep<R>(result: Result<R, Error>, pending: &Pending<R>) -> Result<bool, Error> {
     match result {
         Err(e) if !is_refusal(&e) => Err(e),
         result => {
             let applied = result.is_ok();
-            lock(slot).stage(result);
+            lock(pending).stage(result);
             Ok(applied)
         }
     }
@@ -146,20 +148,20 @@ fn is_refusal(e: &Error) -> bool {
 }
 
 impl Batcher {
-    /// Queues `op` and returns the result left in `slot` (`op`'s own) once the transaction
+    /// Queues `op` and returns the result left in `pending` (`op`'s own) once the transaction
     /// holding it has ended. `run` executes a batch in one transaction, leaving each
-    /// operation's result in its slot (`apply_all`); when it fails, every operation of the batch
+    /// operation's result in its pending (`apply_all`); when it fails, every operation of the batch
     /// gets its error.
     pub(crate) fn submit<R>(
         &self,
-        (op, slot): (WriteOp, Slot<R>),
+        (op, pending): (WriteOp, Pending<R>),
         run: impl FnOnce(&[WriteOp]) -> Result<(), Error>,
     ) -> Result<R, Error> {
         lock(&self.queue).push(op);
         let _commit = loop {
-            // Read before looking at the slot and the lock, so a release in between is seen.
+            // Read before looking at the pending and the lock, so a release in between is seen.
             let seen = *lock(&self.releases);
-            if let Some(done) = lock(&slot).published.take() {
+            if let Some(done) = lock(&pending).published.take() {
                 return done;
             }
             match self.commit.try_lock() {
@@ -177,7 +179,7 @@ impl Batcher {
                 }
             }
         };
-        if let Some(done) = lock(&slot).published.take() {
+        if let Some(done) = lock(&pending).published.take() {
             return done;
         }
         let batch = std::mem::take(&mut *lock(&self.queue));
@@ -187,7 +189,7 @@ impl Batcher {
         }
         // Every operation of a batch has its result published before the commit lock is
         // released, and this one was in the batch just run.
-        let mine = lock(&slot).published.take();
+        let mine = lock(&pending).published.take();
         mine.unwrap_or_else(|| Err(Error::internal("a batched write ended without a result")))
     }
 }
@@ -220,7 +222,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 mod tests {
     use super::*;
 
-    fn save(id: usize) -> (WriteOp, Slot<(Box<Token>, SaveOutcome)>) {
+    fn save(id: usize) -> (WriteOp, Pending<(Box<Token>, SaveOutcome)>) {
         WriteOp::save(Token {
             id: Some(id.to_string()),
             ..Token::default()
@@ -237,10 +239,12 @@ mod tests {
             lock(batches).push(ops.len());
             for op in ops {
                 match op {
-                    WriteOp::Save(t, slot) => {
-                        lock(slot).stage(Ok((t.clone(), SaveOutcome::Inserted)))
+                    WriteOp::Save(t, pending) => {
+                        lock(pending).stage(Ok((t.clone(), SaveOutcome::Inserted)))
                     }
-                    WriteOp::Delete(_, slot) | WriteOp::DeleteAll(slot) => lock(slot).stage(Ok(())),
+                    WriteOp::Delete(_, pending) | WriteOp::DeleteAll(pending) => {
+                        lock(pending).stage(Ok(()))
+                    }
                 }
             }
             Ok(())

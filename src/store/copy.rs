@@ -1,9 +1,9 @@
 //! Copying a vault to another location with its records still sealed.
 
-use crate::engines::{self, Access, HeaderSlot, guarded};
+use crate::blind_index::{IndexKind, Tag};
+use crate::engines::{self, Access, HeaderEntry, guarded};
 use crate::error::Error;
 use crate::format::State;
-use crate::index::{IndexKind, Tag};
 use crate::location::Location;
 use crate::options::OpenOptions;
 use crate::store::Vault;
@@ -31,10 +31,10 @@ impl Vault {
     pub fn copy_to(&self, target: &Location) -> Result<u64, Error> {
         let raw = self.read(|store, keys| {
             let header = store
-                .header_entry(HeaderSlot::Header)?
+                .header_entry(HeaderEntry::Header)?
                 .ok_or_else(|| Error::corrupted("header missing"))?;
             let state = store
-                .header_entry(HeaderSlot::State)?
+                .header_entry(HeaderEntry::State)?
                 .ok_or_else(|| Error::corrupted("state missing"))?;
             // Copy only what this handle can vouch for.
             State::decode(&state, &keys.state_mac_key, &keys.header_bytes)?;
@@ -69,13 +69,13 @@ impl Vault {
                     {
                         let mut store = txn.store()?;
                         // Checked inside the transaction, as a create does.
-                        if store.header_entry(HeaderSlot::Header)?.is_some() {
+                        if store.header_entry(HeaderEntry::Header)?.is_some() {
                             return Err(Error::AlreadyExists {
                                 path: target.shown(),
                             });
                         }
-                        store.put_header_entry(HeaderSlot::Header, &raw.header)?;
-                        store.put_header_entry(HeaderSlot::State, &raw.state)?;
+                        store.put_header_entry(HeaderEntry::Header, &raw.header)?;
+                        store.put_header_entry(HeaderEntry::State, &raw.state)?;
                         for (id, sealed) in &raw.records {
                             store.put_record(*id, sealed)?;
                         }

@@ -8,11 +8,11 @@
 
 use zeroize::Zeroizing;
 
+use crate::blind_index::IndexKeys;
 use crate::credential::{Credential, Secret};
 use crate::crypto::{self, KdfParams, Key, SALT_LEN};
 use crate::error::Error;
 use crate::format::{Header, HeaderV1, HeaderV2, MAX_SLOTS, Slot, SlotParams, StoreId};
-use crate::index::IndexKeys;
 
 /// Labels of the keys derived from the master key (FORMAT.md §Keys). Changing one is a new format.
 const RECORD_KEY_LABEL: &[u8] = b"tokenvault/v1/record";
@@ -613,7 +613,7 @@ fn unwrap_v1(header: &HeaderV1, kek: &Key) -> Result<Key, crypto::OpenFailed> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engines::HeaderSlot;
+    use crate::engines::HeaderEntry;
     use crate::{Location, OpenOptions};
 
     /// Writes `header` over the vault's header entry, as anyone with write access to the file
@@ -622,7 +622,7 @@ mod tests {
         let mut txn = vault.engine.begin_write().unwrap();
         txn.store()
             .unwrap()
-            .put_header_entry(HeaderSlot::Header, &header.encode())
+            .put_header_entry(HeaderEntry::Header, &header.encode())
             .unwrap();
         txn.commit().unwrap();
     }

@@ -6,7 +6,7 @@
 //! - `order[seq] = id` for exactly the stored records, so `order` iterates in insertion order;
 //! - each index holds `tag ‖ seq → id` for exactly the indexed fields of the stored records.
 
-use crate::engines::ReadStore;
+use crate::engines::ReadTables;
 use crate::error::Error;
 use crate::format::{self, Record};
 use crate::rules::{self, Selector};
@@ -14,7 +14,7 @@ use crate::store::keys::Unlocked;
 
 /// The record stored under `id`, opened and authenticated.
 pub(crate) fn load(
-    store: &dyn ReadStore,
+    store: &dyn ReadTables,
     keys: &Unlocked,
     id: u64,
 ) -> Result<Option<Record>, Error> {
@@ -27,7 +27,7 @@ pub(crate) fn load(
 }
 
 /// Loads `id`, reached through an entry at position `seq`; the entry must agree with it.
-fn load_at(store: &dyn ReadStore, keys: &Unlocked, seq: u64, id: u64) -> Result<Record, Error> {
+fn load_at(store: &dyn ReadTables, keys: &Unlocked, seq: u64, id: u64) -> Result<Record, Error> {
     let record = load(store, keys, id)?.ok_or_else(|| {
         Error::corrupted(format!(
             "an entry at position {seq} names missing record {id}"
@@ -51,7 +51,7 @@ fn check_position(record: &Record, seq: u64, id: u64) -> Result<(), Error> {
 /// The first stored token, in insertion order, that `selector` selects. Index hits are only
 /// candidates: each is confirmed against the decrypted record (tags can collide).
 pub(crate) fn first_match(
-    store: &dyn ReadStore,
+    store: &dyn ReadTables,
     keys: &Unlocked,
     selector: &Selector<'_>,
 ) -> Result<Option<Record>, Error> {
@@ -81,7 +81,7 @@ pub(crate) fn first_match(
 /// One pass over `records` (by id) and one over `order` (by position) instead of a lookup per
 /// record; each order entry must name a stored record at its position, and every record must
 /// have an entry.
-pub(crate) fn all(store: &dyn ReadStore, keys: &Unlocked) -> Result<Vec<Record>, Error> {
+pub(crate) fn all(store: &dyn ReadTables, keys: &Unlocked) -> Result<Vec<Record>, Error> {
     let mut sealed: Vec<(u64, Vec<u8>)> = Vec::new();
     store.each_record(&mut |id, bytes| {
         sealed.push((id, bytes.to_vec()));
@@ -169,7 +169,7 @@ fn open_all(
 }
 
 /// The position a new record takes: after every stored one.
-pub(crate) fn next_seq(store: &dyn ReadStore) -> Result<u64, Error> {
+pub(crate) fn next_seq(store: &dyn ReadTables) -> Result<u64, Error> {
     match store.last_seq()? {
         None => Ok(0),
         Some(seq) => seq

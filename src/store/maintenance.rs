@@ -4,10 +4,10 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use crate::engines::HeaderSlot;
+use crate::blind_index::{IndexKind, Tag};
+use crate::engines::HeaderEntry;
 use crate::error::Error;
 use crate::format::{self, Header, State};
-use crate::index::{IndexKind, Tag};
 use crate::store::Vault;
 use crate::store::keys::Unlocked;
 use crate::store::refresh::RefreshLease;
@@ -138,7 +138,7 @@ impl Vault {
     pub(crate) fn verify_state(&self) -> Result<State, Error> {
         self.read(|store, keys| {
             let state = store
-                .header_entry(HeaderSlot::State)?
+                .header_entry(HeaderEntry::State)?
                 .ok_or_else(|| Error::corrupted("header state missing"))?;
             State::decode(&state, &keys.state_mac_key, &keys.header_bytes)
         })

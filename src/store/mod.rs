@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
-use crate::engines::{Engine, HeaderSlot, ReadStore, guarded};
+use crate::engines::{Engine, HeaderEntry, ReadTables, guarded};
 use crate::error::Error;
 use crate::format::State;
 use crate::options::OpenOptions;
@@ -30,7 +30,7 @@ pub use refresh::{RefreshLease, RefreshTurn};
 pub use slots::{SlotInfo, SlotKind};
 pub use write::SaveOutcome;
 
-use batch::{Batcher, Slot, WriteOp};
+use batch::{Batcher, Pending, WriteOp};
 use keys::Unlocked;
 
 /// An unlocked vault: an encrypted token store in one file.
@@ -151,14 +151,14 @@ impl Vault {
     /// Runs `f` in a read transaction with the store and the current keys.
     fn read<R>(
         &self,
-        f: impl FnOnce(&dyn ReadStore, &Unlocked) -> Result<R, Error>,
+        f: impl FnOnce(&dyn ReadTables, &Unlocked) -> Result<R, Error>,
     ) -> Result<R, Error> {
         guarded("reading", || {
             let store = self.engine.begin_read()?;
             let header = store
-                .header_entry(HeaderSlot::Header)?
+                .header_entry(HeaderEntry::Header)?
                 .ok_or_else(|| Error::corrupted("header missing"))?;
-            let keys = self.keys_for(&header, || store.header_entry(HeaderSlot::State))?;
+            let keys = self.keys_for(&header, || store.header_entry(HeaderEntry::State))?;
             f(&*store, &keys)
         })
     }
@@ -215,7 +215,7 @@ impl Vault {
         self.batcher.exclusive(|| self.write(f))
     }
 
-    fn submit<R>(&self, op: (WriteOp, Slot<R>)) -> Result<R, Error> {
+    fn submit<R>(&self, op: (WriteOp, Pending<R>)) -> Result<R, Error> {
         self.batcher.submit(op, |ops| {
             // A batch whose every operation was refused for its input changed nothing: it is
             // rolled back, not committed, so bad input leaves the file as it was.

@@ -11,7 +11,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::credential::Credential;
-use crate::engines::{self, Access, Engine, HeaderSlot, guarded};
+use crate::engines::{self, Access, Engine, HeaderEntry, guarded};
 use crate::error::Error;
 use crate::location::Location;
 use crate::options::OpenOptions;
@@ -204,7 +204,7 @@ fn initialize(
             let mut store = txn.store()?;
             // Checked inside the transaction: on a shared server another host may have created
             // the vault since this one found the tables empty.
-            if store.header_entry(HeaderSlot::Header)?.is_some() {
+            if store.header_entry(HeaderEntry::Header)?.is_some() {
                 return Err(Error::AlreadyExists {
                     path: shown.to_path_buf(),
                 });
@@ -231,7 +231,7 @@ fn read_header(engine: &dyn Engine, location: &Location) -> Result<Vec<u8>, Erro
     guarded("reading the header", || {
         engine
             .begin_read()?
-            .header_entry(HeaderSlot::Header)?
+            .header_entry(HeaderEntry::Header)?
             .ok_or_else(|| Error::NotAVault {
                 path: location.shown(),
             })
@@ -268,8 +268,8 @@ impl Vault {
         let (header, state, records, leases) = guarded("reading the header", || {
             let store = engine.begin_read()?;
             Ok((
-                store.header_entry(HeaderSlot::Header)?,
-                store.header_entry(HeaderSlot::State)?,
+                store.header_entry(HeaderEntry::Header)?,
+                store.header_entry(HeaderEntry::State)?,
                 store.count()?,
                 refresh::standing_leases(&*store)?,
             ))

@@ -17,7 +17,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::engines::ReadStore;
+use crate::engines::ReadTables;
 use crate::error::Error;
 use crate::lease::{self, Lease};
 use crate::rules;
@@ -60,7 +60,7 @@ pub struct RefreshLease {
 }
 
 /// The leases in `store` that stand now (a lease needs no key to read: it holds no secret).
-pub(crate) fn standing_leases(store: &dyn ReadStore) -> Result<Vec<RefreshLease>, Error> {
+pub(crate) fn standing_leases(store: &dyn ReadTables) -> Result<Vec<RefreshLease>, Error> {
     let now = lease::now_ms();
     Ok(store
         .leases()?
@@ -157,7 +157,7 @@ impl Vault {
     /// The protocol of the module comment, over the token `select` picks.
     fn coordinate(
         &self,
-        select: impl Fn(&dyn ReadStore, &Unlocked) -> Result<Selected, Error>,
+        select: impl Fn(&dyn ReadTables, &Unlocked) -> Result<Selected, Error>,
     ) -> Result<Option<(Token, RefreshTurn)>, Error> {
         let Some((id, token)) = self.read(&select)? else {
             return Ok(None);
@@ -216,7 +216,7 @@ impl Vault {
     fn wait_for_refresh(
         &self,
         id: u64,
-        select: &impl Fn(&dyn ReadStore, &Unlocked) -> Result<Selected, Error>,
+        select: &impl Fn(&dyn ReadTables, &Unlocked) -> Result<Selected, Error>,
         mut seen: u64,
         holder: [u8; 16],
         until: Instant,

@@ -16,7 +16,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::credential::{Credential, Secret};
 use crate::crypto::KdfParams;
-use crate::engines::HeaderSlot;
+use crate::engines::HeaderEntry;
 use crate::error::Error;
 use crate::format::{Header, SlotParams, State};
 use crate::store::keys::{self, V1_SLOT_NAME};
@@ -130,7 +130,7 @@ impl Vault {
         let credential = credential.into();
         let (header, state) = self.read(|store, keys| {
             let state = store
-                .header_entry(HeaderSlot::State)?
+                .header_entry(HeaderEntry::State)?
                 .ok_or_else(|| Error::corrupted("header state missing"))?;
             Ok((keys.header_bytes.clone(), state))
         })?;

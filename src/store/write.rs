@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use crate::crypto::SEAL_BUDGET;
-use crate::engines::{HeaderSlot, ReadStore, WriteStore};
+use crate::engines::{HeaderEntry, ReadTables, WriteTables};
 use crate::error::Error;
 use crate::format::{self, Record, State};
 use crate::lease::Lease;
@@ -27,14 +27,14 @@ pub enum SaveOutcome {
 }
 
 pub(crate) struct Writer<'s> {
-    store: &'s mut dyn WriteStore,
+    store: &'s mut dyn WriteTables,
     pub(crate) keys: Arc<Unlocked>,
     state: State,
     seals: u64,
 }
 
 /// Reads a header entry that must exist.
-fn header_entry(store: &dyn WriteStore, slot: HeaderSlot) -> Result<Vec<u8>, Error> {
+fn header_entry(store: &dyn WriteTables, slot: HeaderEntry) -> Result<Vec<u8>, Error> {
     store
         .header_entry(slot)?
         .ok_or_else(|| Error::corrupted(format!("{} missing", slot.key())))
@@ -45,11 +45,11 @@ impl<'s> Writer<'s> {
     /// the store into the keys to use (they differ from the cached ones after another process
     /// rotated).
     pub(crate) fn begin(
-        store: &'s mut dyn WriteStore,
+        store: &'s mut dyn WriteTables,
         keys_for: impl FnOnce(&[u8], &[u8]) -> Result<Arc<Unlocked>, Error>,
     ) -> Result<Writer<'s>, Error> {
-        let header_bytes = header_entry(store, HeaderSlot::Header)?;
-        let state_bytes = header_entry(store, HeaderSlot::State)?;
+        let header_bytes = header_entry(store, HeaderEntry::Header)?;
+        let state_bytes = header_entry(store, HeaderEntry::State)?;
         let keys = keys_for(&header_bytes, &state_bytes)?;
         let state = State::decode(&state_bytes, &keys.state_mac_key, &keys.header_bytes)?;
         Ok(Writer {
@@ -66,14 +66,14 @@ impl<'s> Writer<'s> {
     }
 
     /// Writes a fresh header and state into a new, empty vault.
-    pub(crate) fn initialize(store: &mut dyn WriteStore, keys: &Unlocked) -> Result<(), Error> {
+    pub(crate) fn initialize(store: &mut dyn WriteTables, keys: &Unlocked) -> Result<(), Error> {
         let state = State {
             generation: 1,
             seal_count: 0,
         };
-        store.put_header_entry(HeaderSlot::Header, &keys.header_bytes)?;
+        store.put_header_entry(HeaderEntry::Header, &keys.header_bytes)?;
         store.put_header_entry(
-            HeaderSlot::State,
+            HeaderEntry::State,
             &state.encode(&keys.state_mac_key, &keys.header_bytes),
         )
     }
@@ -184,7 +184,7 @@ impl<'s> Writer<'s> {
     }
 
     /// The tables, for lookups inside this transaction.
-    pub(crate) fn store(&self) -> &dyn ReadStore {
+    pub(crate) fn store(&self) -> &dyn ReadTables {
         &*self.store
     }
 
@@ -254,9 +254,9 @@ impl<'s> Writer<'s> {
             seal_count: self.state.seal_count.saturating_add(self.seals),
         };
         self.store
-            .put_header_entry(HeaderSlot::Header, &self.keys.header_bytes)?;
+            .put_header_entry(HeaderEntry::Header, &self.keys.header_bytes)?;
         self.store.put_header_entry(
-            HeaderSlot::State,
+            HeaderEntry::State,
             &state.encode(&self.keys.state_mac_key, &self.keys.header_bytes),
         )?;
         Ok(self.keys)
