@@ -1,6 +1,10 @@
-//! Entry points of the fuzz targets in `fuzz/` (one function per target), kept in the library so
-//! that `tests/fuzz_corpus_replay.rs` replays every committed corpus and crash input through the
-//! very same code on stable Rust. Not part of the public API: nothing here is stable.
+//! What the fuzz targets must call inside the library (feature `fuzzing`; never in a front
+//! end's build): the `record` and `header` targets, which reach the format's private parts, and
+//! the seeds that need them. Everything else of the harness (the model of the rules, operation
+//! sequences, file damage, the memory file, the `csv_import` target) is in
+//! `crates/tokenvault-testkit`, on the public API. `tests/fuzz_corpus_replay.rs` replays every
+//! committed corpus through both on stable Rust. Not part of the public API: nothing here is
+//! stable.
 //!
 //! Each function panics only when a property fails (a crash for the fuzzer, a failure for the
 //! replay test); any input the library refuses must come back as a typed [`Error`].
@@ -8,39 +12,13 @@
 use crate::credential::Credential;
 use crate::crypto::{self, KdfParams};
 use crate::error::Error;
-use crate::filestore;
 use crate::format::{self, Header, MAX_PLAINTEXT};
 use crate::location::Location;
 use crate::options::OpenOptions;
-use crate::store::Vault;
 use crate::token::Token;
 
-mod damage;
-mod memory_file;
-mod model;
-mod ops;
-
-pub use damage::{
-    ENGINE_PANICS, HIDDEN_BY_DAMAGE, SCREENED_BY_ENGINE, base_tokens, fuzz_file_bytes,
-    make_base_vault,
-};
-pub use memory_file::MemoryFile;
-pub use model::{Model, Refusal};
-pub use ops::{Op, decode_ops, fuzz_ops, run_ops};
-
-/// The passphrase of every vault the fuzz targets make.
-pub const PASSPHRASE: &str = "fuzz passphrase";
-
-/// Tiny KDF parameters with the explicit opt-in, so `ChangePassphrase` may keep them too.
-fn create_vault(file: &MemoryFile) -> Vault {
-    OpenOptions::insecure_for_tests()
-        .create(Location::backend(file.clone(), "<fuzz>"), PASSPHRASE)
-        .expect("a vault can be created in memory")
-}
-
-fn open_vault(file: &MemoryFile, passphrase: &str) -> Result<Vault, Error> {
-    OpenOptions::insecure_for_tests().open(Location::backend(file.clone(), "<fuzz>"), passphrase)
-}
+/// The passphrase the `header` target tries (no fuzzed header may open with it).
+const PASSPHRASE: &str = "fuzz passphrase";
 
 // ---- Target `record` -------------------------------------------------------------------------
 
@@ -156,10 +134,10 @@ fn check_header(bytes: &[u8]) {
     }
 }
 
-/// Headers of real vaults for the `header` seeds: format 1, and format 2 with a passphrase slot,
+/// Seeds of the `header` target, headers of real vaults: format 1, and format 2 with a passphrase slot,
 /// then also a key-file and a recovery-key slot, made with other credentials than the target
 /// tries.
-fn header_seeds() -> Vec<Vec<u8>> {
+pub fn header_seeds() -> Vec<Vec<u8>> {
     let v1 = [
         KdfParams::insecure_for_tests(),
         KdfParams::default(),
@@ -201,89 +179,19 @@ fn header_seeds() -> Vec<Vec<u8>> {
     v1.chain(v2).collect()
 }
 
-// ---- Target `csv_import` ---------------------------------------------------------------------
-
-/// Target `csv_import`: `data` as a FileStore token file. A typed error, or tokens that write
-/// back to a file parsing to the same tokens; imported into a vault, exported, and imported into
-/// a fresh vault, they give the same tokens again.
-pub fn fuzz_csv_import(data: &[u8]) {
-    let tokens = match filestore::parse(data) {
-        Ok(tokens) => tokens,
-        Err(e) => {
-            assert!(matches!(e, Error::InvalidTokenFile { .. }), "{e:?}");
-            return;
-        }
-    };
-    let mut written = Vec::new();
-    filestore::write(&tokens, &mut written).expect("write to memory");
-    let reparsed = filestore::parse(&written).expect("a written file parses");
-    assert_eq!(reparsed, tokens, "write then parse changed the tokens");
-
-    let first = create_vault(&MemoryFile::default());
-    first.import(tokens).expect("parsed tokens import");
-    let imported = first.get_tokens().expect("list");
-    let mut exported = Vec::new();
-    filestore::write(&imported, &mut exported).expect("write to memory");
-    let second = create_vault(&MemoryFile::default());
-    let summary = second
-        .import(filestore::parse(&exported).expect("an export parses"))
-        .expect("an export imports");
-    // Every row of an export was stored by the first vault, so the second keeps every one
-    // (finding 3, fixed: a row with only an id, which the FileStore writes for a token without
-    // user name and OAuth tokens, was once skipped here).
-    assert!(
-        summary.skipped.is_empty(),
-        "re-import skipped rows: {:?}",
-        summary.skipped
-    );
-    assert_eq!(second.get_tokens().expect("list"), imported);
-}
-
-// ---- Seed inputs ---------------------------------------------------------------------------
-
-/// Small valid inputs to start each target from (written to `fuzz/corpus/<target>/seed-*` by
-/// `tests/fuzz_corpus_replay.rs`'s ignored `regenerate_seeds`). `csv_import` seeds are the SDK's
-/// own files in `tests/data/compat/files/`, copied by the same test.
-pub fn seed_inputs(target: &str) -> Vec<Vec<u8>> {
-    match target {
-        "record" => {
-            let mut tokens = base_tokens();
-            tokens.push(Token::default());
-            tokens
-                .iter()
-                .enumerate()
-                .map(|(seq, t)| {
-                    let t = Token {
-                        id: None,
-                        ..t.clone()
-                    };
-                    format::encode_record(seq as u64, &t)
-                        .expect("encode")
-                        .to_vec()
-                })
-                .collect()
-        }
-        "header" => header_seeds(),
-        "ops_model" => (0..8u64)
-            .map(|seed| {
-                // A fixed xorshift stream: varied, reproducible operation sequences.
-                let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-                (0..96)
-                    .map(|_| {
-                        x ^= x << 13;
-                        x ^= x >> 7;
-                        x ^= x << 17;
-                        (x >> 24) as u8
-                    })
-                    .collect()
-            })
-            .collect(),
-        "file_bytes" => vec![
-            Vec::new(),
-            [0, 0, 0, 0, 1, 0xff].to_vec(),
-            [0x00, 0x10, 0, 0, 4, 1, 2, 3, 4].to_vec(),
-            [0xff, 0x00, 0x20, 0, 0].to_vec(),
-        ],
-        _ => Vec::new(),
-    }
+/// Seeds of the `record` target: the record payloads of `tokens`, as a vault encodes them.
+pub fn record_seeds(tokens: &[Token]) -> Vec<Vec<u8>> {
+    tokens
+        .iter()
+        .enumerate()
+        .map(|(seq, t)| {
+            let t = Token {
+                id: None,
+                ..t.clone()
+            };
+            format::encode_record(seq as u64, &t)
+                .expect("encode")
+                .to_vec()
+        })
+        .collect()
 }

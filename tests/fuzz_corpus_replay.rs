@@ -7,8 +7,8 @@ mod common;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
-use tokenvault::fuzzing::{self, MemoryFile, Op};
 use tokenvault::{OpenOptions, filestore};
+use tokenvault_testkit::{self as fuzzing, MemoryFile, Op};
 
 const TARGETS: [&str; 5] = ["record", "header", "ops_model", "file_bytes", "csv_import"];
 

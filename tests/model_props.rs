@@ -1,5 +1,5 @@
 //! Random operation sequences run against a vault and against the plain in-memory model of the
-//! FileStore's rules (`tokenvault::fuzzing::Model`, written from
+//! FileStore's rules (`tokenvault_testkit::Model`, written from
 //! the FileStore's rules (docs/COMPAT.md) apart from `src/rules.rs`, scanning rows in order, with
 //! no index): every result and the final rows must agree, across reopen, passphrase change and
 //! data-key rotation.
@@ -7,8 +7,8 @@
 mod common;
 
 use proptest::prelude::*;
-use tokenvault::fuzzing::{Model, Refusal};
 use tokenvault::{Error, OpenOptions, Token, Vault};
+use tokenvault_testkit::{Model, Refusal};
 
 /// A FileStore row: ten fields in column order, `None` for an empty field.
 type Row = [Option<String>; 10];

@@ -3,4 +3,4 @@
 
 static BASE: &[u8] = include_bytes!("../base_vault.bin");
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| tokenvault::fuzzing::fuzz_file_bytes(BASE, data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| tokenvault_testkit::fuzz_file_bytes(BASE, data));

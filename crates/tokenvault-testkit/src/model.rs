@@ -1,8 +1,8 @@
 //! The FileStore's rules as a plain model over rows: the one test model, for the `ops_model`
 //! fuzz target and `tests/model_props.rs`.
 
-use crate::store::SaveOutcome;
-use crate::token::Token;
+use tokenvault::SaveOutcome;
+use tokenvault::Token;
 
 /// What an operation's error was, as far as the model can tell.
 #[derive(Debug, PartialEq, Eq)]

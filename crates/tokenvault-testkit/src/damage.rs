@@ -1,8 +1,8 @@
 //! Target `file_bytes`: a valid vault file, damaged.
 
-use crate::error::Error;
-use crate::fuzzing::{MemoryFile, PASSPHRASE, create_vault, open_vault};
-use crate::token::{Secret, Token};
+use crate::{MemoryFile, PASSPHRASE, create_vault, open_vault};
+use tokenvault::Error;
+use tokenvault::{Secret, Token};
 
 /// The tokens of the base vault that the `file_bytes` target damages.
 pub fn base_tokens() -> Vec<Token> {

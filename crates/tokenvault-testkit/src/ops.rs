@@ -1,9 +1,9 @@
 //! Target `ops_model`: operation sequences against a vault and against [`Model`].
 
-use crate::error::Error;
-use crate::fuzzing::model::{Model, Refusal};
-use crate::fuzzing::{MemoryFile, PASSPHRASE, create_vault, open_vault};
-use crate::token::{Secret, Token};
+use crate::model::{Model, Refusal};
+use crate::{MemoryFile, PASSPHRASE, create_vault, open_vault};
+use tokenvault::Error;
+use tokenvault::{Secret, Token};
 
 /// One operation of the `ops_model` target.
 #[derive(Clone, Debug)]
