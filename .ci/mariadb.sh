@@ -3,7 +3,7 @@
 #
 #   source .ci/mariadb.sh && mariadb_start      # installs MariaDB if missing, starts it,
 #                                               # exports TOKENVAULT_TEST_MYSQL_URL
-#   ...                                          # cargo test --features mysql --test mysql_...
+#   ...                                          # cargo test --features mysql --test mysql
 #   mariadb_stop                                 # stops it and removes its data directory
 #
 # The server listens on 127.0.0.1 only (port TOKENVAULT_MARIADB_PORT, default 33061), keeps its

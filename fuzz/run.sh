@@ -4,7 +4,7 @@
 # Each target starts from its committed corpus (fuzz/corpus/TARGET, read only) and writes what it
 # discovers to fuzz/work/TARGET (ignored by git). A crash stops the run with a non-zero exit and
 # leaves the input in fuzz/artifacts/TARGET/, which `cargo test` then replays
-# (tests/fuzz_corpus_replay.rs) until it is fixed. Executions per target are printed at the end.
+# (tests/compat/fuzz_corpus.rs) until it is fixed. Executions per target are printed at the end.
 set -euo pipefail
 cd "$(dirname "$0")"
 

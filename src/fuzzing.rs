@@ -2,7 +2,7 @@
 //! end's build): the `record` and `header` targets, which reach the format's private parts, and
 //! the seeds that need them. Everything else of the harness (the model of the rules, operation
 //! sequences, file damage, the memory file, the `csv_import` target) is in
-//! `crates/tokenvault-testkit`, on the public API. `tests/fuzz_corpus_replay.rs` replays every
+//! `crates/tokenvault-testkit`, on the public API. `tests/compat/fuzz_corpus.rs` replays every
 //! committed corpus through both on stable Rust. Not part of the public API: nothing here is
 //! stable.
 //!

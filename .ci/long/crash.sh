@@ -5,4 +5,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 TOKENVAULT_CRASH_CYCLES="${1:-500}" \
-    cargo test --test reliability_crash -- --nocapture --test-threads=1
+    cargo test --test reliability crash:: -- --nocapture --test-threads=1

@@ -5,4 +5,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 TOKENVAULT_DAMAGE_STRIDE=1 \
-    cargo test --test reliability_damaged_files -- --nocapture --test-threads=1
+    cargo test --test reliability damaged_files:: -- --nocapture --test-threads=1

@@ -16,13 +16,9 @@ mariadb_start
 trap mariadb_stop EXIT
 
 cargo clippy --all-targets --features mysql -- -D warnings
-tests=()
-for file in tests/mysql_*.rs; do
-    tests+=(--test "$(basename "$file" .rs)")
-done
-cargo test -p tokenvault --features mysql --lib "${tests[@]}"
+cargo test -p tokenvault --features mysql --lib --test mysql
 cargo test -p tokenvault --features mysql --doc
-cargo test -p tokenvault-cli --features mysql --test mysql_cli
+cargo test -p tokenvault-cli --features mysql --test cli mysql::
 
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 \
     || { apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null; }

@@ -164,7 +164,7 @@ pub(crate) fn connect(
 ///
 /// redb 4.6 trusts the pages it reads: some damaged pages make it panic (`unreachable!` in its
 /// b-tree code) instead of returning `Corrupted` (found by the `file_bytes` fuzz target and
-/// tests/reliability_damaged_files.rs). The integrity check on open rejects damage present when
+/// tests/reliability/damaged_files.rs). The integrity check on open rejects damage present when
 /// the file is opened; this catches what happens to the file afterwards. A second panic while
 /// unwinding still aborts the process; no code outside redb can prevent that.
 pub(crate) fn guarded<T>(during: &str, f: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {

@@ -31,16 +31,46 @@ pub fn report(line: impl Display) {
     out.flush().expect("flush report");
 }
 
-/// This test binary, restricted to `test_name`, in `role`.
+/// This test binary, restricted to the test named `test_name` (its function name: the module
+/// path it has in this binary is looked up), in `role`.
 pub fn command(test_name: &str, role: &str) -> Command {
     let exe = std::env::current_exe().expect("path of the test binary");
+    let full = full_test_name(&exe, test_name);
     let mut cmd = Command::new(exe);
-    cmd.args(["--exact", test_name, "--nocapture", "--test-threads=1"])
+    cmd.args(["--exact", &full, "--nocapture", "--test-threads=1"])
         .env(ROLE_VAR, role)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
     cmd
+}
+
+/// The name libtest gives the test function `name` in this binary (`reliability::crash::name`
+/// when the test binary holds modules), from its `--list`: one binary runs many concerns'
+/// tests, and a child must run exactly its own.
+fn full_test_name(exe: &std::path::Path, name: &str) -> String {
+    static LISTED: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let listed = LISTED.get_or_init(|| {
+        let out = Command::new(exe)
+            .args(["--list", "--format", "terse", "--include-ignored"])
+            .env_remove(ROLE_VAR)
+            .output()
+            .expect("list the tests of this binary");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|line| line.strip_suffix(": test"))
+            .map(str::to_string)
+            .collect()
+    });
+    let matching: Vec<&String> = listed
+        .iter()
+        .filter(|full| *full == name || full.ends_with(&format!("::{name}")))
+        .collect();
+    match matching.as_slice() {
+        [one] => one.to_string(),
+        [] => panic!("no test named {name} in this binary"),
+        many => panic!("{name} names several tests of this binary: {many:?}"),
+    }
 }
 
 /// A running child and the report lines it has written so far.

@@ -1,6 +1,6 @@
 //! Server URLs whose passwords hold every reserved character of RFC 3986 (`:/?#[]@!$&'()*+,;=`),
 //! `%` and a space, unescaped, and the check that a text shows no part of such a password: for
-//! the library's tests (tests/url_redaction.rs) and the command's (cli_url_redaction.rs).
+//! the library's tests (tests/security/url_redaction.rs) and the command's (cli_url_redaction.rs).
 
 /// The two halves of every test password: neither may show, so a password cut in two by a
 /// reserved character (part of it read as a port, a path or a query) does not leak either.

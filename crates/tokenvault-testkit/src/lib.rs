@@ -80,7 +80,7 @@ pub fn fuzz_csv_import(data: &[u8]) {
 // ---- Seed inputs ---------------------------------------------------------------------------
 
 /// Small valid inputs to start each target from (written to `fuzz/corpus/<target>/seed-*` by
-/// `tests/fuzz_corpus_replay.rs`'s ignored `regenerate_seeds`). `csv_import` seeds are the SDK's
+/// `tests/compat/fuzz_corpus.rs`'s ignored `regenerate_seeds`). `csv_import` seeds are the SDK's
 /// own files in `tests/data/compat/files/`, copied by the same test.
 pub fn seed_inputs(target: &str) -> Vec<Vec<u8>> {
     match target {

@@ -1,5 +1,5 @@
 //! The FileStore's rules as a plain model over rows: the one test model, for the `ops_model`
-//! fuzz target and `tests/model_props.rs`.
+//! fuzz target and `tests/compat/model.rs`.
 
 use tokenvault::SaveOutcome;
 use tokenvault::Token;

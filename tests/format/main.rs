@@ -1,0 +1,7 @@
+//! The file format as FORMAT.md specifies it, byte by byte, and the vaults made by older versions.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod spec;
+mod v1;

@@ -1,0 +1,212 @@
+//! What a server vault does when the server or the network misbehaves: an unreachable or silent
+//! server is a typed error after a bounded wait, a connection killed in the middle of a
+//! transaction is a typed error that leaves the last committed state, another host holding the
+//! write lock makes a write fail with `Busy`, and a bad URL never shows its password. Needs
+//! `--features mysql` and `TOKENVAULT_TEST_MYSQL_URL`.
+#![cfg(feature = "mysql")]
+
+use std::net::TcpListener;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use mysql::prelude::Queryable;
+use tokenvault::{Error, Location, Vault};
+
+use crate::common::PASSPHRASE;
+use crate::common::mysql::TestDb;
+use crate::common::workload::{check_tagged, tagged_token};
+
+/// Far beyond any bound the library documents: only a hang reaches it.
+const HANG: Duration = Duration::from_secs(60);
+
+#[test]
+fn a_closed_port_is_server_unreachable() {
+    if crate::common::mysql::server_url("closed_port").is_none() {
+        return;
+    }
+    let port = {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let location = Location::parse(format!("mysql://app:hunter2@127.0.0.1:{port}/zohooauth"));
+    match Vault::open(&location, PASSPHRASE) {
+        Err(e @ Error::ServerUnreachable { .. }) => {
+            let message = e.to_string();
+            assert!(!message.contains("hunter2"), "{message}");
+            assert!(message.contains(&format!("127.0.0.1:{port}")), "{message}");
+        }
+        other => panic!("expected ServerUnreachable, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_server_that_never_answers_is_unreachable_after_the_connect_and_busy_timeouts() {
+    if crate::common::mysql::server_url("silent_server").is_none() {
+        return;
+    }
+    // Accepts connections and never says a word, like a stopped server whose kernel still
+    // completes the TCP handshake.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let held = std::thread::spawn(move || {
+        let (socket, _) = listener.accept().unwrap();
+        std::thread::sleep(Duration::from_secs(8));
+        drop(socket);
+    });
+    let location = Location::parse(format!(
+        "mysql://app@127.0.0.1:{port}/zohooauth?connect_timeout=1"
+    ));
+    let started = Instant::now();
+    let result = tokenvault::OpenOptions::new()
+        .busy_timeout(Duration::from_secs(1))
+        .open(&location, PASSPHRASE);
+    let waited = started.elapsed();
+    assert!(
+        matches!(result, Err(Error::ServerUnreachable { .. })),
+        "{result:?}"
+    );
+    assert!(waited < HANG, "waited {waited:?}");
+    println!("a silent server was reported unreachable after {waited:?} (connect 1 s + busy 1 s)");
+    held.join().unwrap();
+}
+
+#[test]
+fn a_connection_killed_mid_transaction_is_a_typed_error_and_leaves_the_last_commit() {
+    let Some(db) = TestDb::new("killed") else {
+        return;
+    };
+    let vault = db.create_vault();
+    for i in 0..3 {
+        vault
+            .save_token(&mut tagged_token(&format!("before{i}"), 0))
+            .unwrap();
+    }
+    let before = vault.get_tokens().unwrap();
+
+    let (holding, held) = mpsc::channel();
+    let (release, released) = mpsc::channel::<()>();
+    let import = std::thread::scope(|s| {
+        let vault = &vault;
+        let importer = s.spawn(move || {
+            let tokens = (0..5).map(move |i| {
+                if i == 2 {
+                    holding.send(()).unwrap();
+                    released.recv().unwrap();
+                }
+                tagged_token(&format!("import{i}"), 0)
+            });
+            vault.import(tokens)
+        });
+        held.recv_timeout(HANG).expect("the import started");
+        // The transaction holding the header lock is the import's.
+        let mut admin = db.conn();
+        let ids: Vec<u64> = admin
+            .query("SELECT trx_mysql_thread_id FROM information_schema.INNODB_TRX")
+            .unwrap();
+        assert_eq!(ids.len(), 1, "one open transaction: {ids:?}");
+        admin.query_drop(format!("KILL {}", ids[0])).unwrap();
+        release.send(()).unwrap();
+        importer.join().unwrap()
+    });
+    match import {
+        Err(e @ Error::Server { .. }) => {
+            assert!(e.to_string().contains("rolled it back"), "{e}");
+        }
+        other => panic!("expected a server error, got {other:?}"),
+    }
+    assert_eq!(
+        vault.get_tokens().unwrap(),
+        before,
+        "the last committed state"
+    );
+    // The handle goes on with a new connection.
+    vault.save_token(&mut tagged_token("after", 0)).unwrap();
+    assert!(vault.verify().unwrap().is_ok());
+    let tags: Vec<String> = db
+        .open_vault()
+        .get_tokens()
+        .unwrap()
+        .iter()
+        .map(|t| check_tagged(t).unwrap().0)
+        .collect();
+    assert_eq!(tags, ["before0", "before1", "before2", "after"]);
+}
+
+#[test]
+fn idle_connections_killed_by_the_server_are_replaced() {
+    let Some(db) = TestDb::new("idlekill") else {
+        return;
+    };
+    let vault = db.create_vault();
+    vault.save_token(&mut tagged_token("a", 0)).unwrap();
+    let mut admin = db.conn();
+    let ids: Vec<u64> = admin
+        .exec(
+            "SELECT id FROM information_schema.PROCESSLIST WHERE db = ? AND id <> CONNECTION_ID()",
+            (&db.name,),
+        )
+        .unwrap();
+    assert!(!ids.is_empty(), "the vault holds a connection");
+    for id in ids {
+        admin.query_drop(format!("KILL {id}")).unwrap();
+    }
+    assert_eq!(vault.len().unwrap(), 1);
+    vault.save_token(&mut tagged_token("b", 0)).unwrap();
+    assert_eq!(vault.len().unwrap(), 2);
+}
+
+#[test]
+fn a_write_lock_held_by_another_host_makes_writes_busy_and_reads_go_on() {
+    let Some(db) = TestDb::new("busy") else {
+        return;
+    };
+    db.create_vault()
+        .save_token(&mut tagged_token("a", 0))
+        .unwrap();
+    let timeout = Duration::from_secs(1);
+    let vault = tokenvault::OpenOptions::new()
+        .busy_timeout(timeout)
+        .open(db.location(), PASSPHRASE)
+        .unwrap();
+    // Another host's write transaction, stopped while it holds the lock every write takes.
+    let mut other = db.conn();
+    other.query_drop("START TRANSACTION").unwrap();
+    let _: Vec<mysql::Row> = other
+        .query("SELECT * FROM tokenvault_header FOR UPDATE")
+        .unwrap();
+
+    assert_eq!(vault.len().unwrap(), 1, "readers take no lock");
+    let started = Instant::now();
+    match vault.save_token(&mut tagged_token("b", 0)) {
+        Err(Error::Busy { waited }) => assert!(waited >= timeout),
+        other => panic!("expected Busy, got {other:?}"),
+    }
+    assert!(started.elapsed() >= timeout);
+    assert_eq!(vault.len().unwrap(), 1, "the refused write changed nothing");
+
+    other.query_drop("ROLLBACK").unwrap();
+    vault.save_token(&mut tagged_token("b", 0)).unwrap();
+    assert_eq!(vault.len().unwrap(), 2);
+}
+
+#[test]
+fn a_bad_url_is_an_invalid_location_that_never_shows_the_password() {
+    if crate::common::mysql::server_url("bad_url").is_none() {
+        return;
+    }
+    for url in [
+        "mysql://app:hunter2@127.0.0.1/zohooauth?no_such_parameter=1",
+        "mysql://app:hunter2@127.0.0.1/",
+        "mysql://app:hunter2@127.0.0.1/zohooauth?ssl-mode=sometimes",
+        "mysql://app:hunter2@127.0.0.1/zohooauth?connect_timeout=-1",
+        "mysql://127.0.0.1/zohooauth?password=hunter2&port=notanumber",
+    ] {
+        match Vault::open(Location::parse(url), PASSPHRASE) {
+            Err(e @ Error::InvalidLocation { .. }) => {
+                let message = e.to_string();
+                assert!(!message.contains("hunter2"), "{message}");
+            }
+            other => panic!("{url}: expected InvalidLocation, got {other:?}"),
+        }
+    }
+}
