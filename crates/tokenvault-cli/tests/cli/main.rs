@@ -11,6 +11,7 @@ mod busy;
 mod credential_sources;
 mod exit_codes;
 mod import_export;
+mod kdf;
 #[cfg(feature = "mysql")]
 mod mysql;
 mod prompt;
