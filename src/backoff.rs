@@ -1,6 +1,7 @@
 //! The one wait-and-retry loop: file locks and write transactions held by other processes
-//! (`engines/`), and a passphrase command that has not exited yet (`secret_sources.rs`). Short pauses
-//! first, so a wait that ends soon costs little; longer ones later, so a long wait costs no CPU.
+//! (`engines/`), and a passphrase command that has not exited yet
+//! (`secret_sources/command.rs`). Short pauses first, so a wait that ends soon costs little;
+//! longer ones later, so a long wait costs no CPU.
 
 use std::time::{Duration, Instant};
 

@@ -2,8 +2,8 @@
 //! builds an engine for a [`Location`].
 //!
 //! The logic (`store/lookup.rs`, `store/write.rs`) sees only the traits here, so the same rules,
-//! records and blind indexes run over a redb file (`redb.rs`), memory or a caller's backend (also
-//! `redb.rs`), or a MySQL/MariaDB database (`mysql.rs`): any engine with ACID transactions over
+//! records and blind indexes run over a redb file (`redb/`), memory or a caller's backend (also
+//! `redb/`), or a MySQL/MariaDB database (`mysql.rs`): any engine with ACID transactions over
 //! these tables (FORMAT.md §Tables). An engine stores bytes; it never sees a key or a plaintext.
 //! Each engine maps its own storage errors onto [`Error`].
 //!

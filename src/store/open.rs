@@ -1,5 +1,5 @@
 //! The one way in: every vault is opened, created or inspected here, whatever its [`Location`]
-//! and [`Credential`]. The engine comes from `engines::connect`; the keys from `keys.rs`.
+//! and [`Credential`]. The engine comes from `engines::connect`; the keys from `keys/`.
 //!
 //! An open reads the header through a view that writes nothing (for a file, a read-only open),
 //! unlocks it, and only then opens the storage for writing: a wrong passphrase or a tampered

@@ -1,5 +1,5 @@
 //! Key slots on an open vault: list, add, remove, change a passphrase, rotate on revocation, and
-//! upgrade a format-1 vault (FORMAT.md §Key slots). The key work is `keys.rs`'s; this module
+//! upgrade a format-1 vault (FORMAT.md §Key slots). The key work is `keys/`'s; this module
 //! runs it outside the transaction where it is slow (Argon2) and writes the result in one.
 //!
 //! What removal means: a slot removed without rotation stops opening *this* file, but the master

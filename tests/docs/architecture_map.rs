@@ -1,5 +1,5 @@
 //! docs/ARCHITECTURE.md stays true: every source file it names exists, and every item it names
-//! (`rules::save_target`, `Engine::into_writable`, `engines/redb.rs::storage`) is defined in
+//! (`rules::save_target`, `Engine::into_writable`, `engines/redb/mod.rs::storage`) is defined in
 //! the workspace's Rust code. A rename that forgets the map fails here.
 
 use std::path::{Path, PathBuf};

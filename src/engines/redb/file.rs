@@ -1,0 +1,193 @@
+//! The vault file: created exclusively with mode 0600, viewed read-only without writing a byte,
+//! opened for writing within the busy timeout, and recognised as a vault another process is
+//! still creating. redb's "not a redb file" becomes `NotAVault` here.
+//!
+//! Separate from the engine (`mod.rs`): this is the only code that touches the file system path
+//! of a vault; the engine itself works the same over a file, memory or a caller's backend.
+
+use std::fs;
+use std::path::Path;
+use std::time::Duration;
+
+use redb::backends::FileBackend;
+use redb::{Database, ReadableDatabase};
+
+use super::tables::{HEADER, table_error};
+use super::{Db, RedbEngine, builder, storage};
+use crate::backoff::with_backoff;
+use crate::engines::bounded_locks::BoundedLocks;
+use crate::engines::{Access, Engine, guarded};
+use crate::error::Error;
+use crate::options::OpenOptions;
+
+impl RedbEngine {
+    /// The engine for the file at `path`: created exclusively, mode 0600 (`Create`), viewed
+    /// read-only (`Inspect`), or opened for writing (`Open`).
+    pub(crate) fn file(
+        path: &Path,
+        options: &OpenOptions,
+        access: Access,
+    ) -> Result<Box<dyn Engine>, Error> {
+        let db = match access {
+            Access::Create => {
+                // The database is built on the handle that created the file, never on the path
+                // again: a symlink swapped in meanwhile (in a folder others can write to) must
+                // not receive it.
+                let file = create_private_file(path)?;
+                let made = FileBackend::new(file).and_then(|backend| {
+                    builder(options.single_process, false)
+                        .create_with_backend(BoundedLocks::new(backend, options.busy_timeout))
+                });
+                match made {
+                    Ok(db) => Db::Writable(db),
+                    Err(e) => {
+                        // Nothing was committed: do not leave a file that `create` would refuse.
+                        let _ = fs::remove_file(path);
+                        return Err(storage(e));
+                    }
+                }
+            }
+            Access::Inspect => with_backoff(
+                options.busy_timeout,
+                || match guarded("reading the header", || view_vault_file(path, options)) {
+                    Ok(db) => Ok(Some(db)),
+                    Err(Error::NotAVault { .. }) if may_be_under_creation(path) => Ok(None),
+                    Err(e) => Err(e),
+                },
+                |_| Error::NotAVault {
+                    path: path.to_path_buf(),
+                },
+            )?,
+        };
+        Ok(Box::new(RedbEngine {
+            db,
+            name: path.to_path_buf(),
+            file: Some(path.to_path_buf()),
+            created: access == Access::Create,
+            options: options.clone(),
+        }))
+    }
+}
+
+/// Creates `path` exclusively, readable and writable by its owner only, and returns it open
+/// for reading and writing (`create_new` refuses a symlink already there).
+fn create_private_file(path: &Path) -> Result<fs::File, Error> {
+    let mut options = fs::OpenOptions::new();
+    options.read(true).write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(file) => Ok(file),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(Error::AlreadyExists {
+            path: path.to_path_buf(),
+        }),
+        Err(e) => Err(io_at(e, format!("cannot create {}", path.display()))),
+    }
+}
+
+/// An I/O error that says what it happened to (the OS's own message names no file).
+fn io_at(e: std::io::Error, what: String) -> Error {
+    Error::from(std::io::Error::new(e.kind(), format!("{what}: {e}")))
+}
+
+/// Checks that `path` is a non-empty regular file before redb touches it.
+fn check_vault_file(path: &Path) -> Result<(), Error> {
+    let meta = fs::metadata(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Error::VaultNotFound {
+            path: path.to_path_buf(),
+        },
+        _ => Error::from(e),
+    })?;
+    if !meta.is_file() || meta.len() == 0 {
+        return Err(Error::NotAVault {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(())
+}
+
+/// Opens the file for writing, waiting at most the busy timeout for any file lock: a writable
+/// multi-writer open waits for the write lock of a transaction another process has open, and
+/// redb would wait for it forever (see `bounded_locks.rs`). `check_vault_file` has just refused
+/// an empty file, which `create_with_backend` (redb's only open that takes a backend) would
+/// initialize.
+pub(super) fn open_writable(path: &Path, options: &OpenOptions) -> Result<Database, Error> {
+    let file = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+        .map_err(|e| io_at(e, format!("cannot open {} for writing", path.display())))?;
+    let backend = FileBackend::new(file).map_err(|e| open_error(e, path))?;
+    builder(options.single_process, options.check_integrity)
+        .create_with_backend(BoundedLocks::new(backend, options.busy_timeout))
+        .map_err(|e| open_error(e, path))
+}
+
+/// The read-only counterpart of [`open_writable`].
+fn open_read_only(
+    path: &Path,
+    busy_timeout: Duration,
+) -> Result<redb::ReadOnlyDatabase, redb::DatabaseError> {
+    let file = fs::File::open(path)?;
+    builder(false, false)
+        .open_read_only_with_backend(BoundedLocks::new(FileBackend::new(file)?, busy_timeout))
+}
+
+/// redb's "this is not a redb file" becomes `NotAVault`; the rest keeps its meaning.
+pub(super) fn open_error(e: redb::DatabaseError, path: &Path) -> Error {
+    match storage(e) {
+        Error::Io(io) if io.kind() == std::io::ErrorKind::InvalidData => Error::NotAVault {
+            path: path.to_path_buf(),
+        },
+        other => other,
+    }
+}
+
+/// The first bytes of every redb file.
+const REDB_MAGIC: [u8; 9] = [b'r', b'e', b'd', b'b', 0x1A, 0x0A, 0xA9, 0x0D, 0x0A];
+
+/// Whether the file at `path` may be a vault another process is still creating: empty, starting
+/// with zeros or with redb's magic number (a redb database whose first transaction has not
+/// committed yet). A FileStore CSV, say, is none of these, and is reported at once.
+fn may_be_under_creation(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(REDB_MAGIC.len());
+    match fs::File::open(path) {
+        Ok(file) => match file.take(REDB_MAGIC.len() as u64).read_to_end(&mut head) {
+            Ok(_) => head.iter().all(|&b| b == 0) || REDB_MAGIC.starts_with(&head),
+            Err(_) => false,
+        },
+        Err(_) => false,
+    }
+}
+
+/// A read-only view of a vault file: `NotAVault` unless it is a redb database with the vault's
+/// header table.
+fn view_vault_file(path: &Path, options: &OpenOptions) -> Result<Db, Error> {
+    check_vault_file(path)?;
+    let db = view_file(path, options)?;
+    let txn = match &db {
+        Db::Writable(db) => db.begin_read(),
+        Db::ReadOnly(db) => db.begin_read(),
+    }
+    .map_err(storage)?;
+    txn.open_table(HEADER).map_err(|e| table_error(e, path))?;
+    drop(txn);
+    Ok(db)
+}
+
+/// A view of the file that writes no byte (not even redb's bookkeeping), unless the file needs
+/// crash recovery, which only a writable open performs.
+fn view_file(path: &Path, options: &OpenOptions) -> Result<Db, Error> {
+    match open_read_only(path, options.busy_timeout) {
+        Ok(db) => Ok(Db::ReadOnly(db)),
+        Err(redb::DatabaseError::RepairAborted) => {
+            let options = options.clone().single_process(false).check_integrity(true);
+            Ok(Db::Writable(open_writable(path, &options)?))
+        }
+        Err(e) => Err(open_error(e, path)),
+    }
+}

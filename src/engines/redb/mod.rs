@@ -1,0 +1,213 @@
+//! The redb engine: the vault's tables in one redb database (FORMAT.md §Tables) — a file shared
+//! by several processes in redb's `MultiWriter` mode or held by one in its `ExclusiveWriter` mode
+//! (`OpenOptions::single_process`), memory, or a caller's storage backend. redb's errors are
+//! mapped onto [`Error`] here.
+//!
+//! Split by concept: this file is the engine (the [`Engine`] methods over a redb `Database`, and
+//! the one mapping of redb's errors); `tables.rs` is the table adapter (the vault's tables and
+//! `ReadTables`/`WriteTables` over them); `file.rs` is the vault file (created exclusively,
+//! viewed read-only, opened for writing, recognised while another process creates it).
+
+mod file;
+mod tables;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use redb::backends::InMemoryBackend;
+use redb::{ConcurrencyMode, Database, ReadableDatabase, StorageBackend};
+
+use crate::backoff::with_backoff;
+use crate::engines::bounded_locks::{BoundedLocks, lock_timeout};
+use crate::engines::{Engine, ReadTables, WriteTxn, guarded};
+use crate::error::Error;
+use crate::options::OpenOptions;
+
+use file::{open_error, open_writable};
+use tables::{LazyTables, RedbWrite};
+
+/// Maps redb's errors onto ours: I/O and corruption keep their meaning, a lock wait that ran
+/// out is `Busy`, the rest is `Storage`.
+fn storage(e: impl Into<redb::Error>) -> Error {
+    match e.into() {
+        redb::Error::Io(io) => match lock_timeout(&io) {
+            Some(waited) => Error::Busy { waited },
+            None => Error::from(io),
+        },
+        redb::Error::Corrupted(what) => Error::Corrupted {
+            what: format!("storage engine: {what}"),
+        },
+        redb::Error::DatabaseAlreadyOpen => Error::AlreadyOpen,
+        other => Error::Storage(crate::error::StorageError::new(other.to_string())),
+    }
+}
+
+/// The builder every vault database is opened with: shared by several processes, or held by one
+/// (`single_process`: redb's exclusive mode, which locks the whole file for the handle's life
+/// and spares each transaction the cross-process locking and header re-read).
+fn builder(single_process: bool, check_integrity: bool) -> redb::Builder {
+    let mut b = Database::builder();
+    b.set_concurrency_mode(if single_process {
+        ConcurrencyMode::ExclusiveWriter
+    } else {
+        ConcurrencyMode::MultiWriter
+    });
+    b.set_check_integrity_on_open(check_integrity);
+    b
+}
+
+/// The database: writable, or a read-only view of a file (`Access::Inspect`).
+enum Db {
+    Writable(Database),
+    ReadOnly(redb::ReadOnlyDatabase),
+}
+
+/// A vault in a redb database.
+pub(crate) struct RedbEngine {
+    db: Db,
+    /// Where it lives, for messages.
+    name: PathBuf,
+    /// The file, for a file engine: its size, re-opening for writing, removal of a new one.
+    file: Option<PathBuf>,
+    /// This engine created the file (`Access::Create`).
+    created: bool,
+    options: OpenOptions,
+}
+
+impl RedbEngine {
+    /// A vault in memory, held by this handle alone.
+    pub(crate) fn memory(options: &OpenOptions) -> Result<Box<dyn Engine>, Error> {
+        let options = options.clone().single_process(true);
+        let backend = Box::new(InMemoryBackend::new());
+        RedbEngine::backend(backend, Path::new("<memory>"), &options)
+    }
+
+    /// A vault on a caller's backend. A backend without file locks (redb's `InMemoryBackend`)
+    /// needs `single_process`. With `check_integrity` as for files: without it redb trusts page
+    /// pointers it has not verified, and a damaged one sizes a read buffer of up to 4 GiB before
+    /// the read fails.
+    pub(crate) fn backend(
+        backend: Box<dyn StorageBackend>,
+        name: &Path,
+        options: &OpenOptions,
+    ) -> Result<Box<dyn Engine>, Error> {
+        let backend = BoundedLocks::boxed(backend, options.busy_timeout);
+        let builder = builder(options.single_process, options.check_integrity);
+        let db = guarded("opening the backend", || {
+            builder
+                .create_with_backend(backend)
+                .map_err(|e| open_error(e, name))
+        })?;
+        Ok(Box::new(RedbEngine {
+            db: Db::Writable(db),
+            name: name.to_path_buf(),
+            file: None,
+            created: false,
+            options: options.clone(),
+        }))
+    }
+
+    fn writable(&self) -> Result<&Database, Error> {
+        match &self.db {
+            Db::Writable(db) => Ok(db),
+            Db::ReadOnly(_) => Err(Error::internal(
+                "a write on a read-only view of the vault file",
+            )),
+        }
+    }
+}
+
+impl Engine for RedbEngine {
+    fn begin_read(&self) -> Result<Box<dyn ReadTables + '_>, Error> {
+        let txn = match &self.db {
+            Db::Writable(db) => db.begin_read(),
+            Db::ReadOnly(db) => db.begin_read(),
+        }
+        .map_err(storage)?;
+        Ok(Box::new(LazyTables::new(txn, &self.name)))
+    }
+
+    /// Waits up to the busy timeout for other processes' write transactions.
+    fn begin_write(&self) -> Result<Box<dyn WriteTxn + '_>, Error> {
+        let db = self.writable()?;
+        let txn = if self.options.single_process {
+            // In-process writers are already serialized by the batcher's commit lock.
+            db.begin_write().map_err(storage)?
+        } else {
+            with_backoff(
+                self.options.busy_timeout,
+                || match db.try_begin_write() {
+                    Ok(txn) => Ok(Some(txn)),
+                    Err(redb::TransactionError::WouldBlock) => Ok(None),
+                    Err(e) => Err(storage(e)),
+                },
+                |waited| Error::Busy { waited },
+            )?
+        };
+        Ok(Box::new(RedbWrite { txn }))
+    }
+
+    /// The first write transaction opens (and so creates) every table.
+    fn create_tables(&self) -> Result<(), Error> {
+        Ok(())
+    }
+
+    /// Whether the database holds no table at all (a backend handed to `create` must not).
+    fn is_blank(&self) -> Result<bool, Error> {
+        let txn = match &self.db {
+            Db::Writable(db) => db.begin_read(),
+            Db::ReadOnly(db) => db.begin_read(),
+        }
+        .map_err(storage)?;
+        Ok(txn.list_tables().map_err(storage)?.next().is_none())
+    }
+
+    fn into_writable(self: Box<Self>) -> Result<Box<dyn Engine>, Error> {
+        let RedbEngine {
+            db,
+            name,
+            file,
+            created,
+            options,
+        } = *self;
+        let db = match (db, &file) {
+            (Db::ReadOnly(view), Some(path)) => {
+                view.close().map_err(storage)?;
+                guarded("opening the file", || open_writable(path, &options))?
+            }
+            (Db::Writable(db), _) => db,
+            (Db::ReadOnly(_), None) => {
+                return Err(Error::internal("a read-only view without a file"));
+            }
+        };
+        Ok(Box::new(RedbEngine {
+            db: Db::Writable(db),
+            name,
+            file,
+            created,
+            options,
+        }))
+    }
+
+    fn compact(&mut self) -> Result<bool, Error> {
+        match &mut self.db {
+            Db::Writable(db) => guarded("compacting", || db.compact().map_err(storage)),
+            Db::ReadOnly(_) => Err(Error::internal("compacting a read-only view")),
+        }
+    }
+
+    fn stored_bytes(&self) -> Result<u64, Error> {
+        Ok(self
+            .file
+            .as_ref()
+            .and_then(|path| fs::metadata(path).ok())
+            .map_or(0, |m| m.len()))
+    }
+
+    fn discard_new(self: Box<Self>) {
+        if let (true, Some(path)) = (self.created, self.file.clone()) {
+            drop(self);
+            let _ = fs::remove_file(path);
+        }
+    }
+}
