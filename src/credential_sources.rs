@@ -267,6 +267,35 @@ impl CredentialSources<'_> {
     }
 }
 
+impl Credential {
+    /// A BLAKE2b-512 MAC of this credential (its kind and secret) under `key`: how a front end
+    /// that must tell whether two credentials are the same one (Python shares one open vault
+    /// between stores given the same passphrase) compares them without keeping a second copy
+    /// of the secret. Keyed, with a key of the caller's that lives only in its process: an
+    /// unkeyed hash of a passphrase would be a verifier to test guesses against offline.
+    pub fn keyed_digest(&self, key: &[u8; 32]) -> Result<Zeroizing<[u8; 64]>, Error> {
+        use crate::credential::Secret;
+        use blake2::Blake2bMac512;
+        use blake2::digest::{KeyInit, Mac};
+        let (kind, secret): (u8, &[u8]) = match self.secret() {
+            Ok(Secret::Passphrase(bytes)) => (0, bytes),
+            Ok(Secret::KeyFile(key)) => (1, key.as_slice()),
+            Ok(Secret::RecoveryKey(key)) => (2, key.as_slice()),
+            // Only an empty passphrase has no checked secret.
+            Err(_) => (0, &[]),
+        };
+        let mut mac =
+            <Blake2bMac512 as KeyInit>::new_from_slice(key).map_err(|_| Error::Internal {
+                what: "BLAKE2b refused a 32-byte key".into(),
+            })?;
+        Mac::update(&mut mac, &[kind]);
+        Mac::update(&mut mac, secret);
+        let mut out = Zeroizing::new([0u8; 64]);
+        out.copy_from_slice(&mac.finalize().into_bytes());
+        Ok(out)
+    }
+}
+
 /// The key file `named`, with a warning first when others can read it.
 fn key_file(
     named: NamedPath<'_>,

@@ -104,6 +104,18 @@ def acquire(
         return handle, created
 
 
+def held(path: str, credential: _native.Credential) -> Optional[_native.Vault]:
+    """This process's open handle on the vault at ``path`` (resolved), if there is one; it
+    must accept ``credential`` (as for ``acquire``)."""
+    with _lock:
+        handle = _handles.get((key(path), os.getpid()))
+        if handle is None or handle.closed:
+            return None
+        if not handle.accepts(credential):
+            raise _another_credential(path, handle, credential)
+        return handle
+
+
 def _another_credential(
     path: str, handle: _native.Vault, credential: _native.Credential
 ) -> _native.WrongPassphraseError:
