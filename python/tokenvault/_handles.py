@@ -8,7 +8,7 @@ Handles are keyed by the file's real path (for a server URL, a keyed hash of it:
 *and the process id*. A child created by ``fork()``
 (gunicorn ``--preload``, celery's prefork pool, ``multiprocessing``'s fork start method) finds no
 handle under its own pid and opens the vault again, deriving its keys once; the handle it
-inherited is never used or closed there (see ``src/handle.rs``): it shares the parent's open
+inherited is never used or closed there (see ``src/vault.rs``): it shares the parent's open
 file and file locks.
 """
 

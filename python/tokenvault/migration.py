@@ -91,7 +91,7 @@ def migrate(
         # One native call: the file read and checked once (a bad file leaves nothing behind),
         # then the core's create_or_import — a new vault with every row in one transaction, or
         # an existing one that holds no token.
-        counts = _native.migrate_filestore(
+        migrated = _native.migrate_filestore(
             target,
             secret,
             source,
@@ -99,7 +99,8 @@ def migrate(
             busy_timeout=timeout,
             insecure_kdf=insecure_kdf,
         )
-        created = counts["created"]
+        counts: _native.ImportCounts = migrated
+        created = migrated["created"]
     else:
         # The vault is open in this process, and the core allows one handle per file and
         # process: the rows go in through that handle, under the same rule (no token there).
