@@ -212,8 +212,13 @@ impl CredentialSources<'_> {
             ));
         }
         if let Some(passphrase) = self.passphrase {
-            let source = CredentialSource::PassphraseArgument;
-            return non_empty(passphrase, source).map(|c| Resolution::Found(c, source));
+            // As given, even empty: the caller chose it, and opening refuses an empty one
+            // (`Error::EmptyPassphrase`) with the core's own message.
+            let credential = Credential::passphrase(passphrase);
+            return Ok(Resolution::Found(
+                credential,
+                CredentialSource::PassphraseArgument,
+            ));
         }
         if let Some(path) = env(KEY_FILE_VAR) {
             let source = CredentialSource::KeyFileVariable;
