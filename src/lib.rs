@@ -49,6 +49,7 @@
 mod backoff;
 mod blind_index;
 mod credential;
+mod credential_sources;
 mod crypto;
 #[cfg(feature = "mysql")]
 pub mod dbstore;
@@ -69,6 +70,11 @@ mod store;
 mod token;
 
 pub use credential::{Credential, KEY_FILE_LEN, RecoveryKeyText};
+pub use credential_sources::{
+    CredentialSource, CredentialSourceError, CredentialSources, KEY_FILE_VAR, NamedPath,
+    PASSPHRASE_COMMAND_VAR, PASSPHRASE_FILE_MAX, PASSPHRASE_VAR, RECOVERY_KEY_VAR, Resolution,
+    passphrase_file,
+};
 pub use crypto::KdfParams;
 #[cfg(feature = "mysql")]
 pub use engines::mysql::DEFAULT_CONNECT_TIMEOUT;

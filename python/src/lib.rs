@@ -6,9 +6,12 @@
 
 mod cli;
 mod convert;
+mod credential;
 mod errors;
-mod handle;
 mod kdf_pool;
+mod location;
+mod migration;
+mod vault;
 
 use pyo3::prelude::*;
 
@@ -20,6 +23,10 @@ mod _native {
     #[pymodule_export]
     use super::cli::run_cli;
     #[pymodule_export]
+    use super::credential::{
+        PyCredential, credential_from_sources, passphrase_from_command, secret_file_warning,
+    };
+    #[pymodule_export]
     use super::errors::{
         CorruptedVaultError, InvalidIdError, InvalidTokenFileError, KeyChangedError, KeyFileError,
         MissingAuthDetailsError, NotAVaultError, TokenNotFoundError, UnsupportedVersionError,
@@ -27,11 +34,11 @@ mod _native {
         WrongPassphraseError,
     };
     #[pymodule_export]
-    use super::handle::{
-        PyCredential, PyVault, check_filestore_file, create_from_filestore, inspect,
-        is_server_location, passphrase_from_command, permission_warning, secret_file_warning,
-        shown_location,
-    };
+    use super::location::{inspect, is_server_location, permission_warning, shown_location};
+    #[pymodule_export]
+    use super::migration::migrate_filestore;
+    #[pymodule_export]
+    use super::vault::PyVault;
 
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {

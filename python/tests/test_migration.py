@@ -137,3 +137,15 @@ def test_migrating_with_the_wrong_passphrase_changes_nothing(tmp_path: Path):
         VaultStore.migrate_file_store(FILES / "typical.txt", target, "not the passphrase")
     with VaultStore(target, PASSPHRASE) as store:
         assert len(store) == 0
+
+
+def test_migrating_into_an_empty_vault_open_in_this_process_goes_through_its_handle(
+        tmp_path: Path):
+    # The core allows one handle per file and process: the migration must use the open one.
+    target = tmp_path / "tokens.vault"
+    with VaultStore(target, PASSPHRASE, kdf=TEST_KDF, insecure_kdf=True) as store:
+        report = _migrate(FILES / "typical.txt", target)
+        assert not report.created_vault and report.inserted == 3
+        assert len(store.get_tokens()) == 3
+        with pytest.raises(VaultError, match="already holds 3 tokens"):
+            _migrate(FILES / "typical.txt", target)

@@ -6,7 +6,6 @@ default cost comes from it, and it refuses an empty passphrase."""
 from __future__ import annotations
 
 import os
-import warnings
 from typing import NamedTuple, Optional, Tuple, Union
 
 from . import _native
@@ -58,81 +57,49 @@ def credential(
     *,
     stacklevel: int = 2,
 ) -> _native.Credential:
-    """What unlocks the vault, from the first source that has one — the CLI's order (README
-    "Contract"), the arguments before the environment:
+    """What unlocks the vault, from the first source that has one — the core's order
+    (``tokenvault::CredentialSources``, which the CLI follows too; README "Contract"), the
+    arguments before the environment:
 
     1. ``key_file=`` given by the caller;
     2. ``passphrase=`` given by the caller (giving both is a ``TypeError``);
     3. the key file named by ``TOKENVAULT_KEY_FILE``;
-    4. ``TOKENVAULT_PASSPHRASE``, then ``TOKENVAULT_PASSPHRASE_COMMAND`` (``passphrase_bytes``).
+    4. the recovery key in ``TOKENVAULT_RECOVERY_KEY``;
+    5. ``TOKENVAULT_PASSPHRASE``;
+    6. what the command in ``TOKENVAULT_PASSPHRASE_COMMAND`` prints (run by the core, as the
+       CLI's ``--passphrase-command``: ``sh -c``, stdin ``/dev/null``, one trailing newline
+       removed, stopped after ``PASSPHRASE_COMMAND_TIMEOUT`` seconds; a failure is a
+       ``VaultError`` naming its exit status, never its output).
 
-    A key file is read here, by the core (exactly 32 bytes; ``KeyFileError`` otherwise, naming
-    the file and where it was named), and its bytes stay in native memory. One that other users
-    can read gets the core's warning as a ``UserWarning`` (``stacklevel`` as for ``warnings.warn``
-    called here: 2 blames this function's caller), as the CLI prints it for ``--key-file``; the
-    file is still used."""
+    A passphrase is bytes as given (a ``str`` as UTF-8, nothing trimmed); an empty one is
+    refused. A key file is read by the core (exactly 32 bytes; ``KeyFileError`` otherwise,
+    naming the file and where it was named), and its bytes stay in native memory. One that other
+    users can read gets the core's warning as a ``UserWarning`` (``stacklevel`` as for
+    ``warnings.warn`` called here: 2 blames this function's caller), as the CLI prints it for
+    ``--key-file``; the file is still used. The CLI's ``--passphrase-file`` has no counterpart
+    here: read the file and pass it."""
     if key_file is not None and passphrase is not None:
         raise TypeError(
             "pass passphrase= or key_file=, not both: a vault is unlocked by one credential "
             "(key_file= for a key-file slot, passphrase= for a passphrase slot)"
         )
-    if key_file is not None:
-        return _key_file(key_file, "key_file=", stacklevel)
-    if passphrase is None:
-        from_env = os.environ.get(KEY_FILE_ENV)
-        if from_env is not None:
-            return _key_file(from_env, KEY_FILE_ENV, stacklevel)
-    return _native.Credential.passphrase(passphrase_bytes(passphrase))
-
-
-def _key_file(path: PathLike, source: str, stacklevel: int) -> _native.Credential:
-    """The key file at ``path`` (named by ``source``), read by the core, after the warning when
-    others can read it. The path is made absolute: it is what later opens compare."""
-    if not isinstance(path, (str, os.PathLike)):
+    if key_file is not None and not isinstance(key_file, (str, os.PathLike)):
         raise TypeError(
-            "key_file must be a path (str or os.PathLike), not %s" % type(path).__name__
+            "key_file must be a path (str or os.PathLike), not %s" % type(key_file).__name__
         )
-    if not os.fspath(path):
-        # The CLI refuses an empty TOKENVAULT_KEY_FILE too, rather than fall back to a passphrase.
-        raise _native.KeyFileError(
-            "%s is empty: set it to the key file's path, or unset it to use a passphrase"
-            % source
-            if source == KEY_FILE_ENV
-            else "%s is empty: give the key file's path" % source
-        )
-    path = os.path.abspath(os.fspath(path))
-    warning = _native.secret_file_warning(path, "the key file (%s)" % source)
-    if warning is not None:
-        warnings.warn(warning, UserWarning, stacklevel=stacklevel + 1)
-    return _native.Credential.key_file(path, source=source)
-
-
-def passphrase_bytes(passphrase: Passphrase) -> bytes:
-    """The passphrase as bytes (a ``str`` as UTF-8, nothing trimmed or normalised), from the first
-    source that has one (``credential`` puts the key-file sources before these):
-
-    1. ``passphrase=`` given by the caller;
-    2. ``TOKENVAULT_PASSPHRASE``;
-    3. what the command in ``TOKENVAULT_PASSPHRASE_COMMAND`` prints (run by the core, as the
-       CLI's ``--passphrase-command``: ``sh -c``, stdin ``/dev/null``, one trailing newline
-       removed, stopped after ``PASSPHRASE_COMMAND_TIMEOUT`` seconds; a failure is a
-       ``VaultError`` naming its exit status, never its output).
-
-    The CLI's ``--passphrase-file`` has no counterpart here: read the file and pass it. An empty
-    passphrase is refused by the core when the vault is opened."""
-    if passphrase is None:
-        passphrase = os.environ.get(PASSPHRASE_ENV)
-    if passphrase is None:
-        command = os.environ.get(PASSPHRASE_COMMAND_ENV)
-        if command is not None:
-            return _native.passphrase_from_command(command)
+    if isinstance(passphrase, str):
+        passphrase = passphrase.encode("utf-8")
+    if passphrase is not None and not isinstance(passphrase, (bytes, bytearray)):
+        raise TypeError("passphrase must be str or bytes, not %s" % type(passphrase).__name__)
+    found = _native.credential_from_sources(
+        None if key_file is None else os.fspath(key_file),
+        None if passphrase is None else bytes(passphrase),
+        stacklevel=stacklevel,
+    )
+    if found is None:
         raise _native.VaultError(
             "no passphrase or key file: pass key_file=... or passphrase=... to VaultStore, or "
             "set the environment variable %s (a key file's path), %s, or %s (a command that "
             "prints the passphrase)" % (KEY_FILE_ENV, PASSPHRASE_ENV, PASSPHRASE_COMMAND_ENV)
         )
-    if isinstance(passphrase, str):
-        passphrase = passphrase.encode("utf-8")
-    if not isinstance(passphrase, (bytes, bytearray)):
-        raise TypeError("passphrase must be str or bytes, not %s" % type(passphrase).__name__)
-    return bytes(passphrase)
+    return found

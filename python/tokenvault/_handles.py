@@ -8,7 +8,7 @@ Handles are keyed by the file's real path (for a server URL, a keyed hash of it:
 *and the process id*. A child created by ``fork()``
 (gunicorn ``--preload``, celery's prefork pool, ``multiprocessing``'s fork start method) finds no
 handle under its own pid and opens the vault again, deriving its keys once; the handle it
-inherited is never used or closed there (see ``src/handle.rs``): it shares the parent's open
+inherited is never used or closed there (see ``src/vault.rs``): it shares the parent's open
 file and file locks.
 """
 
@@ -102,6 +102,18 @@ def acquire(
         _handles[entry] = handle
         warn_if_shared(path)
         return handle, created
+
+
+def held(path: str, credential: _native.Credential) -> Optional[_native.Vault]:
+    """This process's open handle on the vault at ``path`` (resolved), if there is one; it
+    must accept ``credential`` (as for ``acquire``)."""
+    with _lock:
+        handle = _handles.get((key(path), os.getpid()))
+        if handle is None or handle.closed:
+            return None
+        if not handle.accepts(credential):
+            raise _another_credential(path, handle, credential)
+        return handle
 
 
 def _another_credential(

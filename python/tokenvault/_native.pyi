@@ -63,6 +63,9 @@ class ImportCounts(TypedDict):
     updated: int
     skipped: List[Tuple[int, str]]
 
+class MigrationCounts(ImportCounts):
+    created: bool
+
 class VaultError(Exception): ...
 class WrongPassphraseError(VaultError): ...
 class WrongKeyFileError(WrongPassphraseError): ...
@@ -90,7 +93,7 @@ class Credential:
     ) -> "Credential":
         """Read now by the core: exactly 32 bytes, else ``KeyFileError``."""
     @property
-    def kind(self) -> Literal["passphrase", "key file"]: ...
+    def kind(self) -> Literal["passphrase", "key file", "recovery key"]: ...
     @property
     def key_file_path(self) -> Optional[pathlib.Path]: ...
 
@@ -133,8 +136,7 @@ class Vault:
         self, csv_path: Union[str, os.PathLike[str]], *, require_empty: bool
     ) -> ImportCounts: ...
 
-def check_filestore_file(path: Union[str, os.PathLike[str]]) -> int: ...
-def create_from_filestore(
+def migrate_filestore(
     path: Union[str, os.PathLike[str]],
     credential: Credential,
     csv_path: Union[str, os.PathLike[str]],
@@ -142,7 +144,15 @@ def create_from_filestore(
     kdf: Optional[Tuple[int, int, int]] = None,
     busy_timeout: float = 10.0,
     insecure_kdf: bool = False,
-) -> ImportCounts: ...
+) -> MigrationCounts:
+    """The file read once, then the core's ``create_or_import`` (an existing vault must hold no
+    token). The vault must not be open in this process."""
+def credential_from_sources(
+    key_file: Optional[str], passphrase: Optional[bytes], *, stacklevel: int = 1
+) -> Optional[Credential]:
+    """The core's order of credential sources (arguments, then TOKENVAULT_KEY_FILE,
+    TOKENVAULT_RECOVERY_KEY, TOKENVAULT_PASSPHRASE, TOKENVAULT_PASSPHRASE_COMMAND); ``None``
+    when none is set."""
 def inspect(path: Union[str, os.PathLike[str]]) -> FileInfo: ...
 def shown_location(text: Union[str, os.PathLike[str]]) -> str: ...
 def is_server_location(text: Union[str, os.PathLike[str]]) -> bool: ...

@@ -82,16 +82,16 @@ def migrate(
 ) -> MigrationReport:
     """See ``VaultStore.migrate_file_store``."""
     source = os.path.abspath(os.fspath(file_store_path))
-    # Read and check the whole file before a vault is created: a bad file leaves nothing behind.
-    rows = _native.check_filestore_file(source)
     target = _handles.resolve(vault_path)
     # Blames the caller of VaultStore.migrate_file_store for a key file others can read.
     secret = credential(passphrase, key_file, stacklevel=4)
     timeout = busy_timeout_or_default(busy_timeout)
-    try:
-        # A new vault is created with its tokens in one transaction: if the import fails, no
-        # vault is left (on a server as in a file), and the migration can simply run again.
-        counts = _native.create_from_filestore(
+    held = _handles.held(target, secret)
+    if held is None:
+        # One native call: the file read and checked once (a bad file leaves nothing behind),
+        # then the core's create_or_import — a new vault with every row in one transaction, or
+        # an existing one that holds no token.
+        migrated = _native.migrate_filestore(
             target,
             secret,
             source,
@@ -99,18 +99,18 @@ def migrate(
             busy_timeout=timeout,
             insecure_kdf=insecure_kdf,
         )
-        created = True
-    except _native.VaultExistsError:
-        # An existing vault (or one another process just created) must be empty. It is opened
-        # through this process's shared handle: the core allows one handle per file and process.
-        handle, _ = _handles.acquire(target, secret, create=False, kdf=None, busy_timeout=timeout)
-        counts = handle.import_filestore(source, require_empty=True)
+        counts: _native.ImportCounts = migrated
+        created = migrated["created"]
+    else:
+        # The vault is open in this process, and the core allows one handle per file and
+        # process: the rows go in through that handle, under the same rule (no token there).
+        counts = held.import_filestore(source, require_empty=True)
         created = False
     report = MigrationReport(
         file_store_path=source,
         # Shown without a server password: the report is logged and printed.
         vault_path=_handles.shown(target),
-        rows=rows,
+        rows=counts["rows"],
         inserted=counts["inserted"],
         updated=counts["updated"],
         skipped=[(position + 1, reason) for position, reason in counts["skipped"]],

@@ -1,5 +1,7 @@
 //! Where the credential comes from, in this order (the first that is set wins; README "Contract"
-//! and `--help` say the same, and the Python package follows the same order):
+//! and `--help` say the same). The order is the library's (`tokenvault::CredentialSources`,
+//! which the Python package calls too); this module names the command line's sources for it,
+//! asks the terminal when none is set, and words the errors:
 //!
 //! 0. the key file `--key-file`, else `TOKENVAULT_KEY_FILE` (a warning when other users can read
 //!    it): unlocks a key-file slot, no passphrase asked;
@@ -21,11 +23,14 @@
 //! passphrase command gets no stdin.
 
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
-use tokenvault::Credential;
+use tokenvault::{
+    Credential, CredentialSource, CredentialSourceError, CredentialSources, NamedPath,
+    PASSPHRASE_FILE_MAX, RECOVERY_KEY_VAR, Resolution,
+};
 
 use crate::CliError;
 use crate::args::GlobalArgs;
@@ -108,58 +113,130 @@ impl<'a> Which<'a> {
     }
 }
 
-/// The credential for `vault`: the key file when one is named (source 0), else the passphrase
-/// from the first of its sources.
+/// The credential for `vault`, from the first of its sources (the order is the library's,
+/// [`CredentialSources::resolve`]); the terminal is asked only when no source is set.
 pub(crate) fn credential(which: Which<'_>, vault: &Path) -> Result<Credential, CliError> {
     let sources = which.sources();
-    if let Some(path) = sources.key_file {
-        const SOURCE: &str = "--key-file or TOKENVAULT_KEY_FILE";
-        let credential = key_file(path, SOURCE)?;
-        match which {
-            Which::Creating(sources) => {
-                check_new_key_file(&credential, path, SOURCE, sources.allow_weak_key_file)?;
-            }
-            // A weak key file already in a slot still opens the vault: refusing it now would
-            // lock its users out. They are told how to replace it.
-            Which::Current(_) | Which::New { .. } => {
-                if let Some(what) = credential.weak_key_file() {
-                    output::warn(format!(
-                        "the key file {} ({SOURCE}) does not look random: {what}. A key file gets no key derivation, so whoever has a copy of the vault can try to guess it offline; replace it with a random one: `tokenvault slot add --new-key-file NEW --generate`, then `tokenvault slot remove NAME --rotate`",
-                        path.display()
-                    ));
-                }
-            }
-        }
-        return Ok(credential);
+    let named = CredentialSources {
+        key_file: sources.key_file.map(|path| NamedPath {
+            path,
+            named_by: KEY_FILE_SOURCE,
+        }),
+        passphrase: None,
+        recovery_key: sources.recovery_key,
+        passphrase_file: sources.file.map(|path| NamedPath {
+            path,
+            named_by: which.file_flag(),
+        }),
+        passphrase_command: sources.command,
+    };
+    let resolved = named.resolve(&mut |warning| output::warn(warning));
+    let creating = matches!(which, Which::Creating(_));
+    let asked_recovery_key = matches!(resolved, Ok(Resolution::AskRecoveryKey))
+        || matches!(
+            resolved,
+            Ok(Resolution::Found(_, CredentialSource::RecoveryKeyVariable))
+        )
+        || matches!(&resolved, Err(e) if e.source_of_failure() == CredentialSource::RecoveryKeyVariable);
+    if creating && asked_recovery_key {
+        return Err(CliError::failure(
+            "a vault is created with a passphrase or a key file; `init --recovery-key` adds a recovery key to it",
+        ));
     }
-    let recovery = std::env::var_os(RECOVERY_KEY_VAR);
-    if sources.recovery_key || recovery.is_some() {
-        if let Which::Creating(_) = which {
-            return Err(CliError::failure(
-                "a vault is created with a passphrase or a key file; `init --recovery-key` adds a recovery key to it",
-            ));
+    match resolved.map_err(|e| source_error(e, which, sources))? {
+        Resolution::Found(
+            credential,
+            CredentialSource::KeyFileArgument | CredentialSource::KeyFileVariable,
+        ) => {
+            let from_env = std::env::var_os(tokenvault::KEY_FILE_VAR).map(PathBuf::from);
+            let path = sources
+                .key_file
+                .or(from_env.as_deref())
+                .unwrap_or(Path::new(""));
+            check_key_file(which, &credential, path)?;
+            Ok(credential)
         }
-        let text = match recovery {
-            Some(value) => Zeroizing::new(value.to_string_lossy().into_owned()),
-            None => match Terminal::open() {
-                Some(terminal) => {
-                    let typed = terminal.ask(&format!("Recovery key for {}: ", vault.display()))?;
-                    Zeroizing::new(String::from_utf8_lossy(&typed.0).into_owned())
-                }
-                None => {
-                    return Err(CliError::failure(format!(
-                        "no recovery key: set {RECOVERY_KEY_VAR}, or run in a terminal to be asked"
-                    )));
-                }
-            },
-        };
-        return Credential::recovery_key(&text).map_err(|e| CliError::failure(e.to_string()));
+        Resolution::Found(credential, _) => Ok(credential),
+        Resolution::AskRecoveryKey => {
+            let Some(terminal) = Terminal::open() else {
+                return Err(CliError::failure(format!(
+                    "no recovery key: set {RECOVERY_KEY_VAR}, or run in a terminal to be asked"
+                )));
+            };
+            let typed = terminal.ask(&format!("Recovery key for {}: ", vault.display()))?;
+            let text = Zeroizing::new(String::from_utf8_lossy(&typed.0).into_owned());
+            Credential::recovery_key(&text).map_err(|e| CliError::failure(e.to_string()))
+        }
+        Resolution::NoneFound => {
+            ask_terminal(which, vault).map(|passphrase| Credential::passphrase(&passphrase))
+        }
     }
-    obtain(which, vault).map(|passphrase| Credential::passphrase(&passphrase))
 }
 
-/// Where a recovery key comes from when not typed at the terminal.
-pub(crate) const RECOVERY_KEY_VAR: &str = "TOKENVAULT_RECOVERY_KEY";
+/// How messages name the key file the command line gives: clap reads `--key-file`, else
+/// `TOKENVAULT_KEY_FILE`, into one value.
+const KEY_FILE_SOURCE: &str = "--key-file or TOKENVAULT_KEY_FILE";
+
+/// A new vault's key file must look random; one already in a slot still opens the vault
+/// (refusing it now would lock its users out), and they are told how to replace it.
+fn check_key_file(which: Which<'_>, credential: &Credential, path: &Path) -> Result<(), CliError> {
+    match which {
+        Which::Creating(sources) => check_new_key_file(
+            credential,
+            path,
+            KEY_FILE_SOURCE,
+            sources.allow_weak_key_file,
+        ),
+        Which::Current(_) | Which::New { .. } => {
+            if let Some(what) = credential.weak_key_file() {
+                output::warn(format!(
+                    "the key file {} ({KEY_FILE_SOURCE}) does not look random: {what}. A key file gets no key derivation, so whoever has a copy of the vault can try to guess it offline; replace it with a random one: `tokenvault slot add --new-key-file NEW --generate`, then `tokenvault slot remove NAME --rotate`",
+                    path.display()
+                ));
+            }
+            Ok(())
+        }
+    }
+}
+
+/// A source that is set but unusable, as the CLI says it: the library's reason, and the flag
+/// or variable to fix.
+fn source_error(error: CredentialSourceError, which: Which<'_>, sources: Sources<'_>) -> CliError {
+    let flag = which.file_flag();
+    match error {
+        CredentialSourceError::EmptyKeyFilePath(_) => CliError::failure(format!(
+            "the key file's path is empty ({KEY_FILE_SOURCE}): give the key file's path, or unset TOKENVAULT_KEY_FILE to use a passphrase"
+        )),
+        CredentialSourceError::KeyFile(_, e) => {
+            CliError::failure(format!("{e} ({KEY_FILE_SOURCE})"))
+        }
+        CredentialSourceError::RecoveryKey(e) => CliError::failure(e.to_string()),
+        CredentialSourceError::EmptyPassphrase(source) => {
+            let named = match (source, sources.file) {
+                (CredentialSource::PassphraseFile, Some(path)) => path.display().to_string(),
+                (source, _) => source.variable().unwrap_or(which.env_var()).to_owned(),
+            };
+            empty_passphrase(&named)
+        }
+        CredentialSourceError::PassphraseFile(tokenvault::SecretFileError::Io(e)) => {
+            let path = sources.file.unwrap_or(Path::new(""));
+            CliError::io(&format!("read the passphrase file ({flag})"), path, &e)
+        }
+        CredentialSourceError::PassphraseFile(e) => CliError::failure(format!(
+            "cannot read the passphrase file ({flag}) {}: {e}; to take the passphrase from a program's output, use --passphrase-command CMD",
+            sources.file.unwrap_or(Path::new("")).display()
+        )),
+        CredentialSourceError::PassphraseFileTooLong => CliError::failure(format!(
+            "the passphrase file {} ({flag}) has no line end in its first {PASSPHRASE_FILE_MAX} bytes; it holds the passphrase on its first line",
+            sources.file.unwrap_or(Path::new("")).display()
+        )),
+        CredentialSourceError::PassphraseCommand(_, e) => CliError::failure(format!(
+            "{e} (--passphrase-command or TOKENVAULT_PASSPHRASE_COMMAND); nothing was changed"
+        )),
+        // The library may name more reasons later; its own message then stands.
+        e => CliError::failure(e.to_string()),
+    }
+}
 
 /// The key file at `path` (named by `source`), with a warning first when others can read it.
 pub(crate) fn key_file(path: &Path, source: &str) -> Result<Credential, CliError> {
@@ -198,26 +275,36 @@ pub(crate) fn check_new_key_file(
 /// What to do about a key file that does not look random, for a new vault or slot.
 pub(crate) const WEAK_KEY_FILE_ADVICE: &str = "A key file gets no key derivation, so one a person typed or chose is found by an offline search at hundreds of thousands of guesses a second. Make a random one on a path that does not exist yet with --generate (`tokenvault slot add --new-key-file PATH --generate`, or `tokenvault init --key-file PATH --generate`), or with `head -c 32 /dev/urandom > PATH`; to use this one anyway, pass --allow-weak-key-file (dangerous). Nothing was changed";
 
-/// Gets the passphrase for `vault` from the first passphrase source that has one (1 to 4 above).
+/// `passwd`'s new passphrase: `TOKENVAULT_NEW_PASSPHRASE`, else the first line of
+/// `--new-passphrase-file` (read by the library), else the terminal.
 pub(crate) fn obtain(which: Which<'_>, vault: &Path) -> Result<Passphrase, CliError> {
     let var = which.env_var();
     if let Some(value) = std::env::var_os(var) {
         return non_empty(os_bytes(value), var);
     }
-    let sources = which.sources();
-    if let Some(path) = sources.file {
-        return from_file(path, which.file_flag());
+    if let Some(path) = which.sources().file {
+        let flag = which.file_flag();
+        let named = NamedPath {
+            path,
+            named_by: flag,
+        };
+        let line = tokenvault::passphrase_file(named, &mut |warning| output::warn(warning))
+            .map_err(|e| source_error(e, which, which.sources()))?;
+        return non_empty(line, &path.display().to_string());
     }
-    if let Some(command) = sources.command {
-        return from_command(command);
-    }
+    ask_terminal(which, vault)
+}
+
+/// The passphrase typed at the terminal (twice for a new one), when no other source is set.
+fn ask_terminal(which: Which<'_>, vault: &Path) -> Result<Passphrase, CliError> {
     let Some(terminal) = Terminal::open() else {
         let command = match which {
             Which::New { .. } => "",
             _ => ", set TOKENVAULT_PASSPHRASE_COMMAND (or --passphrase-command CMD)",
         };
         return Err(CliError::failure(format!(
-            "no passphrase: set {var}, pass {} PATH{command}, or run in a terminal to be asked",
+            "no passphrase: set {}, pass {} PATH{command}, or run in a terminal to be asked",
+            which.env_var(),
             which.file_flag()
         )));
     };
@@ -236,25 +323,17 @@ pub(crate) fn obtain(which: Which<'_>, vault: &Path) -> Result<Passphrase, CliEr
     }
 }
 
-/// The passphrase a command prints (the library runs it); an error names its exit status,
-/// never its output.
-fn from_command(command: &str) -> Result<Passphrase, CliError> {
-    tokenvault::passphrase_from_command(command, tokenvault::PASSPHRASE_COMMAND_TIMEOUT)
-        .map(Passphrase)
-        .map_err(|e| {
-            CliError::failure(format!(
-                "{e} (--passphrase-command or TOKENVAULT_PASSPHRASE_COMMAND); nothing was changed"
-            ))
-        })
-}
-
 fn non_empty(bytes: Zeroizing<Vec<u8>>, source: &str) -> Result<Passphrase, CliError> {
     if bytes.is_empty() {
-        return Err(CliError::failure(format!(
-            "the passphrase from {source} is empty; an empty passphrase protects nothing"
-        )));
+        return Err(empty_passphrase(source));
     }
     Ok(Passphrase(bytes))
+}
+
+fn empty_passphrase(source: &str) -> CliError {
+    CliError::failure(format!(
+        "the passphrase from {source} is empty; an empty passphrase protects nothing"
+    ))
 }
 
 #[cfg(unix)]
@@ -266,39 +345,6 @@ fn os_bytes(value: std::ffi::OsString) -> Zeroizing<Vec<u8>> {
 #[cfg(not(unix))]
 fn os_bytes(value: std::ffi::OsString) -> Zeroizing<Vec<u8>> {
     Zeroizing::new(value.to_string_lossy().into_owned().into_bytes())
-}
-
-/// The most of a passphrase file that is read: its first line is the passphrase, not a file.
-const PASSPHRASE_FILE_MAX: usize = 1024 * 1024;
-
-/// The first line of `path`, without its line end; a warning first when others can read it.
-fn from_file(path: &Path, flag: &str) -> Result<Passphrase, CliError> {
-    if let Some(warning) =
-        tokenvault::secret_file_warning(path, &format!("the passphrase file ({flag})"))
-    {
-        output::warn(warning);
-    }
-    // A FIFO or a device is refused without blocking, and the passphrase is never in a buffer
-    // that grows (and leaves copies behind): `read_secret_file`.
-    let contents =
-        tokenvault::read_secret_file(path, PASSPHRASE_FILE_MAX).map_err(|e| match e {
-            tokenvault::SecretFileError::Io(e) => {
-                CliError::io(&format!("read the passphrase file ({flag})"), path, &e)
-            }
-            e => CliError::failure(format!(
-                "cannot read the passphrase file ({flag}) {}: {e}; to take the passphrase from a program's output, use --passphrase-command CMD",
-                path.display()
-            )),
-        })?;
-    if contents.len() > PASSPHRASE_FILE_MAX && !contents.contains(&b'\n') {
-        return Err(CliError::failure(format!(
-            "the passphrase file {} ({flag}) has no line end in its first {PASSPHRASE_FILE_MAX} bytes; it holds the passphrase on its first line",
-            path.display()
-        )));
-    }
-    let line = contents.split(|&b| b == b'\n').next().unwrap_or_default();
-    let line = line.strip_suffix(b"\r").unwrap_or(line);
-    non_empty(Zeroizing::new(line.to_vec()), &path.display().to_string())
 }
 
 /// The controlling terminal, if this process has one.
