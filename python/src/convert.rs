@@ -1,5 +1,6 @@
-//! Tokens cross the boundary as tuples of ten `str | None`, in `Token::FIELDS` order. The pure
-//! Python layer turns them into the SDK's `OAuthToken` objects.
+//! Values crossing the boundary. Tokens cross as tuples of ten `str | None`, in `Token::FIELDS`
+//! order; the pure Python layer turns them into the SDK's `OAuthToken` objects. Durations cross
+//! as a number of seconds.
 //!
 //! Inbound strings are moved into the token (secrets into `Secret`, wiped on drop), never copied;
 //! outbound secrets become Python strings because the SDK needs them as such.
@@ -38,4 +39,13 @@ pub(crate) fn fields_list<'py>(py: Python<'py>, tokens: &[Token]) -> PyResult<Bo
         .map(|t| fields_tuple(py, t))
         .collect::<PyResult<Vec<_>>>()?;
     PyList::new(py, tuples)
+}
+
+/// `value` seconds as a duration; a `ValueError` naming `name` when it is not a number >= 0.
+pub(crate) fn seconds(name: &str, value: f64) -> PyResult<std::time::Duration> {
+    std::time::Duration::try_from_secs_f64(value).map_err(|_| {
+        PyValueError::new_err(format!(
+            "{name} must be a number of seconds >= 0, got {value}"
+        ))
+    })
 }

@@ -17,8 +17,8 @@ use tokenvault::{
 };
 use zeroize::Zeroizing;
 
+use crate::convert::seconds;
 use crate::errors::{KeyFileError, VaultError, to_py};
-use crate::vault::seconds;
 
 /// Which credential a handle was opened with, for telling whether a later `VaultStore`'s is the
 /// same one without a key derivation (a second `VaultStore` on the same vault in one process

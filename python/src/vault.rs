@@ -14,12 +14,11 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 use tokenvault::{Credential, Error, KdfParams, Location, OpenOptions, Vault};
 
-use crate::convert::{fields_list, fields_tuple, token_from_fields};
+use crate::convert::{fields_list, fields_tuple, seconds, token_from_fields};
 use crate::credential::{Identity, PyCredential, describe};
 use crate::errors::{VaultError, to_py};
 use crate::kdf_pool;
@@ -79,15 +78,6 @@ pub(crate) fn kdf_params(kdf: Option<(u32, u32, u32)>) -> KdfParams {
 
 pub(crate) fn timeout_from_secs(value: f64) -> PyResult<Duration> {
     seconds("busy_timeout", value)
-}
-
-/// `value` seconds as a duration; a `ValueError` naming `name` when it is not a number >= 0.
-pub(crate) fn seconds(name: &str, value: f64) -> PyResult<Duration> {
-    Duration::try_from_secs_f64(value).map_err(|_| {
-        PyValueError::new_err(format!(
-            "{name} must be a number of seconds >= 0, got {value}"
-        ))
-    })
 }
 
 impl PyVault {

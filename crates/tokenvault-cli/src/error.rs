@@ -7,6 +7,9 @@ use std::path::Path;
 
 use tokenvault::{Error, KdfParams};
 
+/// What to do about a key file that does not look random, for a new vault or slot.
+pub(crate) const WEAK_KEY_FILE_ADVICE: &str = "A key file gets no key derivation, so one a person typed or chose is found by an offline search at hundreds of thousands of guesses a second. Make a random one on a path that does not exist yet with --generate (`tokenvault slot add --new-key-file PATH --generate`, or `tokenvault init --key-file PATH --generate`), or with `head -c 32 /dev/urandom > PATH`; to use this one anyway, pass --allow-weak-key-file (dangerous). Nothing was changed";
+
 /// The exit codes of the contract.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Exit {
@@ -122,7 +125,7 @@ pub(crate) fn vault_error(e: Error, path: &Path) -> CliError {
         // (`passphrase::check_new_key_file`); this is the library's backstop.
         Error::WeakKeyFile { what } => CliError::failure(format!(
             "the key file does not look random: {what}. {}",
-            crate::passphrase::WEAK_KEY_FILE_ADVICE
+            WEAK_KEY_FILE_ADVICE
         )),
         Error::EmptyPassphrase => CliError::failure(
             "the passphrase is empty; an empty passphrase protects nothing (set TOKENVAULT_PASSPHRASE or --passphrase-file to a long random one)",

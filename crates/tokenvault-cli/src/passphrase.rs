@@ -34,6 +34,7 @@ use tokenvault::{
 
 use crate::CliError;
 use crate::args::GlobalArgs;
+use crate::error::WEAK_KEY_FILE_ADVICE;
 use crate::output;
 
 /// A passphrase, wiped from memory when dropped.
@@ -271,9 +272,6 @@ pub(crate) fn check_new_key_file(
         "the key file {shown} ({source}) does not look random: {what}. {WEAK_KEY_FILE_ADVICE}"
     )))
 }
-
-/// What to do about a key file that does not look random, for a new vault or slot.
-pub(crate) const WEAK_KEY_FILE_ADVICE: &str = "A key file gets no key derivation, so one a person typed or chose is found by an offline search at hundreds of thousands of guesses a second. Make a random one on a path that does not exist yet with --generate (`tokenvault slot add --new-key-file PATH --generate`, or `tokenvault init --key-file PATH --generate`), or with `head -c 32 /dev/urandom > PATH`; to use this one anyway, pass --allow-weak-key-file (dangerous). Nothing was changed";
 
 /// `passwd`'s new passphrase: `TOKENVAULT_NEW_PASSPHRASE`, else the first line of
 /// `--new-passphrase-file` (read by the library), else the terminal.
