@@ -44,35 +44,37 @@ pub enum Error {
     },
 
     /// The file is not a tokenvault vault (no tokenvault header).
-    #[error("{path} is not a tokenvault vault")]
+    #[error("{location} is not a tokenvault vault")]
     NotAVault {
-        /// The path that was opened.
-        path: PathBuf,
+        /// The vault's location as shown: a file path, or a server URL without its password.
+        location: String,
     },
 
     /// No file at the path.
-    #[error("no vault at {path}; create one first, or check the location")]
+    #[error("no vault at {location}; create one first, or check the location")]
     VaultNotFound {
-        /// The path that was opened.
-        path: PathBuf,
+        /// The vault's location as shown: a file path, or a server URL without its password.
+        location: String,
     },
 
     /// `create` found a file already there.
-    #[error("{path} already exists; refusing to overwrite it (open it, or choose another path)")]
+    #[error(
+        "{location} already exists; refusing to overwrite it (open it, or choose another path)"
+    )]
     AlreadyExists {
-        /// The path that was given.
-        path: PathBuf,
+        /// The vault's location as shown: a file path, or a server URL without its password.
+        location: String,
     },
 
     /// A migration into a vault that already holds tokens
     /// ([`OpenOptions::create_or_import`](crate::OpenOptions::create_or_import) with
     /// `require_empty`). Nothing was imported.
     #[error(
-        "{path} already holds {tokens} tokens; migrate into a new or empty vault (nothing was imported)"
+        "{location} already holds {tokens} tokens; migrate into a new or empty vault (nothing was imported)"
     )]
     VaultNotEmpty {
-        /// The vault's location, without a password.
-        path: PathBuf,
+        /// The vault's location as shown: a file path, or a server URL without its password.
+        location: String,
         /// How many tokens it holds.
         tokens: u64,
     },

@@ -60,7 +60,7 @@ impl Vault {
             .and_then(|blank| match blank {
                 true => Ok(()),
                 false => Err(Error::AlreadyExists {
-                    path: target.shown(),
+                    location: target.shown().display().to_string(),
                 }),
             })
             .and_then(|()| {
@@ -71,7 +71,7 @@ impl Vault {
                         // Checked inside the transaction, as a create does.
                         if store.header_entry(HeaderEntry::Header)?.is_some() {
                             return Err(Error::AlreadyExists {
-                                path: target.shown(),
+                                location: target.shown().display().to_string(),
                             });
                         }
                         store.put_header_entry(HeaderEntry::Header, &raw.header)?;

@@ -247,7 +247,7 @@ impl Vault {
             let stored = w.stored_count()?;
             if stored > 0 {
                 return Err(Error::VaultNotEmpty {
-                    path: self.path.clone(),
+                    location: self.path.display().to_string(),
                     tokens: stored,
                 });
             }

@@ -84,7 +84,7 @@ impl OpenOptions {
             Ok(true) => {}
             Ok(false) => {
                 engine.discard_new();
-                return Err(Error::AlreadyExists { path: shown });
+                return Err(Error::AlreadyExists { location: shown.display().to_string() });
             }
             Err(e) => {
                 engine.discard_new();
@@ -206,7 +206,7 @@ fn initialize(
             // the vault since this one found the tables empty.
             if store.header_entry(HeaderEntry::Header)?.is_some() {
                 return Err(Error::AlreadyExists {
-                    path: shown.to_path_buf(),
+                    location: shown.display().to_string(),
                 });
             }
             write::Writer::initialize(&mut *store, keys)?;
@@ -233,7 +233,7 @@ fn read_header(engine: &dyn Engine, location: &Location) -> Result<Vec<u8>, Erro
             .begin_read()?
             .header_entry(HeaderEntry::Header)?
             .ok_or_else(|| Error::NotAVault {
-                path: location.shown(),
+                location: location.shown().display().to_string(),
             })
     })
 }
@@ -275,7 +275,7 @@ impl Vault {
             ))
         })?;
         let header = header.ok_or_else(|| Error::NotAVault {
-            path: location.shown(),
+            location: location.shown().display().to_string(),
         })?;
         let state = state.ok_or_else(|| Error::corrupted("state missing"))?;
         VaultInfo::unauthenticated(&header, &state, records, engine.stored_bytes()?, leases)

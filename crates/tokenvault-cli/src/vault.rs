@@ -132,7 +132,7 @@ fn check_absent(global: &GlobalArgs) -> Result<(), CliError> {
     match global.location().as_path().filter(|path| path.exists()) {
         Some(path) => Err(vault_error(
             Error::AlreadyExists {
-                path: path.to_path_buf(),
+                location: path.display().to_string(),
             },
             path,
         )),

@@ -1,7 +1,6 @@
 //! The driver's errors as vault errors: what the server said, or what happened to the
 //! connection, and what that means for the transaction (rolled back, or outcome unknown).
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::engines::mysql::url::{invalid, url_error};
@@ -66,10 +65,10 @@ impl Errors {
                     waited: self.busy_timeout,
                 },
                 code::BAD_DB => Error::VaultNotFound {
-                    path: PathBuf::from(&self.shown),
+                    location: self.shown.clone(),
                 },
                 code::NO_SUCH_TABLE => Error::NotAVault {
-                    path: PathBuf::from(&self.shown),
+                    location: self.shown.clone(),
                 },
                 code::CONNECTION_KILLED | code::SERVER_SHUTDOWN | code::QUERY_INTERRUPTED => {
                     lost(format!("{} (error {})", server.message, server.code))

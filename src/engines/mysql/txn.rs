@@ -7,7 +7,6 @@
 
 use std::cell::RefCell;
 use std::ops::{Deref, DerefMut};
-use std::path::PathBuf;
 
 use mysql::prelude::{FromRow, Queryable};
 use mysql::{Params, PooledConn};
@@ -338,7 +337,7 @@ impl WriteTables for Writing<'_> {
                 Ok(()) => {}
                 Err(mysql::Error::MySqlError(e)) if e.code == code::DUP_ENTRY => {
                     return Err(Error::AlreadyExists {
-                        path: PathBuf::from(&self.errors.shown),
+                        location: self.errors.shown.clone(),
                     });
                 }
                 Err(e) => return Err(self.errors.map(Phase::Transaction, e)),

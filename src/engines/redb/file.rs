@@ -55,7 +55,7 @@ impl RedbEngine {
                     Err(e) => Err(e),
                 },
                 |_| Error::NotAVault {
-                    path: path.to_path_buf(),
+                    location: path.display().to_string(),
                 },
             )?,
         };
@@ -82,7 +82,7 @@ fn create_private_file(path: &Path) -> Result<fs::File, Error> {
     match options.open(path) {
         Ok(file) => Ok(file),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(Error::AlreadyExists {
-            path: path.to_path_buf(),
+            location: path.display().to_string(),
         }),
         Err(e) => Err(io_at(e, format!("cannot create {}", path.display()))),
     }
@@ -97,13 +97,13 @@ fn io_at(e: std::io::Error, what: String) -> Error {
 fn check_vault_file(path: &Path) -> Result<(), Error> {
     let meta = fs::metadata(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => Error::VaultNotFound {
-            path: path.to_path_buf(),
+            location: path.display().to_string(),
         },
         _ => Error::from(e),
     })?;
     if !meta.is_file() || meta.len() == 0 {
         return Err(Error::NotAVault {
-            path: path.to_path_buf(),
+            location: path.display().to_string(),
         });
     }
     Ok(())
@@ -140,7 +140,7 @@ fn open_read_only(
 pub(super) fn open_error(e: redb::DatabaseError, path: &Path) -> Error {
     match storage(e) {
         Error::Io(io) if io.kind() == std::io::ErrorKind::InvalidData => Error::NotAVault {
-            path: path.to_path_buf(),
+            location: path.display().to_string(),
         },
         other => other,
     }

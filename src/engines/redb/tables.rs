@@ -381,7 +381,7 @@ impl WriteTables for TablesInWrite<'_> {
 pub(super) fn table_error(e: TableError, path: &Path) -> Error {
     match e {
         TableError::TableDoesNotExist(_) => Error::NotAVault {
-            path: path.to_path_buf(),
+            location: path.display().to_string(),
         },
         TableError::TableTypeMismatch { .. } | TableError::TableIsMultimap(_) => {
             Error::corrupted(format!("unexpected table layout: {e}"))
