@@ -84,7 +84,9 @@ impl OpenOptions {
             Ok(true) => {}
             Ok(false) => {
                 engine.discard_new();
-                return Err(Error::AlreadyExists { location: shown.display().to_string() });
+                return Err(Error::AlreadyExists {
+                    location: shown.display().to_string(),
+                });
             }
             Err(e) => {
                 engine.discard_new();

@@ -110,7 +110,9 @@ fn a_connection_killed_mid_transaction_is_a_typed_error_and_leaves_the_last_comm
             )
             .unwrap();
         let killed = match ids.as_slice() {
-            [id] => admin.query_drop(format!("KILL {id}")).map_err(|e| e.to_string()),
+            [id] => admin
+                .query_drop(format!("KILL {id}"))
+                .map_err(|e| e.to_string()),
             _ => Err(format!("not one open transaction on the database: {ids:?}")),
         };
         // Released whatever happened, so that a failed check fails the test instead of leaving
