@@ -10,6 +10,7 @@
 use std::ffi::OsStr;
 use std::fmt;
 use std::path::{Path, PathBuf};
+#[cfg(feature = "storage-backend")]
 use std::sync::{Arc, Mutex, PoisonError};
 
 use zeroize::Zeroizing;
@@ -35,17 +36,20 @@ pub struct Location(Kind);
 enum Kind {
     File(PathBuf),
     Memory,
+    #[cfg(feature = "storage-backend")]
     Backend(Backend),
     Server(Zeroizing<String>),
 }
 
 /// A caller's redb backend, handed to the first engine built on it (a backend is one database).
+#[cfg(feature = "storage-backend")]
 #[derive(Clone)]
 pub(crate) struct Backend {
     name: PathBuf,
     backend: Arc<Mutex<Option<Box<dyn redb::StorageBackend>>>>,
 }
 
+#[cfg(feature = "storage-backend")]
 impl Backend {
     /// The backend, the first time; `None` once an engine has taken it.
     pub(crate) fn take(&self) -> Option<Box<dyn redb::StorageBackend>> {
@@ -60,6 +64,7 @@ impl Backend {
 pub(crate) enum Target<'a> {
     File(&'a Path),
     Memory,
+    #[cfg(feature = "storage-backend")]
     Backend(&'a Backend),
     /// The full URL, password included, and its scheme in lower case.
     Server {
@@ -95,11 +100,12 @@ impl Location {
     }
 
     /// A vault on a redb storage backend of your own (a wrapper around redb's `FileBackend` that
-    /// injects faults, say). `name` is what errors and [`Vault::path`](crate::Vault::path) show.
+    /// injects faults, say; feature `storage-backend`, which puts redb's trait in the API). `name` is what errors and [`Vault::path`](crate::Vault::path) show.
     /// The first open or create takes the backend; opening the same location again is
     /// [`Error::InvalidLocation`](crate::Error::InvalidLocation). Always held by one handle
     /// unless the backend has file locks and [`OpenOptions::single_process`](crate::OpenOptions::single_process)
     /// is off.
+    #[cfg(feature = "storage-backend")]
     pub fn backend(backend: impl redb::StorageBackend, name: impl Into<PathBuf>) -> Location {
         Location(Kind::Backend(Backend {
             name: name.into(),
@@ -125,6 +131,7 @@ impl Location {
         match &self.0 {
             Kind::File(path) => Target::File(path),
             Kind::Memory => Target::Memory,
+            #[cfg(feature = "storage-backend")]
             Kind::Backend(backend) => Target::Backend(backend),
             Kind::Server(url) => Target::Server {
                 url,
@@ -138,6 +145,7 @@ impl Location {
     pub(crate) fn shown(&self) -> PathBuf {
         match &self.0 {
             Kind::File(path) => path.clone(),
+            #[cfg(feature = "storage-backend")]
             Kind::Backend(backend) => backend.name.clone(),
             _ => PathBuf::from(self.to_string()),
         }
@@ -190,6 +198,7 @@ impl PartialEq for Location {
         match (&self.0, &other.0) {
             (Kind::File(a), Kind::File(b)) => a == b,
             (Kind::Server(a), Kind::Server(b)) => a == b,
+            #[cfg(feature = "storage-backend")]
             (Kind::Backend(a), Kind::Backend(b)) => Arc::ptr_eq(&a.backend, &b.backend),
             // Each in-memory vault is its own.
             _ => false,
@@ -244,6 +253,7 @@ impl fmt::Display for Location {
         match &self.0 {
             Kind::File(path) => write!(f, "{}", path.display()),
             Kind::Memory => f.write_str("<memory>"),
+            #[cfg(feature = "storage-backend")]
             Kind::Backend(backend) => write!(f, "{}", backend.name.display()),
             Kind::Server(url) => f.write_str(&redact(url)),
         }
@@ -255,6 +265,7 @@ impl fmt::Debug for Location {
         match &self.0 {
             Kind::File(path) => f.debug_tuple("File").field(path).finish(),
             Kind::Memory => f.write_str("Memory"),
+            #[cfg(feature = "storage-backend")]
             Kind::Backend(backend) => f.debug_tuple("Backend").field(&backend.name).finish(),
             Kind::Server(url) => f.debug_tuple("Server").field(&redact(url)).finish(),
         }
@@ -421,6 +432,7 @@ mod tests {
         assert!(!Location::memory().is_server());
     }
 
+    #[cfg(feature = "storage-backend")]
     #[test]
     fn a_backend_is_taken_once() {
         let location = Location::backend(redb::backends::InMemoryBackend::new(), "mine");

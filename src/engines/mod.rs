@@ -134,6 +134,7 @@ pub(crate) fn connect(
     match location.target() {
         Target::File(path) => redb::RedbEngine::file(path, options, access),
         Target::Memory => redb::RedbEngine::memory(options),
+        #[cfg(feature = "storage-backend")]
         Target::Backend(backend) => {
             let taken = backend.take().ok_or_else(|| Error::InvalidLocation {
                 reason: format!(
