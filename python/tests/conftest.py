@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import os
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 import pytest
 
@@ -135,3 +135,15 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("tokenvault measurements")
         for line in lines:
             terminalreporter.write_line(line)
+
+
+def exception_texts(error: BaseException) -> List[Any]:
+    """str, repr and args of an exception and of every exception it was raised from."""
+    texts: List[Any] = []
+    seen = set()
+    current: Optional[BaseException] = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        texts += [str(current), repr(current), current.args]
+        current = current.__cause__ or current.__context__
+    return texts

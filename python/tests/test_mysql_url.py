@@ -9,11 +9,10 @@ import os
 import subprocess
 import sys
 import textwrap
-from typing import Optional
 
 import pytest
 
-from conftest import FILES, PASSPHRASE, TEST_KDF, make_token, token_dict
+from conftest import FILES, PASSPHRASE, TEST_KDF, exception_texts, make_token, token_dict
 from tokenvault import VaultError, VaultStore, WrongPassphraseError, _handles, inspect
 from tokenvault._sdk import SDKException
 from zohocrmsdk.src.com.zoho.api.authenticator.oauth_token import OAuthToken
@@ -90,18 +89,6 @@ def assert_hidden(*texts: object) -> None:
     assert secret, "the test server's URL has a password"
     for text in texts:
         assert secret not in str(text), "the password shows in %r" % (text,)
-
-
-def exception_texts(error: BaseException) -> list:
-    """str and repr of an exception and of every exception it was raised from."""
-    texts: list = []
-    seen = set()
-    current: Optional[BaseException] = error
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        texts += [str(current), repr(current), current.args]
-        current = current.__cause__ or current.__context__
-    return texts
 
 
 def test_a_migration_report_and_its_log_never_show_the_password(store, caplog, tmp_path):

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any, List, Optional
+from typing import Any, List
 
 import pytest
 
-from conftest import PASSPHRASE, TEST_KDF
+from conftest import PASSPHRASE, TEST_KDF, exception_texts
 from tokenvault import VaultStore, _handles, _native, inspect
 from tokenvault._sdk import SDKException
 
@@ -34,18 +34,6 @@ def assert_hidden(*texts: object) -> None:
     for text in texts:
         shown = str(text)
         assert HEAD not in shown and TAIL not in shown, "the password shows in %r" % (text,)
-
-
-def exception_texts(error: BaseException) -> List[Any]:
-    """str, repr and args of an exception and of every exception it was raised from."""
-    texts: List[Any] = []
-    seen = set()
-    current: Optional[BaseException] = error
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        texts += [str(current), repr(current), current.args]
-        current = current.__cause__ or current.__context__
-    return texts
 
 
 @pytest.mark.parametrize("password", PASSWORDS)
