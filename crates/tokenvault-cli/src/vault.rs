@@ -26,6 +26,15 @@ pub(crate) fn open(global: &GlobalArgs) -> Result<Vault, CliError> {
 
 /// [`open`] with `options` (`passwd` adds `--insecure-kdf` to them).
 pub(crate) fn open_with(global: &GlobalArgs, options: OpenOptions) -> Result<Vault, CliError> {
+    open_keeping_credential(global, options).map(|(vault, _)| vault)
+}
+
+/// [`open_with`], also returning the credential that unlocked the vault (`serve` keeps it to
+/// open the vault again).
+pub(crate) fn open_keeping_credential(
+    global: &GlobalArgs,
+    options: OpenOptions,
+) -> Result<(Vault, Credential), CliError> {
     let location = global.location();
     let shown = global.shown();
     if let Some(path) = location.as_path() {
@@ -37,9 +46,10 @@ pub(crate) fn open_with(global: &GlobalArgs, options: OpenOptions) -> Result<Vau
         output::warn(warning);
     }
     let credential = passphrase::credential(Which::Current(Sources::of(global)), &shown)?;
-    options
-        .open(location, credential)
-        .map_err(|e| vault_error(e, &shown))
+    let vault = options
+        .open(location, credential.clone())
+        .map_err(|e| vault_error(e, &shown))?;
+    Ok((vault, credential))
 }
 
 /// Whether a vault is at the location: a file there, or a vault in the server's database.

@@ -6,6 +6,8 @@ mod hosts;
 mod inspect;
 mod lifecycle;
 mod sdk;
+#[cfg(feature = "serve")]
+mod serve;
 mod slots;
 mod tokens;
 mod transfer;
@@ -73,6 +75,8 @@ pub(crate) fn run(cli: Cli) -> Result<(), CliError> {
         Command::Verify => inspect::verify(global),
         Command::Compact => lifecycle::compact(global),
         Command::Copy { to } => hosts::copy(global, &to),
+        #[cfg(feature = "serve")]
+        Command::Serve(args) => serve::serve(global, args),
         Command::Completions { shell } => completions(shell),
     }
 }

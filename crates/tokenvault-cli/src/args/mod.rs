@@ -6,8 +6,13 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+#[cfg(feature = "serve")]
+pub(crate) use serve::{LogFormatArg, ServeArgs};
 use tokenvault::{KdfParams, Location};
 use zeroize::Zeroizing;
+
+#[cfg(feature = "serve")]
+mod serve;
 
 /// The vault used when neither `--vault` nor `TOKENVAULT_PATH` names one.
 pub(crate) const DEFAULT_VAULT: &str = "tokens.vault";
@@ -328,6 +333,17 @@ backup.vault"
         )]
         to: UrlArg,
     },
+
+    #[cfg(feature = "serve")]
+    /// Serve the vault to local workers of any language: HTTP + JSON on a Unix socket
+    #[command(
+        after_help = "The vault is unlocked once, from the credential sources below (a prompt only on a \
+terminal), and served until SIGTERM or SIGINT, which let requests in flight finish. SIGHUP reads \
+the credential again. The protocol is in docs/PROTOCOL.md; each SDK's store talks to it.\n\n\
+Examples:\n  TOKENVAULT_KEY_FILE=/etc/tokenvault/app.key tokenvault --vault /var/lib/app/tokens.vault serve\n  \
+curl --unix-socket $XDG_RUNTIME_DIR/tokenvault.sock http://localhost/v1/health"
+    )]
+    Serve(ServeArgs),
 
     /// Print a shell completion script
     Completions {
