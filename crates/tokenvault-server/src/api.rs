@@ -45,6 +45,8 @@ pub(crate) fn router(service: Shared) -> Router {
     Router::new()
         .route("/v1/tokens/find", post(find))
         .route("/v1/tokens/{id}", get(find_by_id).delete(delete))
+        // An empty id (`/v1/tokens/`) is an id no token has, as in the library, not a wrong path.
+        .route("/v1/tokens/", get(find_by_empty_id).delete(delete_empty_id))
         .route("/v1/tokens", get(get_all).put(save).delete(delete_all))
         .route("/v1/health", get(health))
         .route("/metrics", get(metrics))
@@ -113,9 +115,24 @@ async fn find_by_id(
     id: Result<Path<String>, PathRejection>,
     query: Result<Query<FindQuery>, QueryRejection>,
 ) -> Response {
+    find_by_id_in(service, path_id(id), query).await
+}
+
+async fn find_by_empty_id(
+    State(service): State<Shared>,
+    query: Result<Query<FindQuery>, QueryRejection>,
+) -> Response {
+    find_by_id_in(service, Ok(String::new()), query).await
+}
+
+async fn find_by_id_in(
+    service: Shared,
+    id: Result<String, ApiError>,
+    query: Result<Query<FindQuery>, QueryRejection>,
+) -> Response {
     observed(&service, "find_by_id", async {
         let coordinate = coordinate(query)?;
-        let id = path_id(id)?;
+        let id = id?;
         let (token, turn) = with_vault(&service, move |vault| match coordinate {
             true => vault.find_token_by_id_coordinated(&id),
             false => Ok((vault.find_token_by_id(&id)?, RefreshTurn::NotDue)),
@@ -152,8 +169,16 @@ async fn delete(
     State(service): State<Shared>,
     id: Result<Path<String>, PathRejection>,
 ) -> Response {
+    delete_in(service, path_id(id)).await
+}
+
+async fn delete_empty_id(State(service): State<Shared>) -> Response {
+    delete_in(service, Ok(String::new())).await
+}
+
+async fn delete_in(service: Shared, id: Result<String, ApiError>) -> Response {
     observed(&service, "delete", async {
-        let id = path_id(id)?;
+        let id = id?;
         with_vault(&service, move |vault| vault.delete_token(&id)).await?;
         Ok(StatusCode::NO_CONTENT.into_response())
     })
