@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-all=(record header ops_model file_bytes csv_import)
+all=(record header ops_model file_bytes csv_import service_request)
 target=${1:-all}
 seconds=${2:-30}
 if [[ $target == all ]]; then

@@ -50,8 +50,18 @@ pub(crate) fn router(service: Shared) -> Router {
         .route("/v1/tokens", get(get_all).put(save).delete(delete_all))
         .route("/v1/health", get(health))
         .route("/metrics", get(metrics))
-        .fallback(|| async { ApiError::route_not_found() })
-        .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
+        .fallback(|State(service): State<Shared>| async move {
+            observed(&service, "other", async {
+                Err(ApiError::route_not_found())
+            })
+            .await
+        })
+        .method_not_allowed_fallback(|State(service): State<Shared>| async move {
+            observed(&service, "other", async {
+                Err(ApiError::method_not_allowed())
+            })
+            .await
+        })
         .layer(middleware::from_fn_with_state(service.clone(), authorize))
         .with_state(service)
 }
@@ -215,22 +225,23 @@ async fn health(State(service): State<Shared>) -> Response {
 }
 
 async fn metrics(State(service): State<Shared>) -> Response {
-    let vault = match service.vault.get() {
-        Ok(vault) => vault,
-        Err(unavailable) => return unavailable.into_response(),
-    };
-    let shared = service.clone();
-    match tokio::task::spawn_blocking(move || shared.metrics.render(&vault)).await {
-        Ok(text) => (
+    observed(&service, "metrics", async {
+        let vault = service.vault.get()?;
+        let shared = service.clone();
+        // This request is counted once answered: the text shows the requests before it.
+        let text = tokio::task::spawn_blocking(move || shared.metrics.render(&vault))
+            .await
+            .map_err(|_| ApiError::internal("rendering the metrics failed"))?;
+        Ok((
             [(
                 header::CONTENT_TYPE,
                 "application/openmetrics-text; version=1.0.0; charset=utf-8",
             )],
             text,
         )
-            .into_response(),
-        Err(_) => ApiError::internal("rendering the metrics failed").into_response(),
-    }
+            .into_response())
+    })
+    .await
 }
 
 /// Runs `work`, counts and times its answer, and logs a failure (by code, never a value).
@@ -362,9 +373,7 @@ async fn read_body(
         Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => {
             Err(ApiError::body_too_large(MAX_BODY))
         }
-        Err(_) => Err(ApiError::malformed_json(
-            "the request body could not be read".to_string(),
-        )),
+        Err(_) => Err(ApiError::body_incomplete()),
     }
 }
 

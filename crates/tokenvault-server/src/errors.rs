@@ -77,6 +77,14 @@ impl ApiError {
         )
     }
 
+    pub fn body_incomplete() -> Self {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "body_incomplete",
+            "the request body ended before its declared length, or its chunked encoding is broken",
+        )
+    }
+
     pub fn unsupported_media_type() -> Self {
         ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -152,7 +160,7 @@ impl ApiError {
         self
     }
 
-    /// The answer for a vault error. `id` is the id the request named, if any.
+    /// The answer for a vault error.
     pub fn from_vault(error: &Error) -> Self {
         use StatusCode as S;
         let text = error.to_string();
@@ -190,6 +198,11 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = json!({"error": {"code": self.code, "message": self.message}});
         let mut response = (self.status, axum::Json(body)).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
         if let Some(seconds) = self.retry_after {
             response
                 .headers_mut()

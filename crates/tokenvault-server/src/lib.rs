@@ -18,6 +18,8 @@
 mod access;
 mod api;
 mod errors;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod listen;
 mod metrics;
 mod server;
@@ -168,8 +170,12 @@ pub fn serve(
         .thread_name("tokenvault-serve")
         .build()
         .map_err(ServeError::Runtime)?;
-    runtime.block_on(server::run(
+    let served = runtime.block_on(server::run(
         config,
         vault_handle::VaultHandle::new(vault, credential, opener),
-    ))
+    ));
+    // The drain is over (or its time is): a vault call still running on the blocking pool (a
+    // find waiting for another caller's lease) answers nobody, so it does not hold up the exit.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    served
 }

@@ -64,10 +64,20 @@ pub fn bind_unix(path: &Path, mode: u32, gid: Option<u32>) -> Result<Listener, S
     };
     if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
         if !dir.exists() {
+            // Private, unless the socket is shared with a group: then its members may pass
+            // through (0710) to the socket, and list nothing.
+            let mode = match gid {
+                Some(_) => 0o710,
+                None => 0o700,
+            };
             std::fs::DirBuilder::new()
-                .mode(0o700)
+                .mode(mode)
                 .create(dir)
                 .map_err(|e| failed(format!("its directory cannot be created: {e}")))?;
+            if let Some(gid) = gid {
+                std::os::unix::fs::chown(dir, None, Some(gid))
+                    .map_err(|e| failed(format!("cannot give its directory group {gid}: {e}")))?;
+            }
         }
     }
     remove_stale_socket(path).map_err(failed)?;

@@ -182,6 +182,11 @@ pub(crate) async fn run(config: ServeConfig, vault: VaultHandle) -> Result<(), S
 fn listeners(config: &ServeConfig) -> Result<Vec<Listener>, ServeError> {
     let activated = listen::activated()?;
     if !activated.is_empty() {
+        if config.socket != SocketChoice::Default || config.tcp.is_some() {
+            tracing::warn!(
+                "systemd passed the sockets to listen on (LISTEN_FDS): --socket, --no-socket and --listen are ignored; set the sockets in the .socket unit"
+            );
+        }
         return Ok(activated);
     }
     let mut listeners = Vec::new();

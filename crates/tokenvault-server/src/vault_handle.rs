@@ -26,8 +26,9 @@ pub struct Opener {
     pub read_credential: CredentialReader,
 }
 
-/// How long a reopen waits for the requests that still use the old handle.
-const DRAIN_FOR_REOPEN: Duration = Duration::from_secs(30);
+/// How long a reopen waits for the requests that still use the old handle: longer than the
+/// longest wait of a coordinated find for another caller's lease.
+const DRAIN_FOR_REOPEN: Duration = Duration::from_secs(70);
 
 pub(crate) struct VaultHandle {
     current: RwLock<Option<Arc<Vault>>>,

@@ -51,7 +51,7 @@ fn config(args: &ServeArgs) -> Result<ServeConfig, CliError> {
             tokenvault_server::ServeError::BearerRequired.to_string(),
         ));
     }
-    config.max_connections = args.max_connections.max(1);
+    config.max_connections = usize::try_from(args.max_connections).unwrap_or(usize::MAX);
     config.header_timeout = args.header_timeout;
     config.body_timeout = args.body_timeout;
     config.drain_timeout = args.drain_timeout;

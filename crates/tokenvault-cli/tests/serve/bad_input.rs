@@ -96,6 +96,15 @@ fn a_client_sending_a_byte_a_second_is_disconnected_and_others_are_served() {
     let _ = stalled.read_to_string(&mut answer);
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     assert!(answer.contains("body_timeout"));
+
+    // A body cut short (the client stops writing before its declared length).
+    let mut cut = UnixStream::connect(&service.socket).unwrap();
+    cut.write_all(head.as_bytes()).unwrap();
+    cut.shutdown(std::net::Shutdown::Write).unwrap();
+    let mut answer = String::new();
+    let _ = cut.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("body_incomplete"), "{answer}");
 }
 
 #[test]

@@ -80,6 +80,10 @@ fn unsafe_listeners_are_refused_before_the_vault_is_unlocked() {
         !readable.contains("a-bearer-token-long-enough"),
         "{readable}"
     );
+    for lease in ["0", "61"] {
+        let message = refused(&scratch, &["--socket", socket, "--refresh-lease", lease]);
+        assert!(message.contains("at most 60 seconds"), "{message}");
+    }
     std::fs::write(scratch.path("not-a-socket"), "x").unwrap();
     let occupied = refused(
         &scratch,

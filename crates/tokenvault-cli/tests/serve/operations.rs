@@ -181,6 +181,12 @@ fn over_tcp_the_bearer_token_is_required_and_enough() {
             (401, "unauthorized"),
             "{wrong:?}"
         );
+        assert!(
+            refused
+                .headers
+                .to_ascii_lowercase()
+                .contains("www-authenticate: bearer")
+        );
         assert!(!refused.body.contains(token));
     }
     // The socket needs no token: its peer is checked by the kernel's credentials.
@@ -202,6 +208,7 @@ fn metrics_count_requests_by_operation_and_result_and_hold_no_token_value() {
         Some(&json!({"user_name": "ann@zylker.com"})),
     );
     service.call("GET", "/v1/tokens/9", None);
+    service.call("GET", "/v1/nothing-here", None);
     let metrics = service.call("GET", "/metrics", None);
     assert_eq!(metrics.status, 200);
     for line in [
@@ -209,6 +216,7 @@ fn metrics_count_requests_by_operation_and_result_and_hold_no_token_value() {
         "tokenvault_requests_total{operation=\"find\",result=\"ok\"} 1",
         "tokenvault_requests_total{operation=\"find_by_id\",result=\"id_not_found\"} 1",
         "tokenvault_refresh_turns_total{turn=\"not_due\"} 1",
+        "tokenvault_requests_total{operation=\"other\",result=\"route_not_found\"} 1",
         "tokenvault_tokens_stored 1",
         "tokenvault_tokens_expiring_within_hour 1",
         "tokenvault_refresh_leases_held 0",
