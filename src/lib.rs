@@ -78,7 +78,7 @@ pub use credential_sources::{
 pub use crypto::KdfParams;
 #[cfg(feature = "mysql")]
 pub use engines::mysql::DEFAULT_CONNECT_TIMEOUT;
-pub use error::{Error, StorageError};
+pub use error::{Error, KeyFileError, SlotError, StorageError};
 pub use lease::{DEFAULT_REFRESH_LEASE, MAX_REFRESH_LEASE};
 pub use location::{Location, url_holds_password};
 pub use options::{DEFAULT_BUSY_TIMEOUT, OpenOptions};

@@ -34,6 +34,23 @@ impl std::fmt::Display for SecretFileError {
     }
 }
 
+// A key file's refusals are the reader's, owned and comparable (`KeyFileError` is in `Error`,
+// which is `Clone + Eq`-friendly; `std::io::Error` is neither): the I/O failure is kept as its
+// kind and its text.
+impl From<SecretFileError> for crate::error::KeyFileError {
+    fn from(error: SecretFileError) -> Self {
+        match error {
+            SecretFileError::NotARegularFile(what) => {
+                crate::error::KeyFileError::NotARegularFile { what }
+            }
+            SecretFileError::Io(e) => crate::error::KeyFileError::Unreadable {
+                kind: e.kind(),
+                detail: e.to_string(),
+            },
+        }
+    }
+}
+
 /// Reads the secret in the regular file at `path`: at most `limit + 1` bytes (so a caller can
 /// tell a file longer than `limit`), into a buffer wiped when dropped.
 ///
