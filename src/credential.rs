@@ -10,9 +10,10 @@ use zeroize::Zeroizing;
 
 use crate::crypto::{self, KEY_LEN, Key};
 use crate::error::{Error, KeyFileError};
+use crate::secret_bytes::SecretBytes;
 
 /// What unlocks a vault: a passphrase or a key file. Every entry point takes
-/// `impl Into<Credential>`, so a `&str`, `String`, byte slice or `Zeroizing` buffer can be
+/// `impl Into<Credential>`, so a `&str`, `String`, byte slice or [`SecretBytes`] can be
 /// passed as it is (a passphrase); a key file is [`Credential::key_file`].
 ///
 /// Passphrase bytes are used as given (raw bytes; a `str` as UTF-8, with no trimming or
@@ -75,7 +76,7 @@ impl Credential {
         // grows (and leaves copies behind): `read_secret_file`.
         let bytes = crate::secret_sources::read_secret_file(path, KEY_FILE_LEN)
             .map_err(|e| failed(e.into()))?;
-        Credential::key_bytes(&bytes).ok_or_else(|| {
+        Credential::key_bytes(bytes.expose()).ok_or_else(|| {
             failed(KeyFileError::WrongLength {
                 seen: bytes.len(),
                 expected: KEY_FILE_LEN,
@@ -251,21 +252,16 @@ macro_rules! passphrase_from {
 
 passphrase_from!(&str, String, &String, &[u8], Vec<u8>, &Vec<u8>,);
 
-impl From<Zeroizing<Vec<u8>>> for Credential {
-    fn from(passphrase: Zeroizing<Vec<u8>>) -> Credential {
-        Credential(Kind::Passphrase(passphrase))
+// Moved, not copied: the passphrase stays in the one wiped buffer it was read into.
+impl From<SecretBytes> for Credential {
+    fn from(passphrase: SecretBytes) -> Credential {
+        Credential(Kind::Passphrase(passphrase.into_inner()))
     }
 }
 
-impl From<&Zeroizing<Vec<u8>>> for Credential {
-    fn from(passphrase: &Zeroizing<Vec<u8>>) -> Credential {
-        Credential::passphrase(passphrase.as_slice())
-    }
-}
-
-impl From<&Zeroizing<String>> for Credential {
-    fn from(passphrase: &Zeroizing<String>) -> Credential {
-        Credential::passphrase(passphrase.as_bytes())
+impl From<&SecretBytes> for Credential {
+    fn from(passphrase: &SecretBytes) -> Credential {
+        Credential::passphrase(passphrase.expose())
     }
 }
 

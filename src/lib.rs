@@ -65,6 +65,7 @@ mod lease;
 mod location;
 mod options;
 mod rules;
+mod secret_bytes;
 mod secret_sources;
 mod store;
 mod token;
@@ -83,6 +84,7 @@ pub use lease::{DEFAULT_REFRESH_LEASE, MAX_REFRESH_LEASE};
 pub use location::{Location, url_holds_password};
 pub use options::{DEFAULT_BUSY_TIMEOUT, OpenOptions};
 pub use rules::MatchedBy;
+pub use secret_bytes::{CREDENTIAL_DIGEST_LEN, CredentialDigest, SecretBytes};
 pub use secret_sources::{
     PASSPHRASE_COMMAND_MAX_OUTPUT, PASSPHRASE_COMMAND_TIMEOUT, SecretFileError,
     passphrase_from_command, read_secret_file, secret_file_warning,
