@@ -83,3 +83,32 @@ pub enum SlotError {
         max: u64,
     },
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Error;
+
+    #[test]
+    fn a_slot_error_message_names_the_slot_and_what_to_do() {
+        let missing = Error::Slot {
+            name: "bob".into(),
+            reason: SlotError::NotFound {
+                existing: vec!["passphrase".into(), "worker".into()],
+            },
+        };
+        assert_eq!(
+            missing.to_string(),
+            "key slot \"bob\": the vault has no slot of that name (it has: passphrase, worker)"
+        );
+        let recovery = SlotError::NotAPassphraseSlot {
+            kind: SlotKind::RecoveryKey,
+        };
+        assert!(
+            recovery
+                .to_string()
+                .starts_with("it is a recovery-key slot")
+        );
+        assert!(SlotError::LastSlot.to_string().contains("last slot"));
+    }
+}
