@@ -9,10 +9,11 @@ use std::path::Path;
 use zeroize::Zeroizing;
 
 use crate::crypto::{self, KEY_LEN, Key};
-use crate::error::Error;
+use crate::error::{Error, KeyFileError};
+use crate::secret_bytes::SecretBytes;
 
 /// What unlocks a vault: a passphrase or a key file. Every entry point takes
-/// `impl Into<Credential>`, so a `&str`, `String`, byte slice or `Zeroizing` buffer can be
+/// `impl Into<Credential>`, so a `&str`, `String`, byte slice or [`SecretBytes`] can be
 /// passed as it is (a passphrase); a key file is [`Credential::key_file`].
 ///
 /// Passphrase bytes are used as given (raw bytes; a `str` as UTF-8, with no trimming or
@@ -67,22 +68,19 @@ impl Credential {
     /// read) or has another length.
     pub fn key_file(path: impl AsRef<Path>) -> Result<Credential, Error> {
         let path = path.as_ref();
-        let failed = |what: String| Error::KeyFile {
+        let failed = |reason: KeyFileError| Error::KeyFile {
             path: path.to_path_buf(),
-            what,
+            reason,
         };
         // A FIFO or a device is refused without blocking; the bytes never sit in a buffer that
         // grows (and leaves copies behind): `read_secret_file`.
         let bytes = crate::secret_sources::read_secret_file(path, KEY_FILE_LEN)
-            .map_err(|e| failed(e.to_string()))?;
-        Credential::key_bytes(&bytes).ok_or_else(|| {
-            let found = match bytes.len() {
-                n if n > KEY_FILE_LEN => format!("more than {KEY_FILE_LEN}"),
-                n => n.to_string(),
-            };
-            failed(format!(
-                "it holds {found} bytes; a key file holds exactly {KEY_FILE_LEN} random bytes, as a generated one does"
-            ))
+            .map_err(|e| failed(e.into()))?;
+        Credential::key_bytes(bytes.expose()).ok_or_else(|| {
+            failed(KeyFileError::WrongLength {
+                seen: bytes.len(),
+                expected: KEY_FILE_LEN,
+            })
         })
     }
 
@@ -110,9 +108,9 @@ impl Credential {
     /// to disk. Returns it as a credential, for `init` and `slot add`.
     pub fn generate_key_file(path: impl AsRef<Path>) -> Result<Credential, Error> {
         let path = path.as_ref();
-        let failed = |what: String| Error::KeyFile {
+        let failed = |reason: KeyFileError| Error::KeyFile {
             path: path.to_path_buf(),
-            what,
+            reason,
         };
         let key = crypto::random_key()?;
         let mut options = FileOptions::new();
@@ -123,16 +121,20 @@ impl Credential {
             options.mode(0o600);
         }
         let mut file = options.open(path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::AlreadyExists => {
-                failed("is already there; a new key file is never written over another file".into())
-            }
-            _ => failed(format!("cannot be created: {e}")),
+            std::io::ErrorKind::AlreadyExists => failed(KeyFileError::AlreadyExists),
+            kind => failed(KeyFileError::CannotCreate {
+                kind,
+                detail: e.to_string(),
+            }),
         })?;
         let written = file.write_all(key.as_ref()).and_then(|()| file.sync_all());
         if let Err(e) = written {
             drop(file);
             let _ = std::fs::remove_file(path);
-            return Err(failed(format!("cannot be written: {e}")));
+            return Err(failed(KeyFileError::CannotWrite {
+                kind: e.kind(),
+                detail: e.to_string(),
+            }));
         }
         Ok(Credential(Kind::KeyFile(key)))
     }
@@ -250,21 +252,16 @@ macro_rules! passphrase_from {
 
 passphrase_from!(&str, String, &String, &[u8], Vec<u8>, &Vec<u8>,);
 
-impl From<Zeroizing<Vec<u8>>> for Credential {
-    fn from(passphrase: Zeroizing<Vec<u8>>) -> Credential {
-        Credential(Kind::Passphrase(passphrase))
+// Moved, not copied: the passphrase stays in the one wiped buffer it was read into.
+impl From<SecretBytes> for Credential {
+    fn from(passphrase: SecretBytes) -> Credential {
+        Credential(Kind::Passphrase(passphrase.into_inner()))
     }
 }
 
-impl From<&Zeroizing<Vec<u8>>> for Credential {
-    fn from(passphrase: &Zeroizing<Vec<u8>>) -> Credential {
-        Credential::passphrase(passphrase.as_slice())
-    }
-}
-
-impl From<&Zeroizing<String>> for Credential {
-    fn from(passphrase: &Zeroizing<String>) -> Credential {
-        Credential::passphrase(passphrase.as_bytes())
+impl From<&SecretBytes> for Credential {
+    fn from(passphrase: &SecretBytes) -> Credential {
+        Credential::passphrase(passphrase.expose())
     }
 }
 
@@ -322,7 +319,10 @@ mod tests {
         }
         assert!(matches!(
             Credential::generate_key_file(&path),
-            Err(Error::KeyFile { .. })
+            Err(Error::KeyFile {
+                reason: KeyFileError::AlreadyExists,
+                ..
+            })
         ));
         assert_eq!(
             std::fs::read(&path).unwrap(),
@@ -392,7 +392,18 @@ mod tests {
         nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
         // No writer ever opens the FIFO: a blocking open or read would wait forever.
         let e = returns_in_time(move || Credential::key_file(&fifo).map(drop)).unwrap_err();
-        assert!(matches!(e, Error::KeyFile { .. }), "{e}");
+        assert!(
+            matches!(
+                e,
+                Error::KeyFile {
+                    reason: KeyFileError::NotARegularFile {
+                        what: "a FIFO (named pipe)"
+                    },
+                    ..
+                }
+            ),
+            "{e}"
+        );
         assert!(e.to_string().contains("not a regular file"), "{e}");
     }
 
@@ -407,7 +418,16 @@ mod tests {
         }
         for path in paths {
             let e = returns_in_time(move || Credential::key_file(&path).map(drop)).unwrap_err();
-            assert!(matches!(e, Error::KeyFile { .. }), "{e}");
+            assert!(
+                matches!(
+                    e,
+                    Error::KeyFile {
+                        reason: KeyFileError::NotARegularFile { .. },
+                        ..
+                    }
+                ),
+                "{e}"
+            );
             assert!(e.to_string().contains("not a regular file"), "{e}");
         }
     }
@@ -449,17 +469,50 @@ mod tests {
     #[test]
     fn a_key_file_of_any_other_length_is_refused() {
         let dir = tempfile::tempdir().unwrap();
-        for len in [0, 31, 33, 64] {
+        for (len, shown) in [
+            (0, "0"),
+            (31, "31"),
+            (33, "more than 32"),
+            (64, "more than 32"),
+        ] {
             let path = dir.path().join(format!("k{len}"));
             std::fs::write(&path, vec![7u8; len]).unwrap();
+            let e = Credential::key_file(&path).map(drop).unwrap_err();
             assert!(
-                matches!(Credential::key_file(&path), Err(Error::KeyFile { .. })),
-                "{len}"
+                matches!(
+                    e,
+                    Error::KeyFile {
+                        reason: KeyFileError::WrongLength {
+                            seen: ..=33,
+                            expected: KEY_FILE_LEN
+                        },
+                        ..
+                    }
+                ),
+                "{len}: {e}"
+            );
+            // The message Python's tests and the CLI's users read.
+            assert!(
+                e.to_string().contains(&format!("it holds {shown} bytes")),
+                "{e}"
             );
         }
-        assert!(matches!(
-            Credential::key_file(dir.path().join("missing")),
-            Err(Error::KeyFile { .. })
-        ));
+        let e = Credential::key_file(dir.path().join("missing"))
+            .map(drop)
+            .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::KeyFile {
+                    reason: KeyFileError::Unreadable {
+                        kind: std::io::ErrorKind::NotFound,
+                        ..
+                    },
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        assert!(e.to_string().contains("cannot be read"), "{e}");
     }
 }

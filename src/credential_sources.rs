@@ -26,6 +26,7 @@ use zeroize::Zeroizing;
 
 use crate::credential::Credential;
 use crate::error::Error;
+use crate::secret_bytes::{CREDENTIAL_DIGEST_LEN, CredentialDigest, SecretBytes};
 use crate::secret_sources::{
     PASSPHRASE_COMMAND_TIMEOUT, SecretFileError, passphrase_from_command, read_secret_file,
     secret_file_warning,
@@ -250,7 +251,7 @@ impl CredentialSources<'_> {
         if let Some(named) = self.passphrase_file {
             let bytes = passphrase_file(named, warn)?;
             let source = CredentialSource::PassphraseFile;
-            return non_empty(&bytes, source).map(|c| Resolution::Found(c, source));
+            return non_empty(bytes.expose(), source).map(|c| Resolution::Found(c, source));
         }
         let command = match (self.passphrase_command, env(PASSPHRASE_COMMAND_VAR)) {
             (Some(command), _) => Some((
@@ -266,7 +267,7 @@ impl CredentialSources<'_> {
         if let Some((command, source)) = command {
             let bytes = passphrase_from_command(&command, PASSPHRASE_COMMAND_TIMEOUT)
                 .map_err(|e| CredentialSourceError::PassphraseCommand(source, e))?;
-            return Ok(Resolution::Found(Credential::passphrase(&bytes), source));
+            return Ok(Resolution::Found(Credential::from(bytes), source));
         }
         Ok(Resolution::NoneFound)
     }
@@ -278,7 +279,7 @@ impl Credential {
     /// between stores given the same passphrase) compares them without keeping a second copy
     /// of the secret. Keyed, with a key of the caller's that lives only in its process: an
     /// unkeyed hash of a passphrase would be a verifier to test guesses against offline.
-    pub fn keyed_digest(&self, key: &[u8; 32]) -> Result<Zeroizing<[u8; 64]>, Error> {
+    pub fn keyed_digest(&self, key: &[u8; 32]) -> Result<CredentialDigest, Error> {
         use crate::credential::Secret;
         use blake2::Blake2bMac512;
         use blake2::digest::{KeyInit, Mac};
@@ -295,9 +296,9 @@ impl Credential {
             })?;
         Mac::update(&mut mac, &[kind]);
         Mac::update(&mut mac, secret);
-        let mut out = Zeroizing::new([0u8; 64]);
+        let mut out = Zeroizing::new([0u8; CREDENTIAL_DIGEST_LEN]);
         out.copy_from_slice(&mac.finalize().into_bytes());
-        Ok(out)
+        Ok(CredentialDigest::new(out))
     }
 }
 
@@ -323,19 +324,21 @@ fn key_file(
 pub fn passphrase_file(
     named: NamedPath<'_>,
     warn: &mut dyn FnMut(String),
-) -> Result<Zeroizing<Vec<u8>>, CredentialSourceError> {
+) -> Result<SecretBytes, CredentialSourceError> {
     let what = format!("the passphrase file ({})", named.named_by);
     if let Some(warning) = secret_file_warning(named.path, &what) {
         warn(warning);
     }
     let contents = read_secret_file(named.path, PASSPHRASE_FILE_MAX)
         .map_err(CredentialSourceError::PassphraseFile)?;
+    let contents = contents.expose();
     if contents.len() > PASSPHRASE_FILE_MAX && !contents.contains(&b'\n') {
         return Err(CredentialSourceError::PassphraseFileTooLong);
     }
     let line = contents.split(|&b| b == b'\n').next().unwrap_or_default();
     let line = line.strip_suffix(b"\r").unwrap_or(line);
-    Ok(Zeroizing::new(line.to_vec()))
+    // Copied once into a buffer of its final size, which never moves before it is wiped.
+    Ok(SecretBytes::new(line.to_vec()))
 }
 
 fn non_empty(bytes: &[u8], source: CredentialSource) -> Result<Credential, CredentialSourceError> {

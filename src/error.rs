@@ -7,6 +7,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+mod key_file;
+mod slot;
+
+pub use key_file::KeyFileError;
+pub use slot::SlotError;
+
 /// Everything that can go wrong in a vault operation.
 ///
 /// `Clone + Send + Sync + 'static`: one failure can be handed to every caller it concerns (the
@@ -212,14 +218,14 @@ pub enum Error {
         other: &'static str,
     },
 
-    /// A key file that cannot be used: unreadable, not 32 bytes, or (when one is generated)
-    /// already there.
-    #[error("key file {path}: {what}")]
+    /// A key file that cannot be used: `reason` says which case ([`KeyFileError`]: unreadable,
+    /// not a regular file, not 32 bytes, or, when one is generated, already there).
+    #[error("key file {path}: {reason}")]
     KeyFile {
         /// The key file's path.
         path: PathBuf,
-        /// What is wrong with it.
-        what: String,
+        /// Why it cannot be used.
+        reason: KeyFileError,
     },
 
     /// A key file for a new key slot (or a new vault) whose bytes do not look random, without
@@ -235,15 +241,15 @@ pub enum Error {
         what: &'static str,
     },
 
-    /// A key-slot change that cannot be made: no slot of that name, a name taken or malformed,
-    /// the last slot, the slot limit, or a passphrase change asked of a key-file slot. Nothing
-    /// was changed.
-    #[error("key slot {name:?}: {what}")]
+    /// A key-slot change that cannot be made: `reason` says which case ([`SlotError`]: no slot
+    /// of that name, a name taken or malformed, the last slot, the slot limit, a passphrase
+    /// change asked of a slot without one, …). Nothing was changed.
+    #[error("key slot {name:?}: {reason}")]
     Slot {
-        /// The slot's name.
+        /// The slot's name (empty when the change named none and the handle's own slot is gone).
         name: String,
-        /// What is wrong.
-        what: String,
+        /// Why the change was refused.
+        reason: SlotError,
     },
 
     /// The vault file is already open: in this process through another handle, or in another

@@ -65,6 +65,7 @@ mod lease;
 mod location;
 mod options;
 mod rules;
+mod secret_bytes;
 mod secret_sources;
 mod store;
 mod token;
@@ -78,11 +79,12 @@ pub use credential_sources::{
 pub use crypto::KdfParams;
 #[cfg(feature = "mysql")]
 pub use engines::mysql::DEFAULT_CONNECT_TIMEOUT;
-pub use error::{Error, StorageError};
+pub use error::{Error, KeyFileError, SlotError, StorageError};
 pub use lease::{DEFAULT_REFRESH_LEASE, MAX_REFRESH_LEASE};
 pub use location::{Location, url_holds_password};
 pub use options::{DEFAULT_BUSY_TIMEOUT, OpenOptions};
 pub use rules::MatchedBy;
+pub use secret_bytes::{CREDENTIAL_DIGEST_LEN, CredentialDigest, SecretBytes};
 pub use secret_sources::{
     PASSPHRASE_COMMAND_MAX_OUTPUT, PASSPHRASE_COMMAND_TIMEOUT, SecretFileError,
     passphrase_from_command, read_secret_file, secret_file_warning,

@@ -2,14 +2,22 @@
 
 use std::fmt;
 
-use zeroize::{Zeroize, ZeroizeOnDrop};
+use zeroize::Zeroize;
 
 /// A secret string (client secret, refresh, access or grant token).
 ///
 /// Its memory is wiped when it is dropped, `Debug` prints `Secret(***)`, and the value is only
 /// reachable through [`Secret::expose`], so a secret never reaches a log line by accident.
-#[derive(Clone, Default, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Secret(String);
+
+// Wiped by hand rather than by deriving `zeroize`'s traits: those would put a dependency's
+// traits in the public API (issue 20: none of its types or traits), and no caller needs them.
+impl Drop for Secret {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
 
 impl Secret {
     /// Wraps a value. The `String` is moved, not copied, so no unwiped copy is left behind.

@@ -12,8 +12,8 @@ use pyo3::exceptions::{PyOSError, PyUserWarning};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use tokenvault::{
-    Credential, CredentialSource, CredentialSourceError, CredentialSources, Error, NamedPath,
-    Resolution,
+    Credential, CredentialDigest, CredentialSource, CredentialSourceError, CredentialSources,
+    Error, NamedPath, Resolution,
 };
 use zeroize::Zeroizing;
 
@@ -36,7 +36,7 @@ pub(crate) enum Identity {
     /// credential) on `close`; the `Credential` object wipes its copy when freed.
     Digest {
         kind: &'static str,
-        mac: Zeroizing<[u8; 64]>,
+        mac: CredentialDigest,
     },
     /// The key file's path as given (Python passes it absolute). The core reads the file and
     /// keeps its bytes to itself, so the path is what two key-file credentials are compared by.
@@ -257,5 +257,5 @@ pub(crate) fn passphrase_from_command<'py>(
     let passphrase = py
         .detach(|| tokenvault::passphrase_from_command(command, timeout))
         .map_err(to_py)?;
-    Ok(PyBytes::new(py, &passphrase))
+    Ok(PyBytes::new(py, passphrase.expose()))
 }

@@ -14,6 +14,7 @@ use zeroize::Zeroizing;
 use super::read_into;
 use crate::backoff::with_backoff;
 use crate::error::Error;
+use crate::secret_bytes::SecretBytes;
 
 /// How long [`passphrase_from_command`] waits for a passphrase command unless told otherwise:
 /// long enough for a secret manager that asks its user to confirm on a terminal or a phone.
@@ -37,11 +38,8 @@ pub const PASSPHRASE_COMMAND_MAX_OUTPUT: usize = 1024 * 1024;
 /// command cannot be started, exits with a status other than 0 or is killed by a signal,
 /// prints nothing (an empty passphrase), prints more than [`PASSPHRASE_COMMAND_MAX_OUTPUT`]
 /// bytes, or has not finished after `timeout` (it is then killed).
-pub fn passphrase_from_command(
-    command: &str,
-    timeout: Duration,
-) -> Result<Zeroizing<Vec<u8>>, Error> {
-    run_passphrase_command(command, timeout, Group::for_this_process())
+pub fn passphrase_from_command(command: &str, timeout: Duration) -> Result<SecretBytes, Error> {
+    run_passphrase_command(command, timeout, Group::for_this_process()).map(SecretBytes::from_wiped)
 }
 
 /// The variables that hold tokenvault's secrets: the passphrases, the recovery key, and the
@@ -299,7 +297,7 @@ mod tests {
 
     fn run(command: &str) -> Result<Vec<u8>, String> {
         passphrase_from_command(command, QUICK)
-            .map(|p| p.to_vec())
+            .map(|p| p.expose().to_vec())
             .map_err(|e| e.to_string())
     }
 

@@ -8,6 +8,8 @@ use std::path::Path;
 
 use zeroize::Zeroizing;
 
+use crate::secret_bytes::SecretBytes;
+
 use super::read_into;
 
 /// Why a file that should hold a secret was not read ([`read_secret_file`]).
@@ -34,6 +36,23 @@ impl std::fmt::Display for SecretFileError {
     }
 }
 
+// A key file's refusals are the reader's, owned and comparable (`KeyFileError` is in `Error`,
+// which is `Clone + Eq`-friendly; `std::io::Error` is neither): the I/O failure is kept as its
+// kind and its text.
+impl From<SecretFileError> for crate::error::KeyFileError {
+    fn from(error: SecretFileError) -> Self {
+        match error {
+            SecretFileError::NotARegularFile(what) => {
+                crate::error::KeyFileError::NotARegularFile { what }
+            }
+            SecretFileError::Io(e) => crate::error::KeyFileError::Unreadable {
+                kind: e.kind(),
+                detail: e.to_string(),
+            },
+        }
+    }
+}
+
 /// Reads the secret in the regular file at `path`: at most `limit + 1` bytes (so a caller can
 /// tell a file longer than `limit`), into a buffer wiped when dropped.
 ///
@@ -42,7 +61,7 @@ impl std::fmt::Display for SecretFileError {
 /// endless guessable bytes. So the file is opened non-blocking (which returns at once for a
 /// FIFO and changes nothing for a regular file) and its type taken from the open file itself,
 /// not from the path, which could be swapped in between.
-pub fn read_secret_file(path: &Path, limit: usize) -> Result<Zeroizing<Vec<u8>>, SecretFileError> {
+pub fn read_secret_file(path: &Path, limit: usize) -> Result<SecretBytes, SecretFileError> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
@@ -58,7 +77,7 @@ pub fn read_secret_file(path: &Path, limit: usize) -> Result<Zeroizing<Vec<u8>>,
     let mut buffer = Zeroizing::new(vec![0; limit + 1]);
     let filled = read_into(&mut file, &mut buffer).map_err(SecretFileError::Io)?;
     buffer.truncate(filled);
-    Ok(buffer)
+    Ok(SecretBytes::from_wiped(buffer))
 }
 
 /// What a file that is not a regular file is, for messages.

@@ -17,7 +17,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use crate::credential::{Credential, Secret};
 use crate::crypto::KdfParams;
 use crate::engines::HeaderEntry;
-use crate::error::Error;
+use crate::error::{Error, SlotError};
 use crate::format::{Header, SlotParams, State};
 use crate::store::keys::{self, V1_SLOT_NAME};
 use crate::store::{Finish, Vault};
@@ -227,14 +227,14 @@ impl Vault {
         if !matches!(new.secret()?, Secret::Passphrase(_)) {
             return Err(Error::Slot {
                 name: name.unwrap_or_default().into(),
-                what: "a passphrase slot takes a passphrase; to unlock with a key file, add a key-file slot".into(),
+                reason: SlotError::NewCredentialNotAPassphrase { given: new.kind() },
             });
         }
         let name = match name {
             Some(name) => name.to_string(),
             None => self.unlocked_slot().ok_or_else(|| Error::Slot {
                 name: String::new(),
-                what: "this handle's own slot was removed; name the slot to change".into(),
+                reason: SlotError::OwnSlotRemoved,
             })?,
         };
         let kdf = match kdf {

@@ -99,7 +99,10 @@ fn slots_on_a_server_work_as_in_a_file_and_other_handles_follow() {
     assert!(matches!(worker.get_tokens(), Err(Error::KeyChanged)));
     assert!(matches!(
         admin.remove_slot("passphrase", false),
-        Err(Error::Slot { .. })
+        Err(Error::Slot {
+            reason: tokenvault::SlotError::LastSlot,
+            ..
+        })
     ));
     assert!(db.open_vault().verify().unwrap().is_ok());
 }

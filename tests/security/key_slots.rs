@@ -6,7 +6,9 @@ use std::path::Path;
 
 use crate::common::{PASSPHRASE, token};
 use redb::{Database, ReadableDatabase, TableDefinition};
-use tokenvault::{Credential, Error, KdfParams, OpenOptions, SlotKind, Vault};
+use tokenvault::{
+    Credential, Error, KdfParams, KeyFileError, OpenOptions, SlotError, SlotKind, Vault,
+};
 
 const HEADER: TableDefinition<&str, &[u8]> = TableDefinition::new("tokenvault_header");
 
@@ -130,17 +132,33 @@ fn a_vault_made_with_a_key_file_opens_with_it_alone() {
 #[test]
 fn slot_names_are_unique_and_plain_and_get_defaults() {
     let (_dir, path, vault) = crate::common::new_vault();
-    for bad in ["", "two words", "passphrase"] {
+    let long = "x".repeat(65);
+    let refusals = [
+        ("", SlotError::NameLength { length: 0, max: 64 }),
+        (
+            long.as_str(),
+            SlotError::NameLength {
+                length: 65,
+                max: 64,
+            },
+        ),
+        ("two words", SlotError::NameCharacters),
+        ("passphrase", SlotError::NameTaken),
+    ];
+    for (bad, expected) in refusals {
         let before = std::fs::read(&path).unwrap();
-        assert!(
-            matches!(
-                vault.add_slot(Some(bad), "x", tiny()),
-                Err(Error::Slot { .. })
-            ),
-            "{bad:?}"
-        );
+        match vault.add_slot(Some(bad), "x", tiny()) {
+            Err(Error::Slot { name, reason }) => {
+                assert_eq!((name.as_str(), reason), (bad, expected));
+            }
+            other => panic!("{bad:?}: {other:?}"),
+        }
         assert_eq!(vault.slots().unwrap().len(), 1, "{bad:?}");
-        drop(before);
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            before,
+            "{bad:?}: nothing changed"
+        );
     }
     assert_eq!(vault.add_slot(None, "x", tiny()).unwrap(), "passphrase-2");
     assert_eq!(vault.add_slot(None, "y", tiny()).unwrap(), "passphrase-3");
@@ -168,13 +186,16 @@ fn the_last_slot_is_never_removed() {
     for rotate in [false, true] {
         assert!(matches!(
             vault.remove_slot("passphrase", rotate),
-            Err(Error::Slot { .. })
+            Err(Error::Slot { name, reason: SlotError::LastSlot }) if name == "passphrase"
         ));
     }
-    assert!(matches!(
-        vault.remove_slot("nobody", false),
-        Err(Error::Slot { .. })
-    ));
+    match vault.remove_slot("nobody", false) {
+        Err(Error::Slot {
+            reason: SlotError::NotFound { existing },
+            ..
+        }) => assert_eq!(existing, ["passphrase"]),
+        other => panic!("{other:?}"),
+    }
     assert_eq!(vault.info().unwrap().generation, generation);
     drop(vault);
     assert!(Vault::open(&path, PASSPHRASE).is_ok());
@@ -280,7 +301,19 @@ fn passwd_changes_one_slot_and_leaves_the_others() {
     );
     assert!(matches!(
         vault.change_slot_passphrase(Some("worker"), "x", tiny(), false),
-        Err(Error::Slot { .. })
+        Err(Error::Slot {
+            reason: SlotError::NotAPassphraseSlot {
+                kind: SlotKind::KeyFile
+            },
+            ..
+        })
+    ));
+    assert!(matches!(
+        vault.change_slot_passphrase(Some("alice"), &key, None, false),
+        Err(Error::Slot {
+            reason: SlotError::NewCredentialNotAPassphrase { given: "key file" },
+            ..
+        })
     ));
     drop(vault);
     assert!(matches!(
@@ -336,7 +369,10 @@ fn sixteen_slots_at_most() {
     let key = Credential::key_bytes(&[99; 32]).unwrap();
     assert!(matches!(
         vault.add_slot(Some("k17"), key, None),
-        Err(Error::Slot { .. })
+        Err(Error::Slot {
+            reason: SlotError::TooManySlots { max: 16 },
+            ..
+        })
     ));
     assert_eq!(vault.slots().unwrap().len(), 16);
 }
@@ -470,4 +506,49 @@ fn a_handle_accepts_every_credential_that_unlocks_its_vault_and_no_other() {
     }
     vault.remove_slot("alice", false).unwrap();
     assert!(!vault.accepts("alice's passphrase").unwrap());
+}
+
+#[test]
+fn a_key_file_of_the_wrong_length_is_refused_with_the_length_seen() {
+    let dir = tempfile::tempdir().unwrap();
+    for (len, seen) in [(0, 0), (31, 31), (33, 33), (4096, 33)] {
+        let path = dir.path().join(format!("k{len}.key"));
+        std::fs::write(&path, vec![0xa5; len]).unwrap();
+        match Credential::key_file(&path) {
+            Err(Error::KeyFile {
+                path: named,
+                reason: KeyFileError::WrongLength { seen: s, expected },
+            }) => {
+                assert_eq!((s, expected), (seen, tokenvault::KEY_FILE_LEN), "{len}");
+                assert_eq!(named, path, "the error names the file");
+            }
+            other => panic!("{len}: {other:?}"),
+        }
+    }
+    let missing = dir.path().join("missing.key");
+    assert!(matches!(
+        Credential::key_file(&missing),
+        Err(Error::KeyFile {
+            reason: KeyFileError::Unreadable {
+                kind: std::io::ErrorKind::NotFound,
+                ..
+            },
+            ..
+        })
+    ));
+}
+
+#[test]
+fn a_key_file_is_never_generated_over_a_file_that_is_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("there.key");
+    std::fs::write(&path, b"keep me").unwrap();
+    assert!(matches!(
+        Credential::generate_key_file(&path),
+        Err(Error::KeyFile {
+            reason: KeyFileError::AlreadyExists,
+            ..
+        })
+    ));
+    assert_eq!(std::fs::read(&path).unwrap(), b"keep me");
 }

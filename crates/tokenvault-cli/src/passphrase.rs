@@ -29,7 +29,7 @@ use zeroize::Zeroizing;
 
 use tokenvault::{
     Credential, CredentialSource, CredentialSourceError, CredentialSources, NamedPath,
-    PASSPHRASE_FILE_MAX, RECOVERY_KEY_VAR, Resolution,
+    PASSPHRASE_FILE_MAX, RECOVERY_KEY_VAR, Resolution, SecretBytes,
 };
 
 use crate::CliError;
@@ -38,11 +38,11 @@ use crate::error::WEAK_KEY_FILE_ADVICE;
 use crate::output;
 
 /// A passphrase, wiped from memory when dropped.
-pub(crate) struct Passphrase(Zeroizing<Vec<u8>>);
+pub(crate) struct Passphrase(SecretBytes);
 
 impl AsRef<[u8]> for Passphrase {
     fn as_ref(&self) -> &[u8] {
-        &self.0
+        self.0.expose()
     }
 }
 
@@ -165,7 +165,7 @@ pub(crate) fn credential(which: Which<'_>, vault: &Path) -> Result<Credential, C
                 )));
             };
             let typed = terminal.ask(&format!("Recovery key for {}: ", vault.display()))?;
-            let text = Zeroizing::new(String::from_utf8_lossy(&typed.0).into_owned());
+            let text = Zeroizing::new(String::from_utf8_lossy(typed.0.expose()).into_owned());
             Credential::recovery_key(&text).map_err(|e| CliError::failure(e.to_string()))
         }
         Resolution::NoneFound => {
@@ -311,7 +311,7 @@ fn ask_terminal(which: Which<'_>, vault: &Path) -> Result<Passphrase, CliError> 
         Which::Creating(_) | Which::New { .. } => {
             let first = terminal.ask(&format!("New passphrase for {}: ", vault.display()))?;
             let again = terminal.ask("Repeat the new passphrase: ")?;
-            if first.0 != again.0 {
+            if first.0.expose() != again.0.expose() {
                 return Err(CliError::failure(
                     "the two passphrases differ; nothing was changed (run the command again)",
                 ));
@@ -321,7 +321,7 @@ fn ask_terminal(which: Which<'_>, vault: &Path) -> Result<Passphrase, CliError> 
     }
 }
 
-fn non_empty(bytes: Zeroizing<Vec<u8>>, source: &str) -> Result<Passphrase, CliError> {
+fn non_empty(bytes: SecretBytes, source: &str) -> Result<Passphrase, CliError> {
     if bytes.is_empty() {
         return Err(empty_passphrase(source));
     }
@@ -335,14 +335,14 @@ fn empty_passphrase(source: &str) -> CliError {
 }
 
 #[cfg(unix)]
-fn os_bytes(value: std::ffi::OsString) -> Zeroizing<Vec<u8>> {
+fn os_bytes(value: std::ffi::OsString) -> SecretBytes {
     use std::os::unix::ffi::OsStringExt;
-    Zeroizing::new(value.into_vec())
+    SecretBytes::new(value.into_vec())
 }
 
 #[cfg(not(unix))]
-fn os_bytes(value: std::ffi::OsString) -> Zeroizing<Vec<u8>> {
-    Zeroizing::new(value.to_string_lossy().into_owned().into_bytes())
+fn os_bytes(value: std::ffi::OsString) -> SecretBytes {
+    SecretBytes::new(value.to_string_lossy().into_owned().into_bytes())
 }
 
 /// The controlling terminal, if this process has one.
@@ -372,6 +372,6 @@ impl Terminal {
         let typed = rpassword::prompt_password(prompt).map_err(|e: io::Error| {
             CliError::failure(format!("cannot read the passphrase from the terminal: {e}"))
         })?;
-        non_empty(Zeroizing::new(typed.into_bytes()), "the terminal")
+        non_empty(SecretBytes::new(typed.into_bytes()), "the terminal")
     }
 }

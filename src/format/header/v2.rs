@@ -11,7 +11,7 @@ use super::{
     verify_checksum,
 };
 use crate::crypto::{self, KdfParams, SALT_LEN};
-use crate::error::Error;
+use crate::error::{Error, SlotError};
 use crate::format::read_array;
 
 /// The most key slots a vault may have (LUKS2 has 32; 16 keeps the worst case of a wrong
@@ -113,15 +113,18 @@ impl Slot {
 
 /// Whether `name` may name a slot: 1 to 64 bytes of ASCII letters, digits, `.`, `_`, `-`, `@`
 /// (it is shown in tables and typed on command lines; no spaces, no control characters).
-pub(crate) fn check_name(name: &str) -> Result<(), String> {
+pub(crate) fn check_name(name: &str) -> Result<(), SlotError> {
     if name.is_empty() || name.len() > MAX_NAME_LEN {
-        return Err(format!("a slot name has 1 to {MAX_NAME_LEN} characters"));
+        return Err(SlotError::NameLength {
+            length: name.len(),
+            max: MAX_NAME_LEN,
+        });
     }
     if !name
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'@'))
     {
-        return Err("a slot name has only ASCII letters, digits and . _ - @".into());
+        return Err(SlotError::NameCharacters);
     }
     Ok(())
 }

@@ -11,8 +11,9 @@ use super::{
 };
 use crate::credential::{Credential, Secret};
 use crate::crypto::{self, KdfParams, Key, SALT_LEN};
-use crate::error::Error;
+use crate::error::{Error, SlotError};
 use crate::format::{Header, HeaderV1, HeaderV2, MAX_SLOTS, Slot, SlotParams};
+use crate::store::SlotKind;
 
 /// A new slot's credential turned into a key-encryption key, before any transaction (Argon2 is
 /// slow): [`prepare_slot`].
@@ -51,9 +52,9 @@ pub(crate) fn prepare_slot(
     allow_weak_key_file: bool,
     created_unix: u64,
 ) -> Result<PreparedSlot, Error> {
-    crate::format::check_slot_name(name).map_err(|what| Error::Slot {
+    crate::format::check_slot_name(name).map_err(|reason| Error::Slot {
         name: name.into(),
-        what,
+        reason,
     })?;
     check_new_kdf(credential, &kdf, allow_insecure)?;
     if let Some(what) = credential.weak_key_file().filter(|_| !allow_weak_key_file) {
@@ -141,15 +142,13 @@ impl Unlocked {
         if header.slot(&slot.name).is_some() {
             return Err(Error::Slot {
                 name: slot.name,
-                what:
-                    "a slot of that name is already there; remove it first, or choose another name"
-                        .into(),
+                reason: SlotError::NameTaken,
             });
         }
         if header.slots.len() >= MAX_SLOTS {
             return Err(Error::Slot {
                 name: slot.name,
-                what: format!("the vault already has {MAX_SLOTS} slots, the most it may have"),
+                reason: SlotError::TooManySlots { max: MAX_SLOTS },
             });
         }
         add_slot(&mut header, slot, &self.master)?;
@@ -169,7 +168,7 @@ impl Unlocked {
         if header.slots.len() == 1 {
             return Err(Error::Slot {
                 name: name.into(),
-                what: "it is the vault's last slot; add another before removing it (a vault with no slot could never be opened)".into(),
+                reason: SlotError::LastSlot,
             });
         }
         header.slots.remove(position);
@@ -194,10 +193,15 @@ impl Unlocked {
     ) -> Result<Unlocked, Error> {
         let (mut header, mut held) = self.as_v2()?;
         let position = slot_position(&header, name)?;
-        if header.slots[position].kdf().is_none() {
+        let kind = match header.slots[position].params {
+            SlotParams::Passphrase { .. } => None,
+            SlotParams::KeyFile { .. } => Some(SlotKind::KeyFile),
+            SlotParams::RecoveryKey { .. } => Some(SlotKind::RecoveryKey),
+        };
+        if let Some(kind) = kind {
             return Err(Error::Slot {
                 name: name.into(),
-                what: "it is a key-file slot; a key file has no passphrase to change (add a new key file and remove this slot)".into(),
+                reason: SlotError::NotAPassphraseSlot { kind },
             });
         }
         let old = header.slots.remove(position);
@@ -268,15 +272,9 @@ fn slot_position(header: &HeaderV2, name: &str) -> Result<usize, Error> {
         .position(|s| s.name == name)
         .ok_or_else(|| Error::Slot {
             name: name.into(),
-            what: format!(
-                "the vault has no slot of that name (it has: {})",
-                header
-                    .slots
-                    .iter()
-                    .map(|s| s.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+            reason: SlotError::NotFound {
+                existing: header.slots.iter().map(|s| s.name.clone()).collect(),
+            },
         })
 }
 
@@ -291,10 +289,10 @@ fn check_total_work(header: &HeaderV2) -> Result<(), Error> {
             .unwrap_or_default();
         return Err(Error::Slot {
             name: last,
-            what: format!(
-                "the passphrase slots together would ask for {total} KiB-passes of Argon2id, more than the {} a vault may (a wrong passphrase runs them all); use lower --kdf settings",
-                crate::format::MAX_TOTAL_WORK
-            ),
+            reason: SlotError::TotalWorkTooHigh {
+                total,
+                max: crate::format::MAX_TOTAL_WORK,
+            },
         });
     }
     Ok(())

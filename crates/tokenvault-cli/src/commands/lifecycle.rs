@@ -99,8 +99,9 @@ pub(crate) fn passwd(
         return Err(vault_error(
             tokenvault::Error::Slot {
                 name,
-                what: "the vault has no slot of that name (`tokenvault slot list` shows them)"
-                    .into(),
+                reason: tokenvault::SlotError::NotFound {
+                    existing: slots.iter().map(|s| s.name.clone()).collect(),
+                },
             },
             path,
         ));
