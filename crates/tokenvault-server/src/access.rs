@@ -67,7 +67,7 @@ impl BearerToken {
         if bytes.len() > BEARER_FILE_LIMIT {
             return Err(failed(format!("it is over {BEARER_FILE_LIMIT} bytes")));
         }
-        let text = std::str::from_utf8(&bytes[..])
+        let text = std::str::from_utf8(bytes.expose())
             .map_err(|_| failed("it is not UTF-8 text".to_string()))?;
         let token = Zeroizing::new(text.lines().next().unwrap_or("").trim().to_string());
         if token.len() < BEARER_MIN_LEN {
