@@ -9,8 +9,9 @@
 #     contents, migration of docs/examples/sdk_tokens.txt, `tokenvault list`/`verify`, exit codes,
 #     Ctrl-C), test_sdk_token_flow.py (the SDK's token flow against a vault) and test_migration.py.
 #     Nothing may be skipped. It prints the wheel's size, the install time and the import time.
-#  3. The CLI test suite (crates/tokenvault-cli/tests/cli/) against the pip-installed `tokenvault` command
-#     (TOKENVAULT_TEST_BIN), then against the standalone binary, which also runs on its own first.
+#  3. The CLI test suites (crates/tokenvault-cli/tests/cli/, and tests/serve/ for `tokenvault
+#     serve`) against the pip-installed `tokenvault` command (TOKENVAULT_TEST_BIN), then against
+#     the standalone binary, which also runs on its own first.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 repo=$PWD
@@ -86,7 +87,7 @@ done
 # The CLI suite, as cargo runs it for the cargo-built binary, against the pip-installed command
 # (the last CPython's venv) and then the standalone binary. cargo is needed here to build the test
 # programs, not the command under test.
-cli_tests=(--test cli)
+cli_tests=(--test cli --test serve)
 TOKENVAULT_TEST_BIN=$venv/bin/tokenvault cargo test --quiet -p tokenvault-cli "${cli_tests[@]}"
 
 tar -C "$work" -xzf "dist/tokenvault-$version-x86_64-unknown-linux-gnu.tar.gz"
