@@ -236,3 +236,68 @@ fn sighup_reads_the_key_file_again_and_a_removed_slot_is_followed() {
         service.log_text()
     );
 }
+
+#[test]
+fn with_socket_activation_the_service_serves_the_socket_it_is_given() {
+    let scratch = Scratch::new();
+    let socket = scratch.path("activated.sock");
+    // What systemd does, with python3 as the launcher: bind the socket, put it at fd 3, set
+    // LISTEN_FDS and LISTEN_PID (the pid stays the same across exec), run the service.
+    let launcher = format!(
+        "import os, socket, sys\n\
+         s = socket.socket(socket.AF_UNIX); s.bind({socket:?}); s.listen(16)\n\
+         os.dup2(s.fileno(), 3); os.set_inheritable(3, True)\n\
+         os.environ['LISTEN_FDS'] = '1'; os.environ['LISTEN_PID'] = str(os.getpid())\n\
+         os.execv(sys.argv[1], sys.argv[1:])",
+        socket = socket.to_str().unwrap()
+    );
+    let mut command = scratch.command();
+    let program = command.get_program().to_owned();
+    let args: Vec<_> = command.get_args().map(|a| a.to_owned()).collect();
+    let log = scratch.path("activated.log");
+    let child = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(&launcher)
+        .arg(&program)
+        .args(&args)
+        .args([
+            "serve",
+            "--socket",
+            scratch.path("ignored.sock").to_str().unwrap(),
+        ])
+        .envs(command.get_envs().filter_map(|(k, v)| Some((k, v?))))
+        .current_dir(scratch.dir.path())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let mut service = crate::support::Service {
+        child,
+        socket: socket.clone(),
+        log,
+        tcp: None,
+        bearer: None,
+    };
+    let until = std::time::Instant::now() + Duration::from_secs(30);
+    let health = loop {
+        if let Some(answer) = service.call_checked("GET", "/v1/health", None) {
+            break answer;
+        }
+        assert!(std::time::Instant::now() < until, "{}", service.log_text());
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(health.status, 200, "{health:?}");
+    assert!(
+        !scratch.path("ignored.sock").exists(),
+        "--socket is ignored when activated"
+    );
+    assert!(
+        service.log_text().contains("ignored"),
+        "{}",
+        service.log_text()
+    );
+    service.signal("TERM");
+    assert!(service.wait_exit(Duration::from_secs(30)).success());
+    // The socket belongs to systemd: the service leaves it in place.
+    assert!(socket.exists());
+}
