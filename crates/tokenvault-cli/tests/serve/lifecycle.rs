@@ -251,7 +251,7 @@ fn with_socket_activation_the_service_serves_the_socket_it_is_given() {
          os.execv(sys.argv[1], sys.argv[1:])",
         socket = socket.to_str().unwrap()
     );
-    let mut command = scratch.command();
+    let command = scratch.command();
     let program = command.get_program().to_owned();
     let args: Vec<_> = command.get_args().map(|a| a.to_owned()).collect();
     let log = scratch.path("activated.log");
