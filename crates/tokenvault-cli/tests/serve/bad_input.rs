@@ -225,3 +225,65 @@ fn a_peer_of_another_user_is_refused_unless_allowed() {
     assert!(health_as_nobody(&allowed.socket).starts_with("HTTP/1.1 200"));
     assert_eq!(service.call("GET", "/v1/health", None).status, 200);
 }
+
+#[test]
+fn connections_over_the_limit_are_closed_at_once_and_served_again_when_one_ends() {
+    let scratch = Scratch::new();
+    let service = scratch.serve("s", &["--max-connections", "2"]);
+    // Two connections that send nothing hold the two places (until the header timeout).
+    let first = UnixStream::connect(&service.socket).unwrap();
+    let second = UnixStream::connect(&service.socket).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let mut third = UnixStream::connect(&service.socket).unwrap();
+    third
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let _ = third.write_all(b"GET /v1/health HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    let mut answer = Vec::new();
+    let read = third.read_to_end(&mut answer);
+    assert!(
+        read.is_ok() && answer.is_empty(),
+        "the third connection was closed unanswered: {read:?} {answer:?}"
+    );
+    drop(first);
+    drop(second);
+    let until = Instant::now() + Duration::from_secs(5);
+    loop {
+        if service
+            .call_checked("GET", "/v1/health", None)
+            .is_some_and(|a| a.status == 200)
+        {
+            break;
+        }
+        assert!(Instant::now() < until, "no place freed");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let metrics = service.call("GET", "/metrics", None).body;
+    assert!(
+        metrics.contains("tokenvault_connections_refused_total{reason=\"limit\"} 1"),
+        "{metrics}"
+    );
+}
+
+#[test]
+fn an_idle_kept_alive_connection_is_closed_after_the_header_timeout() {
+    let scratch = Scratch::new();
+    let service = scratch.serve("s", &["--header-timeout", "1"]);
+    let mut stream = UnixStream::connect(&service.socket).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    stream
+        .write_all(b"GET /v1/health HTTP/1.1\r\nHost: t\r\n\r\n")
+        .unwrap();
+    let started = Instant::now();
+    let mut everything = Vec::new();
+    // The answer, then (the connection kept alive and idle) the close.
+    let read = stream.read_to_end(&mut everything);
+    assert!(read.is_ok(), "closed, not timed out on our side: {read:?}");
+    assert!(String::from_utf8_lossy(&everything).starts_with("HTTP/1.1 200"));
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "closed within the header timeout, not kept"
+    );
+}

@@ -72,7 +72,7 @@ fn sixty_four_clients_of_mixed_operations_lose_no_acknowledged_save() {
 /// `clients` threads (each its own connection) ask `services` for one expired token at once;
 /// the one told `yours` saves a refreshed token after `hold`. Returns the `refresh` answers and
 /// the access tokens each got.
-fn race_for_one_expired_token(
+pub(crate) fn race_for_one_expired_token(
     services: &[Arc<Service>],
     clients: usize,
     hold: Duration,
@@ -121,7 +121,7 @@ fn store_expired_token(service: &Service) {
     );
 }
 
-fn assert_one_refresh(answers: &[(String, String)]) {
+pub(crate) fn assert_one_refresh(answers: &[(String, String)]) {
     let yours = answers.iter().filter(|(turn, _)| turn == "yours").count();
     assert_eq!(yours, 1, "{answers:?}");
     for (turn, access) in answers {

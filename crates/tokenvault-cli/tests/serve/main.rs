@@ -2,9 +2,15 @@
 //! error code, the recorded FileStore cases, many clients, one refresh per expiry, bad input,
 //! signals. Each test starts its own service on a scratch vault (`support.rs`).
 
+#[cfg(feature = "mysql")]
+#[path = "../../../../tests/common/mod.rs"]
+mod common;
+
 mod bad_input;
 mod compat;
 mod concurrency;
 mod lifecycle;
+#[cfg(feature = "mysql")]
+mod mysql;
 mod operations;
 mod support;

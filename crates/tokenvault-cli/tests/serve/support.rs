@@ -29,12 +29,20 @@ pub fn data_dir() -> PathBuf {
 /// A scratch directory with a vault (`tokens.vault`) unlocked by a key file (`app.key`).
 pub struct Scratch {
     pub dir: tempfile::TempDir,
+    /// Variables every command gets besides the key file (a server vault's URL).
+    env: Vec<(String, String)>,
 }
 
 impl Scratch {
     pub fn new() -> Self {
+        Scratch::with_env(Vec::new())
+    }
+
+    /// A scratch directory whose commands get `env` too; the vault is made with them.
+    pub fn with_env(env: Vec<(String, String)>) -> Self {
         let scratch = Scratch {
             dir: tempfile::tempdir().expect("temp dir"),
+            env,
         };
         let status = scratch
             .command()
@@ -63,6 +71,7 @@ impl Scratch {
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("TOKENVAULT_KEY_FILE", self.path("app.key"))
+            .envs(self.env.iter().map(|(name, value)| (name, value)))
             .arg("--vault")
             .arg(self.vault());
         command

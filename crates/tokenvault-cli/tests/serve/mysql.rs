@@ -1,0 +1,53 @@
+//! `tokenvault serve` on a server vault (`TOKENVAULT_DATABASE_URL`): two services on one MySQL
+//! vault, as on two hosts, make one refresh per expiry between them, and the database password
+//! is in no log. Needs `--features mysql` and `TOKENVAULT_TEST_MYSQL_URL`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::common::mysql::TestDb;
+use crate::support::{Scratch, now_ms, sdk_token};
+
+#[test]
+fn two_services_on_one_server_vault_make_one_refresh_and_never_log_the_password() {
+    let Some(db) = TestDb::new("serve") else {
+        return;
+    };
+    let scratch = Scratch::with_env(vec![("TOKENVAULT_DATABASE_URL".into(), db.url.clone())]);
+    let first = Arc::new(scratch.serve("first", &["--verbose"]));
+    let second = Arc::new(scratch.serve("second", &["--verbose"]));
+    let expired = sdk_token("ann@zylker.com", now_ms() - 1_000);
+    assert_eq!(first.call("PUT", "/v1/tokens", Some(&expired)).status, 200);
+    let found = second.call(
+        "POST",
+        "/v1/tokens/find?coordinate=false",
+        Some(&json!({"user_name": "ann@zylker.com"})),
+    );
+    assert_eq!(
+        found.status, 200,
+        "a save through one service is read through the other"
+    );
+
+    let answers = crate::concurrency::race_for_one_expired_token(
+        &[first.clone(), second.clone()],
+        12,
+        Duration::from_millis(300),
+    );
+    crate::concurrency::assert_one_refresh(&answers);
+
+    let password = url::Url::parse(&db.url)
+        .unwrap()
+        .password()
+        .unwrap_or_default()
+        .to_string();
+    for service in [&first, &second] {
+        let log = service.log_text();
+        assert!(log.contains("listening"), "{log}");
+        assert!(
+            password.is_empty() || !log.contains(&password),
+            "the password is in the log"
+        );
+    }
+}
