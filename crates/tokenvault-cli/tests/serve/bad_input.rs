@@ -230,6 +230,10 @@ fn a_peer_of_another_user_is_refused_unless_allowed() {
 fn connections_over_the_limit_are_closed_at_once_and_served_again_when_one_ends() {
     let scratch = Scratch::new();
     let service = scratch.serve("s", &["--max-connections", "2"]);
+    // The readiness probe's connection (`Scratch::serve`) must be over before the places are
+    // counted: a full exchange, then a moment for the service to see the probe's close.
+    assert_eq!(service.call("GET", "/v1/health", None).status, 200);
+    std::thread::sleep(Duration::from_millis(200));
     // Two connections that send nothing hold the two places (until the header timeout).
     let first = UnixStream::connect(&service.socket).unwrap();
     let second = UnixStream::connect(&service.socket).unwrap();
@@ -241,9 +245,14 @@ fn connections_over_the_limit_are_closed_at_once_and_served_again_when_one_ends(
     let _ = third.write_all(b"GET /v1/health HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
     let mut answer = Vec::new();
     let read = third.read_to_end(&mut answer);
+    // Closed unanswered: an end of stream, or a reset (the request was sent and never read).
+    let closed = match &read {
+        Ok(_) => answer.is_empty(),
+        Err(e) => e.kind() == std::io::ErrorKind::ConnectionReset,
+    };
     assert!(
-        read.is_ok() && answer.is_empty(),
-        "the third connection was closed unanswered: {read:?} {answer:?}"
+        closed,
+        "the third connection was answered: {read:?} {answer:?}"
     );
     drop(first);
     drop(second);
@@ -258,11 +267,16 @@ fn connections_over_the_limit_are_closed_at_once_and_served_again_when_one_ends(
         assert!(Instant::now() < until, "no place freed");
         std::thread::sleep(Duration::from_millis(50));
     }
+    // The third, and any of the retries above that came before a place was free.
     let metrics = service.call("GET", "/metrics", None).body;
-    assert!(
-        metrics.contains("tokenvault_connections_refused_total{reason=\"limit\"} 1"),
-        "{metrics}"
-    );
+    let refused: u64 = metrics
+        .lines()
+        .find_map(|line| {
+            line.strip_prefix("tokenvault_connections_refused_total{reason=\"limit\"} ")
+        })
+        .and_then(|count| count.parse().ok())
+        .unwrap_or(0);
+    assert!(refused >= 1, "{metrics}");
 }
 
 #[test]
