@@ -6,14 +6,10 @@
 //!   bearer token, compared in constant time.
 
 use std::net::SocketAddr;
-use std::path::Path;
 
 use axum::http::{HeaderMap, header};
-use blake2::{Blake2b512, Digest};
-use subtle::ConstantTimeEq;
-use zeroize::Zeroizing;
 
-use crate::ServeError;
+use crate::config::BearerToken;
 use crate::errors::ApiError;
 
 /// The client at the other end of a connection.
@@ -32,62 +28,6 @@ impl std::fmt::Display for Peer {
             Peer::Unix { uid, gid } => write!(f, "uid {uid} gid {gid}"),
             Peer::Tcp { address } => write!(f, "tcp {address}"),
         }
-    }
-}
-
-/// The longest bearer token file read; a token is a few dozen characters.
-const BEARER_FILE_LIMIT: usize = 4096;
-/// The shortest bearer token accepted: 128 bits as hex, 22 characters of base64.
-const BEARER_MIN_LEN: usize = 22;
-
-/// The bearer token, kept only as its BLAKE2b digest: comparing digests in constant time leaks
-/// neither the token's bytes nor its length.
-pub struct BearerToken {
-    digest: [u8; 64],
-}
-
-impl std::fmt::Debug for BearerToken {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("BearerToken(<redacted>)")
-    }
-}
-
-impl BearerToken {
-    /// The token in the first line of `path`, a regular file only its owner may read.
-    pub fn from_file(path: &Path) -> Result<BearerToken, ServeError> {
-        let failed = |what: String| ServeError::BearerTokenFile {
-            path: path.to_path_buf(),
-            what,
-        };
-        if let Some(warning) = tokenvault::secret_file_warning(path, "the bearer token file") {
-            return Err(failed(format!("refused: {warning}")));
-        }
-        let bytes = tokenvault::read_secret_file(path, BEARER_FILE_LIMIT)
-            .map_err(|e| failed(e.to_string()))?;
-        if bytes.len() > BEARER_FILE_LIMIT {
-            return Err(failed(format!("it is over {BEARER_FILE_LIMIT} bytes")));
-        }
-        let text = std::str::from_utf8(bytes.expose())
-            .map_err(|_| failed("it is not UTF-8 text".to_string()))?;
-        let token = Zeroizing::new(text.lines().next().unwrap_or("").trim().to_string());
-        if token.len() < BEARER_MIN_LEN {
-            return Err(failed(format!(
-                "its first line holds {} characters, fewer than {BEARER_MIN_LEN}: make one with `head -c 32 /dev/urandom | base64 > FILE`",
-                token.len()
-            )));
-        }
-        Ok(BearerToken::new(token.as_bytes()))
-    }
-
-    fn new(token: &[u8]) -> BearerToken {
-        BearerToken {
-            digest: Blake2b512::digest(token).into(),
-        }
-    }
-
-    fn matches(&self, given: &[u8]) -> bool {
-        let given: [u8; 64] = Blake2b512::digest(given).into();
-        self.digest.ct_eq(&given).into()
     }
 }
 

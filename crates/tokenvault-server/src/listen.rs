@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use std::os::unix::fs::{DirBuilderExt, FileTypeExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use crate::ServeError;
+use crate::config::ServeError;
 
 /// A bound listener.
 pub enum Listener {

@@ -24,10 +24,10 @@ use tower::ServiceExt;
 
 use crate::access::{Access, Peer};
 use crate::api::{self, Service};
+use crate::config::{LogFormat, ServeConfig, ServeError, SocketChoice};
 use crate::listen::{self, Listener};
 use crate::metrics::Metrics;
 use crate::vault_handle::VaultHandle;
-use crate::{LogFormat, ServeConfig, ServeError, SocketChoice};
 
 /// The largest buffer hyper keeps for a request's headers (and a read); our requests have a few
 /// short headers.
