@@ -10,18 +10,8 @@ use serde_json::{Value, json};
 
 use crate::support::{Answer, Scratch, Service, data_dir};
 
-const COLUMNS: [&str; 10] = [
-    "id",
-    "user_name",
-    "client_id",
-    "client_secret",
-    "refresh_token",
-    "access_token",
-    "grant_token",
-    "expiry_time",
-    "redirect_url",
-    "api_domain",
-];
+/// The FileStore's columns, the token's fields: the library's list.
+const COLUMNS: [&str; 10] = tokenvault::Token::FIELDS;
 
 fn row_to_token(row: &[String]) -> Value {
     let mut token = serde_json::Map::new();
