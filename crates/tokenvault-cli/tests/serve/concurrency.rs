@@ -228,3 +228,85 @@ fn a_service_killed_mid_writes_keeps_every_acknowledged_save() {
         assert_eq!(found.status, 200, "acknowledged save of {user} lost");
     }
 }
+
+#[test]
+fn the_service_and_an_in_process_vault_make_one_refresh_between_them() {
+    use tokenvault::{Credential, Location, OpenOptions, RefreshTurn, Token};
+    let scratch = Scratch::new();
+    let service = Arc::new(scratch.serve("s", &[]));
+    store_expired_token(&service);
+    // A worker that links the library (as Python's VaultStore does), in this process.
+    let key = Credential::key_file(scratch.path("app.key")).unwrap();
+    let vault = Arc::new(
+        OpenOptions::new()
+            .open(Location::parse(scratch.vault()), key)
+            .unwrap(),
+    );
+    let barrier = Arc::new(Barrier::new(12));
+    let hold = Duration::from_millis(300);
+    let in_process: Vec<_> = (0..6)
+        .map(|_| {
+            let vault = vault.clone();
+            let barrier = barrier.clone();
+            std::thread::spawn(move || {
+                let mut query = Token::new();
+                query.user_name = Some("ann@zylker.com".into());
+                barrier.wait();
+                let (mut token, turn) = vault.find_token_coordinated(&query).unwrap().unwrap();
+                match turn {
+                    RefreshTurn::Yours => {
+                        std::thread::sleep(hold);
+                        token.access_token = Some(tokenvault::Secret::new("1000.access.refreshed"));
+                        token.expiry_time = Some((now_ms() + 3_600_000).to_string());
+                        vault.save_token(&mut token).unwrap();
+                        ("yours".to_string(), "1000.access.refreshed".to_string())
+                    }
+                    RefreshTurn::RefreshedByAnother => (
+                        "refreshed_by_another".to_string(),
+                        token.access_token.unwrap().expose().to_string(),
+                    ),
+                    other => (format!("{other:?}"), String::new()),
+                }
+            })
+        })
+        .collect();
+    let through_service: Vec<_> = (0..6)
+        .map(|_| {
+            let service = service.clone();
+            let barrier = barrier.clone();
+            std::thread::spawn(move || {
+                barrier.wait();
+                let found = service.call(
+                    "POST",
+                    "/v1/tokens/find",
+                    Some(&json!({"user_name": "ann@zylker.com"})),
+                );
+                let turn = found.json["refresh"].as_str().unwrap().to_string();
+                if turn == "yours" {
+                    std::thread::sleep(hold);
+                    let mut refreshed = found.json["token"].clone();
+                    refreshed["access_token"] = json!("1000.access.refreshed");
+                    refreshed["expiry_time"] = json!((now_ms() + 3_600_000).to_string());
+                    assert_eq!(
+                        service.call("PUT", "/v1/tokens", Some(&refreshed)).status,
+                        200
+                    );
+                    return (turn, "1000.access.refreshed".to_string());
+                }
+                (
+                    turn,
+                    found.json["token"]["access_token"]
+                        .as_str()
+                        .unwrap()
+                        .to_string(),
+                )
+            })
+        })
+        .collect();
+    let answers: Vec<(String, String)> = in_process
+        .into_iter()
+        .chain(through_service)
+        .map(|t| t.join().unwrap())
+        .collect();
+    assert_one_refresh(&answers);
+}
