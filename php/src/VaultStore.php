@@ -503,7 +503,9 @@ class VaultStore implements TokenStore
         curl_setopt($curl, CURLOPT_CONNECTTIMEOUT_MS, (int) ($this->connectTimeout * 1000));
         curl_setopt($curl, CURLOPT_TIMEOUT_MS, (int) ($this->timeout * 1000));
         $retryAfter = null;
-        curl_setopt($curl, CURLOPT_HEADERFUNCTION, function ($handle, $line) use (&$retryAfter) {
+        // static: a closure bound to $this would make a cycle (this -> curl -> closure -> this) that
+        // keeps the connection open after the store is dropped, until PHP collects cycles.
+        curl_setopt($curl, CURLOPT_HEADERFUNCTION, static function ($handle, $line) use (&$retryAfter) {
             if (stripos($line, 'retry-after:') === 0) {
                 $retryAfter = (float) trim(substr($line, 12));
             }

@@ -214,6 +214,18 @@ class VaultStoreTest extends TestCase
         }
     }
 
+    public function testDroppedStoresCloseTheirConnections()
+    {
+        // More stores than the service's 256 connections, one after another: each must close
+        // its connection when dropped (a closure bound to $this once kept them open).
+        $this->store()->saveToken(self::ann());
+        for ($i = 0; $i < 300; $i++) {
+            $store = new VaultStore(self::$service->socket);
+            $this->assertSame('1', $store->findTokenById('1')->getId());
+            unset($store);
+        }
+    }
+
     public function testBadOptions()
     {
         $this->expectException(\InvalidArgumentException::class);

@@ -53,6 +53,21 @@ class Service
             }
             usleep(20000);
         }
+        // The socket file exists once bound; wait until the service answers on it.
+        while (true) {
+            $c = curl_init('http://localhost/v1/health');
+            curl_setopt($c, CURLOPT_UNIX_SOCKET_PATH, $this->socket);
+            curl_setopt($c, CURLOPT_RETURNTRANSFER, true);
+            $ok = curl_exec($c) !== false && curl_getinfo($c, CURLINFO_RESPONSE_CODE) === 200;
+            curl_close($c);
+            if ($ok) {
+                break;
+            }
+            if (microtime(true) > $deadline) {
+                throw new \RuntimeException("tokenvault serve does not answer:\n" . @file_get_contents($this->log));
+            }
+            usleep(20000);
+        }
     }
 
     public static function tempDir($prefix)
