@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The PHP package (php/): `php -l` on every PHP file, composer.json checked, then the phpunit
+# suite (Debian's phpunit) against the real Zoho CRM PHP SDK subset in php/tests/vendor-sdk/ and
+# `tokenvault serve` from this workspace's debug build. Nothing is written into the checkout but
+# target/.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+missing=()
+command -v php >/dev/null || missing+=(php-cli)
+command -v phpunit >/dev/null || missing+=(phpunit)
+php -m 2>/dev/null | grep -qx curl || missing+=(php-curl)
+php -m 2>/dev/null | grep -qx mbstring || missing+=(php-mbstring)
+if ((${#missing[@]})); then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# Syntax of every PHP file (the package, the tests, the vendored SDK subset, the benchmark).
+find php -name '*.php' -print0 | xargs -0 -n1 php -l >/dev/null
+
+# composer.json: valid JSON with what composer's schema requires of a package (`composer
+# validate` when a composer binary is installed).
+if command -v composer >/dev/null; then
+    composer validate --strict --no-check-lock --working-dir=php
+else
+    php -r '
+        function bad($m) { fwrite(STDERR, "php/composer.json: $m\n"); exit(1); }
+        $j = json_decode(file_get_contents("php/composer.json"), true, 512, JSON_THROW_ON_ERROR);
+        foreach (["name", "description", "license", "require", "autoload"] as $k) { isset($j[$k]) || bad("no $k"); }
+        preg_match("{^[a-z0-9]([_.-]?[a-z0-9]+)*/[a-z0-9](([_.]|-{1,2})?[a-z0-9]+)*$}", $j["name"]) || bad("bad name");
+        foreach ($j["autoload"]["psr-4"] as $ns => $dir) { (substr($ns, -1) === chr(92) && is_dir("php/$dir")) || bad("bad psr-4 $ns"); }
+    '
+fi
+
+cargo build -p tokenvault-cli
+target_dir=$(cargo metadata --format-version 1 --no-deps | php -r 'echo json_decode(stream_get_contents(STDIN))->target_directory;')
+export TOKENVAULT_BIN="${TOKENVAULT_BIN:-$target_dir/debug/tokenvault}"
+
+# The recorded FileStore answers are reproducible from the vendored SDK: record again, compare.
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/tokenvault-php.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+php php/tests/record-php-filestore.php tests/data/compat/filestore-cases.json "$tmp/cases.json" 2>/dev/null
+php -r 'exit(json_decode(file_get_contents($argv[1]), true)["cases"] == json_decode(file_get_contents($argv[2]), true)["cases"] ? 0 : 1);' \
+    "$tmp/cases.json" php/tests/data/php-filestore-cases.json \
+    || { echo "php/tests/data/php-filestore-cases.json differs from a new recording" >&2; exit 1; }
+
+(cd php && phpunit --do-not-cache-result)
