@@ -20,6 +20,21 @@ pub const HEADER: [&str; 10] = {
     header
 };
 
+/// Other SDKs' names for a column, accepted on import (export writes [`HEADER`]): the TypeScript
+/// SDK's FileStore names the second column `user_mail`, the PHP SDK's the ninth `redirect_url`
+/// (docs/COMPAT.md §PHP SDK, P4).
+const OTHER_SPELLINGS: [(usize, &str); 2] = [(1, "user_mail"), (8, "redirect_url")];
+
+/// Whether `fields` is the header, in its 10-column form or the legacy 9-column one, in any SDK's
+/// spelling.
+fn is_header(fields: &[&[u8]]) -> bool {
+    (fields.len() == 10 || fields.len() == 9)
+        && fields.iter().enumerate().all(|(column, field)| {
+            *field == HEADER[column].as_bytes()
+                || OTHER_SPELLINGS.contains(&(column, &*String::from_utf8_lossy(field)))
+        })
+}
+
 /// The longest field accepted on import. Real tokens are under 200 bytes.
 pub const MAX_FIELD_LEN: usize = 16 * 1024;
 
@@ -35,7 +50,8 @@ fn invalid(line: u64, reason: impl Into<String>) -> Error {
 
 /// Parses a FileStore token file into tokens, in file order, with their ids.
 ///
-/// Accepts the 10-column form and the legacy 9-column form (no `api_domain`). Empty fields are
+/// Accepts the 10-column form and the legacy 9-column form (no `api_domain`), with the header
+/// as any official SDK writes it (Python's, TypeScript's `user_mail`, PHP's `redirect_url`). Empty fields are
 /// absent values; blank lines are skipped. Fails, naming the line, on a missing or unknown header,
 /// a row with the wrong number of fields, invalid UTF-8, an id that is not a decimal number, a
 /// duplicate id, or a field over [`MAX_FIELD_LEN`].
@@ -52,9 +68,8 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Token>, Error> {
         return Ok(Vec::new());
     }
     let columns = header.len();
-    let expected: Vec<&[u8]> = HEADER.iter().map(|h| h.as_bytes()).collect();
     let header_fields: Vec<&[u8]> = header.iter().collect();
-    if !(columns == 10 || columns == 9) || header_fields[..] != expected[..columns] {
+    if !is_header(&header_fields) {
         return Err(invalid(
             1,
             "not a FileStore token file: the first line is not its header",

@@ -75,3 +75,32 @@ fn an_oversized_field_is_refused_without_echoing_it() {
         tokenvault::Error::InvalidTokenFile { line: 2, .. }
     ));
 }
+
+#[test]
+fn every_sdk_spelling_of_the_header_is_read() {
+    // Python: user_name and redirect_uri; the TypeScript SDK's file_store.ts names the second
+    // column user_mail; the PHP SDK's FileStore.php names the ninth redirect_url. Each in its
+    // 10-column form and the legacy 9-column one (no api_domain).
+    for user in ["user_name", "user_mail"] {
+        for redirect in ["redirect_uri", "redirect_url"] {
+            let ten = format!(
+                "id,{user},client_id,client_secret,refresh_token,access_token,grant_token,expiry_time,{redirect},api_domain\n\
+                 1,ann@zylker.com,1000.C,cs,1000.rt,1000.at,,1764340000000,https://r,https://www.zohoapis.com\n"
+            );
+            let nine = format!(
+                "id,{user},client_id,client_secret,refresh_token,access_token,grant_token,expiry_time,{redirect}\n\
+                 1,ann@zylker.com,1000.C,cs,1000.rt,1000.at,,1764340000000,https://r\n"
+            );
+            for file in [ten, nine] {
+                let tokens = filestore::parse(file.as_bytes())
+                    .unwrap_or_else(|e| panic!("{user} {redirect}: {e}"));
+                assert_eq!(tokens.len(), 1);
+                assert_eq!(tokens[0].user_name.as_deref(), Some("ann@zylker.com"));
+                assert_eq!(tokens[0].redirect_url.as_deref(), Some("https://r"));
+            }
+        }
+    }
+    // Any other name is still refused.
+    let other = b"id,user_email,client_id,client_secret,refresh_token,access_token,grant_token,expiry_time,redirect_uri,api_domain\n";
+    assert!(filestore::parse(other).is_err());
+}
