@@ -70,6 +70,8 @@ struct Row {
     service_cpu: Option<Duration>,
     /// This process's CPU time per find (the clients, or the store in process).
     bench_cpu: Duration,
+    /// The CPU time other programs took during the row, in % of all cores.
+    others_percent: f64,
 }
 
 /// The service's memory at one size.
@@ -231,8 +233,7 @@ fn bench_size(
             Endpoint::Tcp(..) => TCP,
         };
         for clients in CLIENTS {
-            let service_before = service::cpu_time(pid, ticks);
-            let bench_before = own_cpu(ticks);
+            let before = Cpu::now(Some(pid), ticks);
             let measured = load::run(clients, n, timing, |_| {
                 let mut client = Client::connect(&endpoint).expect("connect to the service");
                 let bodies = &bodies;
@@ -246,17 +247,8 @@ fn bench_size(
                     Err(e) => panic!("find failed: {e}"),
                 }
             });
-            let service_cpu = service::cpu_time(pid, ticks) - service_before;
-            let bench_cpu = own_cpu(ticks) - bench_before;
-            rows.push(row(
-                n,
-                name,
-                clients,
-                measured,
-                Some(service_cpu),
-                bench_cpu,
-                timing,
-            ));
+            let after = Cpu::now(Some(pid), ticks);
+            rows.push(row(n, name, clients, measured, before, after, timing));
         }
     }
     let after_load = service::memory(pid);
@@ -278,7 +270,7 @@ fn bench_size(
     .expect("open the vault");
     for (name, coordinated) in [(IN_PROCESS, false), (IN_PROCESS_COORDINATED, true)] {
         for clients in CLIENTS {
-            let bench_before = own_cpu(ticks);
+            let before = Cpu::now(None, ticks);
             let measured = load::run(clients, n, timing, |_| {
                 let (vault, queries) = (&vault, &queries);
                 move |i| {
@@ -293,8 +285,8 @@ fn bench_size(
                     assert!(found, "token {i} not found, or due");
                 }
             });
-            let bench_cpu = own_cpu(ticks) - bench_before;
-            rows.push(row(n, name, clients, measured, None, bench_cpu, timing));
+            let after = Cpu::now(None, ticks);
+            rows.push(row(n, name, clients, measured, before, after, timing));
         }
     }
     drop(vault);
@@ -307,7 +299,7 @@ fn bench_size(
     for (name, store) in peers {
         for clients in CLIENTS {
             store.warm(clients);
-            let bench_before = own_cpu(ticks);
+            let before = Cpu::now(None, ticks);
             let measured = load::run(clients, n, timing, |_| {
                 let queries = &queries;
                 move |i| {
@@ -315,8 +307,8 @@ fn bench_size(
                     assert!(found.is_some(), "token {i} not found");
                 }
             });
-            let bench_cpu = own_cpu(ticks) - bench_before;
-            rows.push(row(n, name, clients, measured, None, bench_cpu, timing));
+            let after = Cpu::now(None, ticks);
+            rows.push(row(n, name, clients, measured, before, after, timing));
         }
     }
 }
@@ -326,14 +318,23 @@ fn row(
     store: &str,
     clients: usize,
     measured: Measured,
-    service_cpu: Option<Duration>,
-    bench_cpu: Duration,
+    before: Cpu,
+    after: Cpu,
     timing: Timing,
 ) -> Row {
     // CPU time is counted over warm-up and window; calls in the warm-up are estimated at the
     // window's rate.
     let calls = measured.per_second * (timing.warm_up + timing.measure).as_secs_f64();
     let per_call = |cpu: Duration| cpu.div_f64(calls.max(1.0));
+    let service_cpu = after.service.zip(before.service).map(|(a, b)| a - b);
+    let bench_cpu = after.bench - before.bench;
+    let machine = after.machine.saturating_sub(before.machine);
+    let others = machine
+        .saturating_sub(bench_cpu)
+        .saturating_sub(service_cpu.unwrap_or_default());
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+    let others_percent =
+        100.0 * others.as_secs_f64() / ((after.at - before.at).as_secs_f64() * cores);
     eprintln!(
         "{tokens:>6} {store:<42} C={clients:<3} p50 {:>9.1} µs  p99 {:>9.1} µs  {:>9.0}/s",
         micros(measured.p50),
@@ -346,12 +347,44 @@ fn row(
         clients,
         service_cpu: service_cpu.map(per_call),
         bench_cpu: per_call(bench_cpu),
+        others_percent,
         measured,
     }
 }
 
-fn own_cpu(ticks: u64) -> Duration {
-    service::cpu_time(std::process::id(), ticks)
+/// CPU time used so far: by the whole machine (busy time of every core, /proc/stat), by this
+/// process, and by the service. Two of them around a row tell what other programs took.
+#[derive(Clone, Copy)]
+struct Cpu {
+    at: std::time::Instant,
+    machine: Duration,
+    bench: Duration,
+    service: Option<Duration>,
+}
+
+impl Cpu {
+    fn now(service: Option<u32>, ticks: u64) -> Cpu {
+        let stat = std::fs::read_to_string("/proc/stat").expect("/proc/stat");
+        // cpu  user nice system idle iowait irq softirq steal …: busy is all but idle and iowait.
+        let fields: Vec<u64> = stat
+            .lines()
+            .next()
+            .expect("the cpu line")
+            .split_whitespace()
+            .skip(1)
+            .map(|f| f.parse().unwrap_or(0))
+            .collect();
+        let busy: u64 = [0, 1, 2, 5, 6, 7]
+            .iter()
+            .filter_map(|&i| fields.get(i))
+            .sum();
+        Cpu {
+            at: std::time::Instant::now(),
+            machine: Duration::from_nanos(busy * 1_000_000_000 / ticks),
+            bench: service::cpu_time(std::process::id(), ticks),
+            service: service.map(|pid| service::cpu_time(pid, ticks)),
+        }
+    }
 }
 
 fn load_average() -> String {
@@ -402,19 +435,21 @@ fn report(
         "Closed loop, one keep-alive connection per client thread, random user names; {:.1} s \
          warm-up then {:.1} s measured per row. Clients and service share the {cores} cores. \
          CPU µs/find: the service process's, and this process's (the clients, or the store in \
-         process), over warm-up and window.\n",
+         process), over warm-up and window. Others' CPU: what other programs took of the \
+         {cores} cores during the row (/proc/stat's busy time less this process's and the \
+         service's).\n",
         timing.warm_up.as_secs_f64(),
         timing.measure.as_secs_f64()
     );
     let _ = writeln!(
         out,
-        "| tokens | store | clients | p50 µs | p99 µs | finds/s | finds timed | service CPU µs/find | bench CPU µs/find |"
+        "| tokens | store | clients | p50 µs | p99 µs | finds/s | finds timed | service CPU µs/find | bench CPU µs/find | others' CPU |"
     );
-    let _ = writeln!(out, "|---:|---|---:|---:|---:|---:|---:|---:|---:|");
+    let _ = writeln!(out, "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     for r in rows {
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {:.1} | {:.1} | {:.0} | {} | {} | {:.1} |",
+            "| {} | {} | {} | {:.1} | {:.1} | {:.0} | {} | {} | {:.1} | {:.0}% |",
             r.tokens,
             r.store,
             r.clients,
@@ -425,6 +460,7 @@ fn report(
             r.service_cpu
                 .map_or_else(|| "–".to_string(), |d| format!("{:.1}", micros(d))),
             micros(r.bench_cpu),
+            r.others_percent,
         );
     }
     let _ = writeln!(out, "\nThe service's memory (/proc/PID/status):\n");
