@@ -52,6 +52,17 @@ pub(crate) fn refresh_due(token: &Token, now_ms: u64) -> bool {
     }
 }
 
+impl Token {
+    /// Whether the Zoho SDK would refresh (or exchange) this token if a store returned it now:
+    /// the rule a coordinated find applies ([`Vault::find_token_coordinated`]), for a front end
+    /// that looks a token up first and coordinates only when it must.
+    ///
+    /// [`Vault::find_token_coordinated`]: crate::Vault::find_token_coordinated
+    pub fn refresh_due(&self) -> bool {
+        refresh_due(self, now_ms())
+    }
+}
+
 /// What Python's `int(text)` returns for a decimal string, where it fits in an `i128`:
 /// surrounding white space, one sign, ASCII digits with single underscores between them.
 /// (Python also reads other Unicode decimal digits; the SDK writes ASCII, and a token with such

@@ -44,8 +44,13 @@ pub fn serve(
     opener: Opener,
 ) -> Result<(), ServeError> {
     server::init_logging(config.log_format, config.verbose);
+    // Every request in flight may hold a blocking thread (a coordinated find waiting for another
+    // caller's save): with one per connection and some to spare, the save that ends a wait is
+    // never queued behind the waiters it would release.
+    let blocking_threads = config.max_connections.saturating_add(16);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .max_blocking_threads(blocking_threads)
         .thread_name("tokenvault-serve")
         .build()
         .map_err(ServeError::Runtime)?;

@@ -93,6 +93,7 @@ impl Connections {
 }
 
 pub(crate) async fn run(config: ServeConfig, vault: VaultHandle) -> Result<(), ServeError> {
+    let reads_over_network = vault.is_server();
     let listeners = listeners(&config)?;
     if listeners.iter().any(|l| matches!(l, Listener::Tcp(_))) && config.bearer.is_none() {
         return Err(ServeError::BearerRequired);
@@ -112,6 +113,7 @@ pub(crate) async fn run(config: ServeConfig, vault: VaultHandle) -> Result<(), S
         },
         metrics: Metrics::new(),
         body_timeout: config.body_timeout,
+        reads_in_place: !reads_over_network,
     });
     let connections = Arc::new(Connections {
         router: api::router(service.clone()),

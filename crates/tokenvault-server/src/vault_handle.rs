@@ -49,6 +49,11 @@ impl VaultHandle {
         }
     }
 
+    /// Whether the vault is on a database server (a lookup is a network round trip).
+    pub(crate) fn is_server(&self) -> bool {
+        self.opener.location.is_server()
+    }
+
     /// The vault, or 503 while it is being replaced (or could not be).
     pub(crate) fn get(&self) -> Result<Arc<Vault>, ApiError> {
         read(&self.current)
