@@ -8,11 +8,13 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 #[cfg(feature = "serve")]
 pub(crate) use serve::{LogFormatArg, ServeArgs};
+pub(crate) use slot::SlotCommand;
 use tokenvault::{KdfParams, Location};
 use zeroize::Zeroizing;
 
 #[cfg(feature = "serve")]
 mod serve;
+mod slot;
 
 /// The vault used when neither `--vault` nor `TOKENVAULT_PATH` names one.
 pub(crate) const DEFAULT_VAULT: &str = "tokens.vault";
@@ -353,7 +355,7 @@ curl --unix-socket $XDG_RUNTIME_DIR/tokenvault.sock http://localhost/v1/health"
 }
 
 /// What `passwd` and `slot remove` say about revocation (and FORMAT.md §Threat model).
-const REVOCATION: &str = "\
+pub(crate) const REVOCATION: &str = "\
 Without --rotate, the data key stays the same: the old passphrase or key file no longer opens
 this vault, but it still opens a copy of the vault taken before the change (a backup, a
 snapshot, the old header in a freed page of the file itself), and through that copy every
@@ -362,59 +364,6 @@ remaining slot and every record re-sealed, in one transaction: the old credentia
 nothing written after the change, for anyone who cannot write the vault (rotation keeps each
 slot's public key, which the old credential's holder knew: with write access they could plant a
 data key of their own). Copies taken before it stay readable with it either way.";
-
-/// `slot`'s subcommands.
-#[derive(Debug, Subcommand)]
-pub(crate) enum SlotCommand {
-    /// List the key slots (no passphrase needed)
-    List,
-
-    /// Add a key slot: a passphrase, a key file, or a recovery key
-    #[command(
-        after_help = "The vault is unlocked with a current credential (--key-file, \
-TOKENVAULT_PASSPHRASE, ...), then the new one is added. --key-file always names the key that \
-unlocks; --new-key-file the one being added.\n\nExamples:\n  tokenvault slot add --passphrase \
---name alice\n  tokenvault slot add --new-key-file /etc/tokenvault/worker.key --generate"
-    )]
-    Add {
-        /// Add a passphrase (from TOKENVAULT_NEW_PASSPHRASE, --new-passphrase-file or the terminal)
-        #[arg(
-            long,
-            conflicts_with_all = ["new_key_file", "new_recovery_key"],
-            required_unless_present_any = ["new_key_file", "new_recovery_key"]
-        )]
-        passphrase: bool,
-        /// Add a new recovery key, printed once on stdout (write it down: it is never shown again)
-        #[arg(long, conflicts_with = "new_key_file")]
-        new_recovery_key: bool,
-        /// Read the new passphrase from the first line of this file
-        #[arg(long, value_name = "PATH", requires = "passphrase")]
-        new_passphrase_file: Option<PathBuf>,
-        /// Add this key file (32 random bytes)
-        #[arg(long, value_name = "PATH")]
-        new_key_file: Option<PathBuf>,
-        /// Make the --new-key-file first (mode 0600; refuses an existing file)
-        #[arg(long, requires = "new_key_file")]
-        generate: bool,
-        /// The slot's name [default: passphrase or key-file, then -2, -3, ...]
-        #[arg(long, value_name = "NAME")]
-        name: Option<String>,
-        #[command(flatten)]
-        kdf: KdfArgs,
-    },
-
-    /// Remove a key slot (never the last one)
-    #[command(after_help = REVOCATION)]
-    Remove {
-        /// The slot's name (`tokenvault slot list`)
-        name: String,
-        /// Also replace the data key and re-seal every record, so the removed credential opens
-        /// nothing written from now on, even with an old copy of the vault (unless its holder
-        /// can also write the vault)
-        #[arg(long)]
-        rotate: bool,
-    },
-}
 
 /// Argon2id cost. Unset values take the library default (`init`, `import --create`) or the
 /// vault's current value (`passwd`). Below the floor only with `--insecure-kdf`.
