@@ -45,8 +45,10 @@ class FpmPool
         $this->socket = "$dir/fpm.sock";
         $this->errorLog = "$dir/fpm-error.log";
         $this->phpErrorLog = "$dir/php-error.log";
-        $user = posix_getpwuid(posix_geteuid())['name'];
-        $group = posix_getgrgid(posix_getegid())['name'];
+        $pw = posix_getpwuid(posix_geteuid());
+        $gr = posix_getgrgid(posix_getegid());
+        $user = $pw !== false ? $pw['name'] : (string) posix_geteuid();
+        $group = $gr !== false ? $gr['name'] : (string) posix_getegid();
         $conf = "$dir/php-fpm.conf";
         file_put_contents($conf, <<<CONF
 [global]
