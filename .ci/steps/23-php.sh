@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The PHP package (php/): `php -l` on every PHP file, composer.json checked, then the phpunit
 # suite (Debian's phpunit) against the real Zoho CRM PHP SDK subset in php/tests/vendor-sdk/ and
-# `tokenvault serve` from this workspace's debug build. Nothing is written into the checkout but
-# target/.
+# `tokenvault serve` from this workspace's debug build, including a php-fpm pool of its own
+# (Debian's php-fpm, started by the test in a temporary directory). Nothing is written into the
+# checkout but target/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -11,6 +12,9 @@ command -v php >/dev/null || missing+=(php-cli)
 command -v phpunit >/dev/null || missing+=(phpunit)
 php -m 2>/dev/null | grep -qx curl || missing+=(php-curl)
 php -m 2>/dev/null | grep -qx mbstring || missing+=(php-mbstring)
+# The PHP-FPM pool test (php/tests/FpmPoolTest.php): php-fpm, and libfcgi's cgi-fcgi.
+{ command -v php-fpm || compgen -G '/usr/sbin/php-fpm*'; } >/dev/null || missing+=(php-fpm)
+command -v cgi-fcgi >/dev/null || missing+=(libfcgi-bin)
 if ((${#missing[@]})); then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
