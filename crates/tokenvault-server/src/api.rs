@@ -1,7 +1,10 @@
 //! The endpoints (docs/PROTOCOL.md §Endpoints): the SDK's six token-store methods, health and
-//! metrics. Each handler decodes the request (`wire.rs`), makes one library call on the blocking
-//! pool (a vault call may wait for a lock or an fsync), and encodes the answer. No rule of the
-//! FileStore or of refresh coordination is written here: they are the library's.
+//! metrics. Each handler decodes the request (`wire.rs`), calls the library, and encodes the
+//! answer. A call that may wait (a save's fsync, a coordinated find waiting for another caller's
+//! refresh) runs on the blocking pool; a lookup of a file vault runs in place, and a find goes on
+//! to the coordinated find only when the token it found is due (`Token::refresh_due`), as the
+//! coordinated find itself does. No rule of the FileStore or of refresh coordination is written
+//! here: they are the library's.
 
 use std::future::Future;
 use std::sync::Arc;

@@ -3,7 +3,8 @@
 //!
 //! The service holds one [`tokenvault::Vault`] and answers HTTP/1.1 requests with JSON bodies
 //! on a Unix socket (and, optionally, loopback TCP with a bearer token). Every token rule is the
-//! library's: a request becomes one library call.
+//! library's: a request becomes a library call (a find of a due token: the lookup, then the
+//! coordinated find).
 //!
 //! Modules, one concept each:
 //! - `config.rs`: what it is asked for, and why it may not start;
