@@ -78,7 +78,10 @@ async function runMany(n, cfg, between = async () => {}) {
   }
   const states = await Promise.all(ready);
   await between();
-  children.forEach((c, i) => states[i].ready && c.send("go"));
+  // Every worker starts its operation at the same wall-clock time, 100 ms (+ 10 ms per worker)
+  // after the last "go" is sent.
+  const at = Date.now() + 100 + 10 * n;
+  children.forEach((c, i) => states[i].ready && c.send({ go: true, at }));
   return Promise.all(done);
 }
 const run = async (cfg) => (await runMany(1, cfg))[0];
@@ -230,28 +233,51 @@ test("8 processes x 25 saves: 200/200 readable", async () => {
   console.log(`# 8 x 25 saves: ${readable}/200 readable through VaultStore`);
 });
 
-test("8 processes at one expired token: 1 refresh call (FileStore: printed beside it)", async () => {
-  const N = 8;
-  delayMs = 300; // a slow Zoho keeps the others arriving while the first refreshes
-  try {
-    // VaultStore + service.
-    await service.client.request("DELETE", "/v1/tokens");
-    await service.client.request("PUT", "/v1/tokens", { user_name: "ann@zylker.com", client_id: "1000.CLIENT", client_secret: "client-secret-xyz", refresh_token: "1000.rt.flow", access_token: "1000.at.old", expiry_time: String(Date.now() - 60_000), api_domain: null });
-    refreshCalls = 0;
-    const got = await runMany(N, vault("node", "get-token"));
-    const vaultCalls = refreshCalls;
-    assert.ok(got.every((g) => g.access_token === "1000.at.refreshed.1"), "every worker got the one refreshed token");
-    assert.equal((await stored()).length, 1);
+// Every worker initializes the SDK on a token that is valid (no refresh in the initialize), then
+// the stored token is made expired through the service (as another host's clock would see it),
+// and all N workers call getToken() at the same wall-clock time: each finds the expired token
+// by id at once. Through VaultStore exactly one refreshes and saves; the others wait for its
+// save and get the refreshed token. The SDK's FileStore, run the same way, is printed beside it.
+for (const N of [8, 32]) {
+  test(`${N} processes at one expired token: 1 refresh call through VaultStore (FileStore: printed beside it)`, async () => {
+    delayMs = 300; // Zoho's answer takes a while: the other workers arrive while the first refreshes
+    const OLD = { user_name: "ann@zylker.com", client_id: "1000.CLIENT", client_secret: "client-secret-xyz", refresh_token: "1000.rt.flow", access_token: "1000.at.old", api_domain: null };
+    try {
+      // VaultStore + service.
+      await service.client.request("DELETE", "/v1/tokens");
+      await service.client.request("PUT", "/v1/tokens", { ...OLD, expiry_time: String(Date.now() + 3_600_000) });
+      refreshCalls = 0;
+      const got = await runMany(N, vault("node", "get-token"), async () => {
+        assert.equal(refreshCalls, 0, "no refresh in the initialize (the token was valid)");
+        await expire();
+      });
+      const vaultCalls = refreshCalls;
+      assert.ok(got.every((g) => g.error === undefined && g.init_access_token === "1000.at.old"), "every worker initialized on the valid token");
+      assert.ok(got.every((g) => g.calls_go.findTokenById >= 1), "every worker looked the expired token up after go");
+      const spread = Math.max(...got.map((g) => g.started_at)) - Math.min(...got.map((g) => g.started_at));
+      assert.deepEqual([...new Set(got.map((g) => g.access_token))], ["1000.at.refreshed.1"], "every worker got the one refreshed token");
+      assert.equal(got.reduce((a, g) => a + g.calls_go.saveToken, 0), 1, "one save (the one refresh)");
+      const tokens = await stored();
+      assert.equal(tokens.length, 1);
+      assert.equal(tokens[0].access_token, "1000.at.refreshed.1");
 
-    // The SDK's FileStore, same workers.
-    const file = path.join(service.dir, "sdk_tokens.txt");
-    fs.writeFileSync(file, [COLUMNS.join(","), ["1", "ann@zylker.com", "1000.CLIENT", "client-secret-xyz", "1000.rt.flow", "1000.at.old", "", String(Date.now() - 60_000), "", ""].join(",")].join("\n"));
-    refreshCalls = 0;
-    await runMany(N, { sdk: "node", kind: "file", where: file, mode: "get-token" });
-    const fileCalls = refreshCalls;
-    console.log(`# ${N} processes at one expired token: refresh calls VaultStore ${vaultCalls}, FileStore ${fileCalls}`);
-    assert.equal(vaultCalls, 1);
-  } finally {
-    delayMs = 0;
-  }
-});
+      // The SDK's FileStore, same workers, same sequence.
+      const file = path.join(service.dir, `sdk_tokens_${N}.txt`);
+      const row = (expiry) => [COLUMNS.join(","), ["1", OLD.user_name, OLD.client_id, OLD.client_secret, OLD.refresh_token, OLD.access_token, "", String(expiry), "", ""].join(",")].join("\n") + "\n";
+      fs.writeFileSync(file, row(Date.now() + 3_600_000));
+      refreshCalls = 0;
+      const fileGot = await runMany(N, { sdk: "node", kind: "file", where: file, mode: "get-token" }, async () => {
+        assert.equal(refreshCalls, 0, "FileStore: no refresh in the initialize");
+        fs.writeFileSync(file, row(Date.now() - 60_000));
+      });
+      const fileCalls = refreshCalls;
+      assert.ok(fileGot.every((g) => g.error === undefined && g.access_token.startsWith("1000.at.refreshed.")));
+      const fileSpread = Math.max(...fileGot.map((g) => g.started_at)) - Math.min(...fileGot.map((g) => g.started_at));
+      console.log(`# ${N} processes at one expired token: refresh calls VaultStore ${vaultCalls}, FileStore ${fileCalls} (workers started within ${spread} ms / ${fileSpread} ms)`);
+      assert.equal(vaultCalls, 1);
+      assert.ok(fileCalls >= 1);
+    } finally {
+      delayMs = 0;
+    }
+  });
+}

@@ -69,11 +69,14 @@ out.init_access_token = token.getAccessToken?.() ?? null;
 if (initError) {
   out.init_error = describe(initError);
 } else {
-  // Wait for the parent's "go".
-  await new Promise((resolve) => {
+  // Wait for the parent's "go" ({go: true, at}: start at that wall-clock time, so that all
+  // workers reach the store within the same few milliseconds).
+  const go = await new Promise((resolve) => {
     process.once("message", resolve);
     process.send({ ready: true });
   });
+  if (go && go.at) await new Promise((r) => setTimeout(r, Math.max(0, go.at - Date.now())));
+  out.started_at = Date.now();
   const before = { ...calls };
   try {
     if (cfg.mode === "get-token") {
@@ -99,8 +102,9 @@ if (initError) {
       await new Promise((r) => setTimeout(r, 300));
     } else if (cfg.mode === "loop") {
       // First "go" consumed above; every round: a "go" message, one timed getToken().
-      let msg = "go";
-      while (msg === "go") {
+      let msg = go;
+      while (msg === "go" || (msg && msg.go)) {
+        if (msg.at) await new Promise((r) => setTimeout(r, Math.max(0, msg.at - Date.now())));
         const t0 = process.hrtime.bigint();
         const at = await token.getToken();
         const us = Number(process.hrtime.bigint() - t0) / 1000;
