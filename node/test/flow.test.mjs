@@ -29,6 +29,12 @@ before(async () => {
     req.on("data", (c) => (body += c));
     req.on("end", () => {
       if (req.method === "POST" && req.url === "/oauth/v2/token") {
+        if (body.includes("authorization_code")) {
+          // A grant token's exchange.
+          res.writeHead(200, { "content-type": "application/json" });
+          res.end(JSON.stringify({ access_token: "1000.at.granted-secret", refresh_token: "1000.rt.granted-secret", expires_in: 3600, token_type: "Bearer" }));
+          return;
+        }
         assert.match(body, /refresh_token/);
         if (body.includes(BAD_REFRESH)) {
           res.writeHead(200, { "content-type": "application/json" });
@@ -216,6 +222,49 @@ for (const [label, sdk] of [
     assert.equal(r.removed, true);
     assert.deepEqual(r.calls_go, { ...noStoreCalls, deleteToken: 1 });
     assert.deepEqual(await stored(), []);
+  });
+}
+
+// The SDK's winston log at level ALL, through a whole flow with its error paths, holds no client
+// secret, refresh, access or grant token; nor does any exception thrown through VaultStore (as
+// util.inspect shows it, causes included).
+const SECRETS = ["client-secret-xyz", "1000.rt.flow", "1000.rt.nouser-secret", "1000.at.refreshed.", "1000.gt.grant-secret", "1000.at.granted-secret", "1000.rt.granted-secret", BAD_REFRESH];
+for (const [label, sdk] of [
+  ["Node.js", "node"],
+  ["TypeScript", "ts"],
+]) {
+  test(`${label} SDK: no secret in the SDK's log (level ALL) or in exceptions through VaultStore`, async () => {
+    const log = path.join(service.dir, `sdk-${sdk}.log`);
+    const logged = (cfg) => run({ ...cfg, log });
+    await service.client.request("DELETE", "/v1/tokens");
+    const runs = [];
+    // First start by refresh token (refresh + save), a restart by id, an expired token refreshed.
+    runs.push(await logged(vault(sdk, "get-token")));
+    runs.push(await logged(vault(sdk, "get-token", { token: { id: "1" } })));
+    await expire();
+    runs.push(await logged(vault(sdk, "get-token", { token: { id: "1" } })));
+    // A grant token exchanged (and saved).
+    runs.push(await logged(vault(sdk, "get-token", { token: { user: "bob@zylker.com", client_id: "1000.CLIENT", client_secret: "client-secret-xyz", grant_token: "1000.gt.grant-secret" } })));
+    // No user name: after the refresh the SDK asks Zoho's users API for it (an API call with the
+    // access token, logged by the SDK); the stub answers 404, which the SDK logs as an error.
+    runs.push(await logged(vault(sdk, "get-token", { token: { client_id: "1000.CLIENT", client_secret: "client-secret-xyz", refresh_token: "1000.rt.nouser-secret" } })));
+    for (const r of runs) assert.equal(r.init_error, undefined, r.init_error?.message);
+    assert.equal(runs[3].access_token, "1000.at.granted-secret");
+    // Error paths: Zoho refuses the refresh token; an unknown id; the service unreachable.
+    const refused = await logged(vault(sdk, "get-token", { token: { user: "carl@zylker.com", client_id: "1000.CLIENT", client_secret: "client-secret-xyz", refresh_token: BAD_REFRESH } }));
+    assert.ok(refused.init_error, "the refused refresh throws");
+    const unknown = await logged(vault(sdk, "get-token", { token: { id: "99" } }));
+    assert.match(unknown.init_error?.inspected ?? "", /Given ID is invalid/);
+    const gone = await logged({ ...vault(sdk, "get-token"), where: path.join(service.dir, "nope.sock") });
+    assert.match(gone.init_error?.inspected ?? "", /VaultStore : [^]*unreachable/);
+    const text = fs.readFileSync(log, "utf8");
+    assert.match(text, /refresh|Refresh|REFRESH/, "the SDK logged the refreshes");
+    assert.match(text, /level: 'error'|"level":"error"|\berror\b/, "the SDK logged an error");
+    for (const v of SECRETS) {
+      assert.equal(text.indexOf(v), -1, `${v.slice(0, 8)}… not in the SDK's log`);
+      for (const e of [refused.init_error, unknown.init_error, gone.init_error]) assert.equal(e.inspected.indexOf(v), -1, `${v.slice(0, 8)}… not in the exception`);
+    }
+    console.log(`# ${label} SDK log: ${text.split("\n").length - 1} lines, no secret`);
   });
 }
 
