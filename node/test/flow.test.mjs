@@ -78,7 +78,11 @@ async function runMany(n, cfg, between = async () => {}) {
         child.on("message", (m) => {
           if (!m.ready) out = m;
         });
-        child.on("exit", (code) => (code === 0 && out ? resolve(out) : reject(new Error(`worker exited ${code}`))));
+        // "close" (the process ended and its stdio and IPC channel closed), and a moment more:
+        // under load "exit" can come before the worker's last message is read.
+        child.on("close", (code) =>
+          setTimeout(() => (code === 0 && out ? resolve(out) : reject(new Error(`worker exited ${code}${out ? "" : " without its answer"}`))), out ? 0 : 500),
+        );
       }),
     );
   }
