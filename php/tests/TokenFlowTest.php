@@ -146,10 +146,18 @@ class TokenFlowTest extends TestCase
             $this->assertStringNotContainsString($secret, $vaultBytes);
         }
 
+        // The SDK's revoke($id) end to end: the store fills the id-only token, the SDK sends its
+        // refresh token to the accounts server's revoke endpoint (the FileStore sends nothing).
+        $revoked = self::sdk(array('revoke', $vault, self::$stubUrl, '1'))[0];
+        $this->assertSame(array('revoked' => true), $revoked);
+        $this->assertSame(3, self::stubCalls() - $before);
+        $lines = file(self::$countFile, FILE_IGNORE_NEW_LINES | FILE_SKIP_EMPTY_LINES);
+        $this->assertSame('revoke refresh-token', end($lines));
+
         // Restart by id (findTokenById, not due: no call), then the SDK's remove() (deleteToken).
         $byIdRun = self::sdk(array('byid', $vault, self::$stubUrl, '1', 'remove'))[0];
         $this->assertSame(array('id' => '1', 'access_token_prefix' => '1000.at.', 'removed' => true), $byIdRun);
-        $this->assertSame(2, self::stubCalls() - $before);
+        $this->assertSame(3, self::stubCalls() - $before);
         $this->assertSame(array(), $store->getTokens());
     }
 

@@ -4,6 +4,7 @@
 //
 //   php sdk.php init   STORE ACCOUNTS_URL USER   -> {"access_token_prefix": ..., "id": ...}
 //   php sdk.php byid   STORE ACCOUNTS_URL ID [remove]
+//   php sdk.php revoke STORE ACCOUNTS_URL ID      -> {"revoked": bool} (the SDK's revoke($id))
 //   php sdk.php saves  STORE PROCESS N           -> N saves of distinct tokens, {"saved": N}
 //
 // STORE is "vault:SOCKET" or "file:PATH" (the SDK's FileStore).
@@ -53,6 +54,14 @@ if ($mode === 'init') {
     $access = $token->getAccessToken();
     $removed = isset($argv[5]) && $argv[5] === 'remove' ? $token->remove() : false;
     echo json_encode(array('id' => $token->getId(), 'access_token_prefix' => substr((string) $access, 0, 8), 'removed' => $removed)), "\n";
+} elseif ($mode === 'revoke') {
+    // The SDK's revoke($id): an id-only token to the store's findToken, then the refresh token
+    // it was filled with to {accounts}/revoke.
+    $url = $argv[3];
+    $environment = DataCenter::setEnvironment($url, $url . '/oauth/v2/token', $url);
+    $token = (new OAuthBuilder())->id($argv[4])->build();
+    (new InitializeBuilder())->environment($environment)->token($token)->store($store)->initialize();
+    echo json_encode(array('revoked' => $token->revoke($argv[4]))), "\n";
 } elseif ($mode === 'saves') {
     $n = (int) $argv[4];
     for ($i = 0; $i < $n; $i++) {
