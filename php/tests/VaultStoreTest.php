@@ -38,6 +38,31 @@ class VaultStoreTest extends TestCase
         Service::removeTree(self::$service->dir);
     }
 
+    /** `tokenvault import` reads the file the PHP SDK's own FileStore writes (its header says
+     * `redirect_url`, its last row has no line end), while the service serves the vault. */
+    public function testTheFileThePhpFileStoreWritesImportsIntoTheServedVault()
+    {
+        $store = $this->store();
+        $file = self::$service->dir . '/php_sdk_tokens.txt';
+        @unlink($file);
+        $fileStore = new \com\zoho\api\authenticator\store\FileStore($file);
+        $fileStore->saveToken(Tokens::make(array('user_name' => 'ann@zylker.com', 'client_id' => '1000.C', 'client_secret' => 'cs',
+            'refresh_token' => '1000.rt.ann', 'access_token' => '1000.at.ann', 'expiry_time' => '1764340000000',
+            'redirect_url' => 'https://example.com/cb', 'api_domain' => 'https://www.zohoapis.com')));
+        $fileStore->saveToken(Tokens::make(array('client_id' => '1000.C', 'client_secret' => 'cs', 'grant_token' => '1000.gt.bob')));
+        $this->assertStringStartsWith('id,user_name,client_id,client_secret,refresh_token,access_token,grant_token,expiry_time,redirect_url,', file_get_contents($file));
+
+        Service::run(array(Service::binary(), '--vault', self::$service->vault, 'import', $file),
+            Service::env(array('TOKENVAULT_KEY_FILE' => self::$service->keyFile)));
+
+        $ann = $store->findTokenById('1');
+        $this->assertSame('ann@zylker.com', $ann->getUserSignature()->getName());
+        $this->assertSame('https://example.com/cb', $ann->getRedirectURL());
+        $this->assertSame('1000.rt.ann', $ann->getRefreshToken());
+        $this->assertSame('1000.gt.bob', $store->findTokenById('2')->getGrantToken());
+        $this->assertCount(2, $store->getTokens());
+    }
+
     private function store(array $options = array())
     {
         $store = new VaultStore(self::$service->socket, $options);
