@@ -8,7 +8,8 @@ import { createRequire } from "node:module";
 import * as NodeSDK from "@zohocrm/nodejs-sdk-8.0";
 import { VaultStore as NodeVaultStore } from "../index.js";
 import { VaultStore as TsVaultStore } from "../typescript.js";
-import { startService, makeToken, tokenFields } from "./helpers.mjs";
+import { execFileSync } from "node:child_process";
+import { startService, makeToken, tokenFields, BIN } from "./helpers.mjs";
 
 const require = createRequire(import.meta.url);
 const TsSDK = require("@zohocrm/typescript-sdk-8.0");
@@ -154,3 +155,36 @@ test("loopback TCP with a bearer token", async (t) => {
     await tcp.stop();
   }
 });
+
+// `tokenvault import` reads the file each SDK's own FileStore writes (Node.js: `user_name`;
+// TypeScript: `user_mail` as its second column), while the service serves the vault.
+for (const [label, SDK, VaultStore] of [
+  ["Node.js", NodeSDK, NodeVaultStore],
+  ["TypeScript", TsSDK, TsVaultStore],
+]) {
+  test(`${label}: the file its FileStore writes imports into the served vault`, async () => {
+    const store = new VaultStore({ socket: service.socket });
+    try {
+      await store.deleteTokens();
+      const file = path.join(service.dir, `${label}-sdk_tokens.txt`);
+      fs.rmSync(file, { force: true });
+      const fileStore = new (SDK.FileStore.FileStore ?? SDK.FileStore)(file);
+      await fileStore.saveToken(
+        makeToken(SDK, { user_name: "ann@zylker.com", client_id: "1000.C", ...SECRET, expiry_time: FUTURE, api_domain: "https://www.zohoapis.com" }),
+      );
+      await fileStore.saveToken(makeToken(SDK, { client_id: "1000.C", client_secret: "cs", grant_token: "1000.gt.bob" }));
+      const header = fs.readFileSync(file, "utf8").split(/\r?\n/)[0];
+      assert.match(header, label === "TypeScript" ? /^id,user_mail,/ : /^id,user_name,/);
+
+      execFileSync(BIN, ["--vault", service.vault, "import", file], { env: service.env, stdio: "pipe" });
+
+      const ann = await store.findTokenById("1");
+      assert.equal(ann.getUserSignature().getName(), "ann@zylker.com");
+      assert.equal(ann.getRefreshToken(), SECRET.refresh_token);
+      assert.equal((await store.findTokenById("2")).getGrantToken(), "1000.gt.bob");
+      assert.equal((await store.getTokens()).length, 2);
+    } finally {
+      store.close?.();
+    }
+  });
+}
