@@ -84,33 +84,31 @@ pub(crate) fn race_for_one_expired_token(
             let barrier = barrier.clone();
             std::thread::spawn(move || {
                 barrier.wait();
-                let found = service.call(
-                    "POST",
-                    "/v1/tokens/find",
-                    Some(&json!({"user_name": "ann@zylker.com"})),
-                );
-                assert_eq!(found.status, 200, "{found:?}");
-                let turn = found.json["refresh"].as_str().unwrap().to_string();
-                if turn == "yours" {
-                    std::thread::sleep(hold);
-                    let mut refreshed = found.json["token"].clone();
-                    refreshed["access_token"] = json!("1000.access.refreshed");
-                    refreshed["expiry_time"] = json!((now_ms() + 3_600_000).to_string());
-                    let saved = service.call("PUT", "/v1/tokens", Some(&refreshed));
-                    assert_eq!(saved.status, 200);
-                    return (turn, "1000.access.refreshed".to_string());
-                }
-                (
-                    turn,
-                    found.json["token"]["access_token"]
-                        .as_str()
-                        .unwrap()
-                        .to_string(),
-                )
+                find_and_refresh_if_yours(&service, hold)
             })
         })
         .collect();
     threads.into_iter().map(|t| t.join().unwrap()).collect()
+}
+
+/// One caller of the SDK's flow through the service: finds ann's token; told `yours`, refreshes
+/// it (after `hold`) and saves it. Returns the `refresh` answer and the access token it ends with.
+fn find_and_refresh_if_yours(service: &Service, hold: Duration) -> (String, String) {
+    let query = json!({"user_name": "ann@zylker.com"});
+    let found = service.call("POST", "/v1/tokens/find", Some(&query));
+    assert_eq!(found.status, 200, "{found:?}");
+    let turn = found.json["refresh"].as_str().unwrap().to_string();
+    if turn == "yours" {
+        std::thread::sleep(hold);
+        let mut refreshed = found.json["token"].clone();
+        refreshed["access_token"] = json!("1000.access.refreshed");
+        refreshed["expiry_time"] = json!((now_ms() + 3_600_000).to_string());
+        let saved = service.call("PUT", "/v1/tokens", Some(&refreshed));
+        assert_eq!(saved.status, 200, "{saved:?}");
+        return (turn, "1000.access.refreshed".to_string());
+    }
+    let access = found.json["token"]["access_token"].as_str().unwrap();
+    (turn, access.to_string())
 }
 
 fn store_expired_token(service: &Service) {
@@ -276,30 +274,7 @@ fn the_service_and_an_in_process_vault_make_one_refresh_between_them() {
             let barrier = barrier.clone();
             std::thread::spawn(move || {
                 barrier.wait();
-                let found = service.call(
-                    "POST",
-                    "/v1/tokens/find",
-                    Some(&json!({"user_name": "ann@zylker.com"})),
-                );
-                let turn = found.json["refresh"].as_str().unwrap().to_string();
-                if turn == "yours" {
-                    std::thread::sleep(hold);
-                    let mut refreshed = found.json["token"].clone();
-                    refreshed["access_token"] = json!("1000.access.refreshed");
-                    refreshed["expiry_time"] = json!((now_ms() + 3_600_000).to_string());
-                    assert_eq!(
-                        service.call("PUT", "/v1/tokens", Some(&refreshed)).status,
-                        200
-                    );
-                    return (turn, "1000.access.refreshed".to_string());
-                }
-                (
-                    turn,
-                    found.json["token"]["access_token"]
-                        .as_str()
-                        .unwrap()
-                        .to_string(),
-                )
+                find_and_refresh_if_yours(&service, hold)
             })
         })
         .collect();
