@@ -276,7 +276,6 @@ fn with_socket_activation_the_service_serves_the_socket_it_is_given() {
         socket: socket.clone(),
         log,
         tcp: None,
-        bearer: None,
     };
     let until = std::time::Instant::now() + Duration::from_secs(30);
     let health = loop {

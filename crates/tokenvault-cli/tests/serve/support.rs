@@ -95,7 +95,6 @@ impl Scratch {
             socket,
             log,
             tcp: None,
-            bearer: None,
         };
         if let Some(at) = extra.iter().position(|a| *a == "--listen") {
             service.tcp = Some(extra[at + 1].to_string());
@@ -128,7 +127,6 @@ pub struct Service {
     pub socket: PathBuf,
     pub log: PathBuf,
     pub tcp: Option<String>,
-    pub bearer: Option<String>,
 }
 
 impl Service {
