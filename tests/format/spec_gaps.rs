@@ -1,8 +1,8 @@
 //! What a reader written from docs/FORMAT.md alone had to guess or find out by experiment (issue
 //! 24), each settled in the spec and pinned here through the second reader of `spec_reader.rs`:
-//! the descriptor's end, what binds the set of slots, the bytes a version-1 wrap authenticates
-//! ("bytes 0..63"), the record layout version in the associated data, and padding past the
-//! minimum.
+//! the descriptor's end, what binds the set of slots, the state's layout, the bytes a version-1
+//! wrap authenticates ("bytes 0..63"), the record layout version in the associated data, and
+//! padding past the minimum.
 
 use std::path::PathBuf;
 
@@ -10,7 +10,7 @@ use tokenvault::{Credential, Error, OpenOptions, Token};
 
 use crate::spec_reader::{
     aes_open, aes_seal, argon2id, blake2b_mac256, checksum, key_file_kek, read_header_and_record,
-    record_aad, slots, u32_at, unlock_slot, write_header_and_record,
+    read_state, record_aad, slots, u32_at, unlock_slot, write_header_and_record,
 };
 
 const PASSPHRASE: &str = "first passphrase";
@@ -79,6 +79,24 @@ fn a_slot_descriptor_ends_with_its_salt_for_every_kind() {
         .concat();
         assert!(aes_open(&kek, &with_n, sealed).is_none());
     }
+}
+
+/// §State, the table whole: generation (offset 0), seal count (8), then at offset 16 the MAC
+/// over the label, every header byte and the state's bytes 0..16.
+#[test]
+fn the_state_is_two_counters_and_at_offset_16_a_mac_over_the_header_and_them() {
+    let (_dir, path) = two_slot_vault();
+    let (header, _) = read_header_and_record(&path, 1);
+    let state = read_state(&path);
+    assert_eq!(state.len(), 48);
+    // Created (1), a slot added (2), a token saved (3); one record sealed.
+    assert_eq!(u64::from_le_bytes(state[0..8].try_into().unwrap()), 3);
+    assert_eq!(u64::from_le_bytes(state[8..16].try_into().unwrap()), 1);
+    let slot = slots(&header).remove(1);
+    let master = unlock_slot(&header, &slot, &key_file_kek(&key_file(), &header, &slot)).unwrap();
+    let state_key = blake2b_mac256(&master, &[b"tokenvault/v1/state-mac"]);
+    let mac = blake2b_mac256(&state_key, &[b"tokenvault/state", &header, &state[0..16]]);
+    assert_eq!(&state[16..48], &mac[..]);
 }
 
 #[test]

@@ -207,3 +207,11 @@ pub fn write_header_and_record(path: &Path, header: &[u8], record: Option<(u64, 
     }
     txn.commit().unwrap();
 }
+
+/// The state entry of a closed vault (§State).
+pub fn read_state(path: &Path) -> Vec<u8> {
+    let db = redb::Database::open(path).unwrap();
+    let txn = db.begin_read().unwrap();
+    let table = txn.open_table(HEADER).unwrap();
+    table.get("state").unwrap().unwrap().value().to_vec()
+}
