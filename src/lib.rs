@@ -48,6 +48,7 @@
 
 mod backoff;
 mod blind_index;
+pub mod clock;
 mod credential;
 mod credential_sources;
 mod crypto;
@@ -64,6 +65,7 @@ pub mod fuzzing;
 mod lease;
 mod location;
 mod options;
+mod renewal;
 mod rules;
 mod secret_bytes;
 mod secret_sources;
@@ -90,9 +92,10 @@ pub use secret_sources::{
     passphrase_from_command, read_secret_file, secret_file_warning,
 };
 pub use store::{
-    ImportSummary, RefreshLease, RefreshTurn, SaveOutcome, SlotInfo, SlotKind, Vault, VaultInfo,
-    VerifyReport,
+    ImportSummary, RefreshLease, RefreshTurn, Renewal, RenewalSaved, RenewalTurn, SaveOutcome,
+    ScheduledRenewal, SlotInfo, SlotKind, Vault, VaultInfo, VerifyReport,
 };
+pub use renewal::{AccountsAnswer, AnswerError, MIN_RENEWAL_MARGIN};
 pub use token::{Secret, Token};
 
 // The README's examples are compiled and run as doctests.
