@@ -95,7 +95,7 @@ pub use store::{
     ImportSummary, RefreshLease, RefreshTurn, Renewal, RenewalSaved, RenewalTurn, SaveOutcome,
     ScheduledRenewal, SlotInfo, SlotKind, Vault, VaultInfo, VerifyReport,
 };
-pub use renewal::{AccountsAnswer, AnswerError, MIN_RENEWAL_MARGIN};
+pub use renewal::{AccountsAnswer, AnswerError, DEFAULT_RENEWAL_MARGIN, MIN_RENEWAL_MARGIN};
 pub use token::{Secret, Token};
 
 // The README's examples are compiled and run as doctests.

@@ -15,6 +15,19 @@ use crate::token::{Secret, Token};
 /// would start its own.
 pub const MIN_RENEWAL_MARGIN: Duration = Duration::from_secs(6);
 
+/// The margin of `tokenvault serve --refresh-ahead` without a value: 5 minutes before expiry.
+pub const DEFAULT_RENEWAL_MARGIN: Duration = Duration::from_secs(5 * 60);
+
+impl Token {
+    /// When a refresh-ahead service with `margin` renews this token (before its jitter, of at
+    /// most a fifth of the margin, and any backoff): token-time epoch milliseconds, 0 for a token
+    /// due at once (no access token); `None` when it never does (no refresh token, client id or
+    /// secret, or an expiry the SDK cannot read).
+    pub fn renewal_due_at(&self, margin: Duration) -> Option<u64> {
+        renewal_due_at(self, margin)
+    }
+}
+
 /// Whether `token` can be renewed by a refresh-ahead service: it has a refresh token, a client
 /// id and a client secret (what `POST /oauth/v2/token` with `grant_type=refresh_token` needs).
 pub(crate) fn renewable(token: &Token) -> bool {

@@ -35,8 +35,9 @@ use accounts::{Accounts, Outcome};
 use events::Event;
 use schedule::{Finished, Listed, Schedule};
 
-/// The default margin: renew 5 minutes before expiry.
-pub const DEFAULT_MARGIN: Duration = Duration::from_secs(5 * 60);
+/// The default margin: renew 5 minutes before expiry (the library's, which `tokenvault list`
+/// shows).
+pub const DEFAULT_MARGIN: Duration = tokenvault::DEFAULT_RENEWAL_MARGIN;
 /// The longest margin: an access token lives an hour, and a margin near it would renew
 /// continuously.
 pub const MAX_MARGIN: Duration = Duration::from_secs(30 * 60);
