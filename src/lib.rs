@@ -85,6 +85,9 @@ pub use error::{Error, KeyFileError, SlotError, StorageError};
 pub use lease::{DEFAULT_REFRESH_LEASE, MAX_REFRESH_LEASE};
 pub use location::{Location, url_holds_password};
 pub use options::{DEFAULT_BUSY_TIMEOUT, OpenOptions};
+pub use renewal::{
+    AccountsAnswer, AnswerError, DEFAULT_RENEWAL_MARGIN, MIN_RENEWAL_MARGIN, renewal_due_for,
+};
 pub use rules::MatchedBy;
 pub use secret_bytes::{CREDENTIAL_DIGEST_LEN, CredentialDigest, SecretBytes};
 pub use secret_sources::{
@@ -95,7 +98,6 @@ pub use store::{
     ImportSummary, RefreshLease, RefreshTurn, Renewal, RenewalSaved, RenewalTurn, SaveOutcome,
     ScheduledRenewal, SlotInfo, SlotKind, Vault, VaultInfo, VerifyReport,
 };
-pub use renewal::{AccountsAnswer, AnswerError, DEFAULT_RENEWAL_MARGIN, MIN_RENEWAL_MARGIN};
 pub use token::{Secret, Token};
 
 // The README's examples are compiled and run as doctests.

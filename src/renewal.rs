@@ -75,12 +75,18 @@ pub(crate) fn renewal_due_at(token: &Token, margin: Duration) -> Option<u64> {
     if !renewable(token) {
         return None;
     }
-    let margin_ms = u64::try_from(margin.max(MIN_RENEWAL_MARGIN).as_millis()).unwrap_or(u64::MAX);
     match expiry(token) {
         Expiry::NoAccessToken => Some(0),
-        Expiry::At(at) => Some(at.saturating_sub(margin_ms)),
+        Expiry::At(at) => Some(renewal_due_for(at, margin)),
         Expiry::Never => None,
     }
+}
+
+/// When a renewal with `margin` (at least [`MIN_RENEWAL_MARGIN`]) of an access token that
+/// expires at `expiry_unix_ms` is due (token-time epoch milliseconds).
+pub fn renewal_due_for(expiry_unix_ms: u64, margin: Duration) -> u64 {
+    let margin_ms = u64::try_from(margin.max(MIN_RENEWAL_MARGIN).as_millis()).unwrap_or(u64::MAX);
+    expiry_unix_ms.saturating_sub(margin_ms)
 }
 
 /// Why an answer of the accounts server holds no token to store (the SDK raises
@@ -201,7 +207,11 @@ fn python_int_of(value: &Value) -> Option<i128> {
             .map(i128::from)
             .or_else(|| n.as_u64().map(i128::from))
             // int(3600.0) == 3600: a float is truncated towards zero.
-            .or_else(|| n.as_f64().filter(|f| f.is_finite()).map(|f| f.trunc() as i128)),
+            .or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.is_finite())
+                    .map(|f| f.trunc() as i128)
+            }),
         Value::String(text) => lease::python_int(text),
         _ => None,
     }
@@ -238,7 +248,10 @@ mod tests {
             token.refresh_token.as_ref().map(Secret::expose),
             Some("1000.r")
         );
-        assert_eq!(token.api_domain.as_deref(), Some("https://www.zohoapis.com"));
+        assert_eq!(
+            token.api_domain.as_deref(),
+            Some("https://www.zohoapis.com")
+        );
         assert_eq!(token.user_name, stored().user_name);
         // expires_in in milliseconds when expires_in_sec is present; strings are int()-ed.
         let answer = AccountsAnswer::parse(

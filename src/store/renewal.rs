@@ -177,11 +177,8 @@ impl Vault {
     ) -> Result<RenewalSaved, Error> {
         let id = renewal.id;
         self.transact(|w| {
-            let record = lookup::load(w.store(), &w.keys, id)?.ok_or_else(|| {
-                Error::TokenNotFound {
-                    id: id.to_string(),
-                }
-            })?;
+            let record = lookup::load(w.store(), &w.keys, id)?
+                .ok_or_else(|| Error::TokenNotFound { id: id.to_string() })?;
             let ours = w
                 .lease(id)?
                 .is_some_and(|lease| lease.holder == renewal.holder);
@@ -194,9 +191,8 @@ impl Vault {
             let now = clock::now_ms();
             let mut renewed = answer.apply(&record.token, now);
             renewed.id = Some(id.to_string());
-            let expiry_unix_ms = now.saturating_add(
-                u64::try_from(answer.lifetime().as_millis()).unwrap_or(u64::MAX),
-            );
+            let expiry_unix_ms = now
+                .saturating_add(u64::try_from(answer.lifetime().as_millis()).unwrap_or(u64::MAX));
             w.save(&mut renewed)?;
             Ok(Finish::Commit(RenewalSaved::Saved { expiry_unix_ms }))
         })
@@ -206,14 +202,12 @@ impl Vault {
     /// it is still this caller's: a coordinated find waiting for it stops waiting and takes the
     /// lease itself (its SDK refreshes, and meets the same answer).
     pub fn abandon_renewal(&self, renewal: Renewal) -> Result<(), Error> {
-        self.transact(|w| {
-            match w.lease(renewal.id)? {
-                Some(lease) if lease.holder == renewal.holder => {
-                    w.remove_lease(renewal.id)?;
-                    Ok(Finish::Commit(()))
-                }
-                _ => Ok(Finish::Discard(())),
+        self.transact(|w| match w.lease(renewal.id)? {
+            Some(lease) if lease.holder == renewal.holder => {
+                w.remove_lease(renewal.id)?;
+                Ok(Finish::Commit(()))
             }
+            _ => Ok(Finish::Discard(())),
         })
     }
 

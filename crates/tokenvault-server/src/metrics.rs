@@ -182,9 +182,8 @@ impl Metrics {
 
     /// Refresh ahead's schedule: its earliest attempt (token-time epoch ms) and stopped tokens.
     pub(crate) fn refresh_ahead_schedule(&self, earliest_ms: Option<u64>, stopped: usize) {
-        self.refresh_ahead_next.set(
-            earliest_ms.map_or(0, |ms| i64::try_from(ms.div_ceil(1000)).unwrap_or(i64::MAX)),
-        );
+        self.refresh_ahead_next
+            .set(earliest_ms.map_or(0, |ms| i64::try_from(ms.div_ceil(1000)).unwrap_or(i64::MAX)));
         self.refresh_ahead_stopped
             .set(i64::try_from(stopped).unwrap_or(i64::MAX));
     }

@@ -138,7 +138,10 @@ fn parse_margin(text: &str) -> Result<Duration, String> {
         .map_err(|_| format!("{text:?}: give a duration such as 90s, 5m or 1h"))?;
     let margin = Duration::try_from_secs_f64(seconds * scale)
         .map_err(|_| format!("{text:?}: give a duration such as 90s, 5m or 1h"))?;
-    let (least, most) = (tokenvault::MIN_RENEWAL_MARGIN, tokenvault_server::MAX_MARGIN);
+    let (least, most) = (
+        tokenvault::MIN_RENEWAL_MARGIN,
+        tokenvault_server::MAX_MARGIN,
+    );
     if margin < least || margin > most {
         return Err(format!(
             "{text:?}: a refresh-ahead margin is at least {}s (the SDK refreshes on its own 5 s before expiry) and at most {}m",

@@ -419,7 +419,11 @@ fn list_and_get_show_when_a_refresh_ahead_service_with_the_default_margin_renews
 
     let listed = json_of(s.cmd().args(["--json", "list"]));
     let renews = |i: usize| listed["tokens"][i]["renews_unix_ms"].clone();
-    assert_eq!(renews(0), json!(expiry - 300_000), "five minutes before expiry");
+    assert_eq!(
+        renews(0),
+        json!(expiry - 300_000),
+        "five minutes before expiry"
+    );
     // Token 3 has no refresh token: a service never renews it.
     assert_eq!(renews(2), serde_json::Value::Null);
 

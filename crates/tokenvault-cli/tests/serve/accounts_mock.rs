@@ -30,7 +30,10 @@ impl Call {
 #[derive(Clone, Debug)]
 pub enum Reply {
     /// A token: this access token, living `expires_in` seconds.
-    Token { access_token: String, expires_in: u64 },
+    Token {
+        access_token: String,
+        expires_in: u64,
+    },
     /// `{"error":"invalid_code"}` (HTTP 200), Zoho's answer for a revoked refresh token.
     InvalidCode,
     /// Zoho's "Access Denied" (HTTP 200): too many requests in the window.

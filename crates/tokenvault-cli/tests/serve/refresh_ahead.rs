@@ -86,7 +86,12 @@ fn assert_no_secret(text: &str, what: &str) {
 fn most_in_any_window(clock: &SimClock, calls: &[Call], window: u128) -> usize {
     let times: Vec<u128> = calls.iter().map(|c| clock.at(c.at_ms)).collect();
     (0..times.len())
-        .map(|i| times[i..].iter().take_while(|&&t| t < times[i] + window).count())
+        .map(|i| {
+            times[i..]
+                .iter()
+                .take_while(|&&t| t < times[i] + window)
+                .count()
+        })
         .max()
         .unwrap_or(0)
 }
@@ -106,7 +111,10 @@ fn a_due_token_is_renewed_at_once_and_stored_as_the_sdk_stores_it() {
     let mut expired = sdk_token("ann@zylker.com", now_ms() - 1_000);
     expired["api_domain"] = json!("https://www.zohoapis.eu");
     let before = now_ms();
-    assert_eq!(service.call("PUT", "/v1/tokens", Some(&expired)).status, 200);
+    assert_eq!(
+        service.call("PUT", "/v1/tokens", Some(&expired)).status,
+        200
+    );
 
     wait_for(Duration::from_secs(20), "the renewal", || {
         token_by_id(&service, "1")["access_token"] == "1000.access.renewed"
@@ -135,7 +143,10 @@ fn a_due_token_is_renewed_at_once_and_stored_as_the_sdk_stores_it() {
     // The next renewal is scheduled 5 minutes (less a jitter of at most one) before expiry.
     let next = metric(&service, "tokenvault_refresh_ahead_next_unix_seconds").unwrap() as u128;
     let due = (expiry - 5 * MINUTE) / 1000;
-    assert!((due - 61..=due + 1).contains(&next), "next {next}, due {due}");
+    assert!(
+        (due - 61..=due + 1).contains(&next),
+        "next {next}, due {due}"
+    );
     assert_eq!(
         metric(
             &service,
@@ -207,7 +218,10 @@ fn each_failure_is_told_apart_backed_off_signalled_and_bounded() {
     assert!(denied.len() >= 3, "{} calls", denied.len());
     for pair in denied.windows(2) {
         let gap = clock.at(pair[1].at_ms) - clock.at(pair[0].at_ms);
-        assert!(gap >= 10 * MINUTE - 2_000, "Access Denied retried after {gap} ms");
+        assert!(
+            gap >= 10 * MINUTE - 2_000,
+            "Access Denied retried after {gap} ms"
+        );
     }
     // 5xx: exponential backoff (5 s, doubling, each drawn between half and all of it).
     let broken = calls_of("broken");
@@ -282,10 +296,15 @@ fn each_failure_is_told_apart_backed_off_signalled_and_bounded() {
     // A new refresh token (a new grant saved by the SDK) lifts the revocation.
     let mut granted = sdk_token("revoked@zylker.com", clock.now() - 1_000);
     granted["refresh_token"] = json!("1000.refresh.regranted");
-    assert_eq!(service.call("PUT", "/v1/tokens", Some(&granted)).status, 200);
-    wait_for(Duration::from_secs(10), "the renewal after a new grant", || {
-        !mock.calls_for("1000.refresh.regranted").is_empty()
-    });
+    assert_eq!(
+        service.call("PUT", "/v1/tokens", Some(&granted)).status,
+        200
+    );
+    wait_for(
+        Duration::from_secs(10),
+        "the renewal after a new grant",
+        || !mock.calls_for("1000.refresh.regranted").is_empty(),
+    );
 }
 
 #[test]
@@ -353,9 +372,18 @@ fn a_service_killed_mid_refresh_leaves_a_lease_the_next_attempt_follows() {
         .unwrap()
         .clone();
     assert_eq!(all.len(), 3);
-    assert_eq!(token_by_id(&second, "1")["access_token"], "1000.access.bob@zylker.com");
-    assert_eq!(token_by_id(&second, "2")["access_token"], "1000.access.cy@zylker.com");
-    assert!(scratch.events("first").is_empty(), "the killed service said nothing");
+    assert_eq!(
+        token_by_id(&second, "1")["access_token"],
+        "1000.access.bob@zylker.com"
+    );
+    assert_eq!(
+        token_by_id(&second, "2")["access_token"],
+        "1000.access.cy@zylker.com"
+    );
+    assert!(
+        scratch.events("first").is_empty(),
+        "the killed service said nothing"
+    );
     let events = scratch.events("second");
     assert_eq!(events.len(), 1);
     assert_eq!(events[0]["outcome"], "renewed");
@@ -399,10 +427,17 @@ pub fn two_services_renew_each_expiry_once(scratch: &Scratch) {
     }
     assert_eq!(by_token.len(), 12, "every token renewed");
     for (refresh, calls) in &by_token {
-        assert!((2..=4).contains(&calls.len()), "{refresh}: {} calls", calls.len());
+        assert!(
+            (2..=4).contains(&calls.len()),
+            "{refresh}: {} calls",
+            calls.len()
+        );
         for pair in calls.windows(2) {
             let gap = clock.at(pair[1].at_ms) - clock.at(pair[0].at_ms);
-            assert!(gap >= 30 * MINUTE, "{refresh}: renewed twice within {gap} ms");
+            assert!(
+                gap >= 30 * MINUTE,
+                "{refresh}: renewed twice within {gap} ms"
+            );
         }
     }
     let renewed: usize = ["first", "second"]

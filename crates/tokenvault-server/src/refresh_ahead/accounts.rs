@@ -122,13 +122,22 @@ impl Accounts {
     pub(crate) async fn refresh(&self, url: &str, token: &Token, deadline: Duration) -> Outcome {
         let field = |s: &Option<Secret>| s.as_ref().map_or("", Secret::expose).to_string();
         let form = [
-            ("refresh_token", zeroize::Zeroizing::new(field(&token.refresh_token))),
+            (
+                "refresh_token",
+                zeroize::Zeroizing::new(field(&token.refresh_token)),
+            ),
             (
                 "client_id",
                 zeroize::Zeroizing::new(token.client_id.clone().unwrap_or_default()),
             ),
-            ("client_secret", zeroize::Zeroizing::new(field(&token.client_secret))),
-            ("grant_type", zeroize::Zeroizing::new("refresh_token".to_string())),
+            (
+                "client_secret",
+                zeroize::Zeroizing::new(field(&token.client_secret)),
+            ),
+            (
+                "grant_type",
+                zeroize::Zeroizing::new("refresh_token".to_string()),
+            ),
         ];
         let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let call = async {
@@ -182,10 +191,16 @@ mod tests {
     fn answers_are_told_apart() {
         let ok = reqwest::StatusCode::OK;
         let name = |status, body: &str| classify(status, body.as_bytes()).name();
-        assert_eq!(name(ok, r#"{"access_token":"a","expires_in":3600}"#), "renewed");
+        assert_eq!(
+            name(ok, r#"{"access_token":"a","expires_in":3600}"#),
+            "renewed"
+        );
         assert_eq!(name(ok, r#"{"error":"invalid_code"}"#), "revoked");
         assert_eq!(
-            name(ok, r#"{"error_description":"You have made too many requests continuously. Please try again after some time.","error":"Access Denied","status":"failure"}"#),
+            name(
+                ok,
+                r#"{"error_description":"You have made too many requests continuously. Please try again after some time.","error":"Access Denied","status":"failure"}"#
+            ),
             "rate_limited"
         );
         assert_eq!(name(ok, r#"{"error":"invalid_client"}"#), "rejected");
@@ -195,7 +210,10 @@ mod tests {
             "server_error"
         );
         assert_eq!(
-            name(reqwest::StatusCode::FOUND, r#"{"access_token":"a","expires_in":1}"#),
+            name(
+                reqwest::StatusCode::FOUND,
+                r#"{"access_token":"a","expires_in":1}"#
+            ),
             "rejected"
         );
     }

@@ -41,9 +41,15 @@ mod tests {
             ("https://sandbox.zohoapis.com", "https://accounts.zoho.com"),
             ("https://www.zohoapis.eu", "https://accounts.zoho.eu"),
             ("https://developer.zohoapis.in", "https://accounts.zoho.in"),
-            ("https://www.zohoapis.com.au", "https://accounts.zoho.com.au"),
+            (
+                "https://www.zohoapis.com.au",
+                "https://accounts.zoho.com.au",
+            ),
             ("https://www.zohoapis.jp", "https://accounts.zoho.jp"),
-            ("https://www.zohoapis.com.cn", "https://accounts.zoho.com.cn"),
+            (
+                "https://www.zohoapis.com.cn",
+                "https://accounts.zoho.com.cn",
+            ),
             ("https://www.zohoapis.ca", "https://accounts.zohocloud.ca"),
             ("https://www.zohoapis.sa/", "https://accounts.zoho.sa"),
         ];

@@ -42,7 +42,8 @@ impl Event<'_> {
         line.insert("failures".into(), json!(self.failures));
         line.insert(
             "next_attempt_unix_ms".into(),
-            self.next_attempt_unix_ms.map_or(Value::Null, |at| json!(at)),
+            self.next_attempt_unix_ms
+                .map_or(Value::Null, |at| json!(at)),
         );
         Value::Object(line)
     }

@@ -99,7 +99,10 @@ pub(crate) fn start(
 ) -> Result<tokio::task::JoinHandle<()>, String> {
     let accounts = Accounts::new(config.accounts_url.clone())?;
     if let Some(factor) = clock::simulated_factor() {
-        tracing::warn!(factor, "refresh ahead runs on a simulated clock (a test build)");
+        tracing::warn!(
+            factor,
+            "refresh ahead runs on a simulated clock (a test build)"
+        );
     }
     tracing::info!(
         margin_seconds = config.margin.as_secs(),
@@ -227,7 +230,12 @@ impl Signal {
         };
         event.emit();
         if self.failure {
-            tracing::warn!(token_id, outcome = self.outcome, failures, "refresh ahead failed");
+            tracing::warn!(
+                token_id,
+                outcome = self.outcome,
+                failures,
+                "refresh ahead failed"
+            );
             if let Some(command) = ahead.config.on_failure.clone() {
                 let token_id = token_id.to_string();
                 let user_name = user_name.map(str::to_string);
@@ -260,12 +268,17 @@ async fn try_renewal(
     let taken = blocking(vault.clone(), move |vault| vault.take_renewal(&id, margin)).await?;
     let renewal = match taken {
         RenewalTurn::Yours(renewal) => renewal,
-        RenewalTurn::NotDue { .. } | RenewalTurn::NotRenewable => {
-            return Ok((Finished::Renewed, None));
+        RenewalTurn::NotDue { due_unix_ms } => {
+            return Ok((
+                Finished::Renewed {
+                    due: Some(due_unix_ms),
+                },
+                None,
+            ));
         }
+        RenewalTurn::NotRenewable => return Ok((Finished::Renewed { due: None }, None)),
         RenewalTurn::Leased => {
-            let retry_in = LEASED_RETRY.as_millis() as u64
-                * clock::simulated_factor().unwrap_or(1);
+            let retry_in = LEASED_RETRY.as_millis() as u64 * clock::simulated_factor().unwrap_or(1);
             let retry_at = clock::now_ms().saturating_add(retry_in);
             return Ok((Finished::Leased { retry_at }, None));
         }
@@ -289,16 +302,24 @@ async fn try_renewal(
         // The window filled since the token was found ready (another token shares its refresh
         // token): no call; the schedule waits for room.
         blocking(vault, move |vault| vault.abandon_renewal(renewal)).await?;
-        return Ok((Finished::Leased { retry_at: clock::now_ms() }, None));
+        return Ok((
+            Finished::Leased {
+                retry_at: clock::now_ms(),
+            },
+            None,
+        ));
     }
     // The call ends before the lease falls: no other caller may take it over meanwhile.
     let deadline = renewal
         .lease_left()
         .saturating_sub(Duration::from_millis(500))
         .max(Duration::from_millis(100));
-    let outcome = ahead.accounts.refresh(&url, renewal.token(), deadline).await;
+    let outcome = ahead
+        .accounts
+        .refresh(&url, renewal.token(), deadline)
+        .await;
     let finished = match &outcome {
-        Outcome::Renewed(_) => Finished::Renewed,
+        Outcome::Renewed(_) => Finished::Renewed { due: None },
         Outcome::Revoked => Finished::Revoked,
         Outcome::RateLimited | Outcome::Rejected => Finished::Window,
         Outcome::ServerError | Outcome::Network | Outcome::Timeout => Finished::Transient,
@@ -306,10 +327,13 @@ async fn try_renewal(
     let name = outcome.name();
     match outcome {
         Outcome::Renewed(answer) => {
-            let saved = blocking(vault, move |vault| vault.complete_renewal(renewal, &answer)).await;
+            let saved =
+                blocking(vault, move |vault| vault.complete_renewal(renewal, &answer)).await;
             match saved {
                 Ok(RenewalSaved::Saved { expiry_unix_ms }) => Ok((
-                    Finished::Renewed,
+                    Finished::Renewed {
+                        due: Some(tokenvault::renewal_due_for(expiry_unix_ms, margin)),
+                    },
                     Some(Signal {
                         outcome: name,
                         expiry_unix_ms: Some(expiry_unix_ms),
@@ -317,7 +341,7 @@ async fn try_renewal(
                     }),
                 )),
                 Ok(_) => Ok((
-                    Finished::Renewed,
+                    Finished::Renewed { due: None },
                     Some(Signal {
                         outcome: "superseded",
                         expiry_unix_ms: None,

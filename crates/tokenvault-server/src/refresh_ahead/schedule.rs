@@ -29,9 +29,9 @@ const JITTER_MAX_MS: u64 = 2 * 60 * 1000;
 /// How an attempt ended, as far as the schedule cares.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Finished {
-    /// Renewed (by this service or, found so at the lease, by another caller): the next due
-    /// time comes from the vault.
-    Renewed,
+    /// Renewed (by this service or, found so at the lease, by another caller): due next at
+    /// `due` (token time), when known; else the vault's next list says.
+    Renewed { due: Option<u64> },
     /// Another caller holds the lease: look again at `retry_at`.
     Leased { retry_at: u64 },
     /// A network error, timeout or 5xx: exponential backoff.
@@ -55,7 +55,9 @@ struct Entry {
 
 impl Entry {
     fn attempt_at(&self) -> u64 {
-        self.due_ms.saturating_sub(self.jitter_ms).max(self.not_before)
+        self.due_ms
+            .saturating_sub(self.jitter_ms)
+            .max(self.not_before)
     }
 
     fn waiting(&self) -> bool {
@@ -68,6 +70,14 @@ pub(crate) struct Schedule {
     margin: Duration,
     tokens: HashMap<String, Entry>,
     budget: Budget,
+}
+
+/// A due time's jitter: up to a fifth of `margin`, at most [`JITTER_MAX_MS`].
+fn jitter(margin: Duration) -> u64 {
+    let limit = u64::try_from(margin.as_millis() / 5)
+        .unwrap_or(u64::MAX)
+        .min(JITTER_MAX_MS);
+    fastrand::u64(0..=limit)
 }
 
 /// A token as the vault lists it (`Vault::renewal_schedule`).
@@ -94,10 +104,7 @@ impl Schedule {
     }
 
     fn jitter(&self) -> u64 {
-        let limit = u64::try_from(self.margin.as_millis() / 5)
-            .unwrap_or(u64::MAX)
-            .min(JITTER_MAX_MS);
-        fastrand::u64(0..=limit)
+        jitter(self.margin)
     }
 
     /// Takes the vault's list in: new tokens are added, a changed due time gets a new jitter, a
@@ -184,13 +191,22 @@ impl Schedule {
 
     /// Records how `token_id`'s attempt ended at `now_ms`; returns its next attempt time
     /// (`None`: stopped, or no longer scheduled).
-    pub(crate) fn finish(&mut self, token_id: &str, finished: Finished, now_ms: u64) -> Option<u64> {
+    pub(crate) fn finish(
+        &mut self,
+        token_id: &str,
+        finished: Finished,
+        now_ms: u64,
+    ) -> Option<u64> {
         let entry = self.tokens.get_mut(token_id)?;
         entry.in_flight = false;
         match finished {
-            Finished::Renewed => {
+            Finished::Renewed { due } => {
                 entry.failures = 0;
                 entry.not_before = 0;
+                if let Some(due) = due.filter(|due| *due != entry.due_ms) {
+                    entry.due_ms = due;
+                    entry.jitter_ms = jitter(self.margin);
+                }
             }
             Finished::Leased { retry_at } => entry.not_before = retry_at,
             Finished::Transient => {
@@ -267,7 +283,10 @@ mod tests {
             assert_eq!(schedule.take_ready(last, 8).len(), 1);
             let next = schedule.finish("1", Finished::Transient, last).unwrap();
             let full = BACKOFF_FIRST_MS << (failure - 1);
-            assert!((last + full / 2..=last + full).contains(&next), "{failure}: {next}");
+            assert!(
+                (last + full / 2..=last + full).contains(&next),
+                "{failure}: {next}"
+            );
             last = next;
         }
         assert_eq!(schedule.take_ready(last, 8).len(), 1);
