@@ -36,7 +36,7 @@ pub struct ScheduledRenewal {
 pub enum RenewalTurn {
     /// This caller holds the token's refresh lease: call the accounts server, then
     /// [`Vault::complete_renewal`] or [`Vault::abandon_renewal`].
-    Yours(Renewal),
+    Yours(Box<Renewal>),
     /// Not due yet (renewed by another caller since, say): due then, token-time epoch ms.
     NotDue {
         /// When it is due.
@@ -155,13 +155,13 @@ impl Vault {
             let taken = std::time::Instant::now();
             let lease = Lease::take(now, length)?;
             w.put_lease(key, &lease)?;
-            Ok(Finish::Commit(RenewalTurn::Yours(Renewal {
+            Ok(Finish::Commit(RenewalTurn::Yours(Box::new(Renewal {
                 id: key,
                 token,
                 holder: lease.holder,
                 taken,
                 lease_length: length.min(lease::MAX_REFRESH_LEASE),
-            })))
+            }))))
         })
     }
 
@@ -172,7 +172,7 @@ impl Vault {
     /// ([`RenewalSaved::Superseded`]).
     pub fn complete_renewal(
         &self,
-        renewal: Renewal,
+        renewal: Box<Renewal>,
         answer: &AccountsAnswer,
     ) -> Result<RenewalSaved, Error> {
         let id = renewal.id;
@@ -201,7 +201,7 @@ impl Vault {
     /// Ends `renewal`'s lease without a save (the accounts server refused or did not answer), if
     /// it is still this caller's: a coordinated find waiting for it stops waiting and takes the
     /// lease itself (its SDK refreshes, and meets the same answer).
-    pub fn abandon_renewal(&self, renewal: Renewal) -> Result<(), Error> {
+    pub fn abandon_renewal(&self, renewal: Box<Renewal>) -> Result<(), Error> {
         self.transact(|w| match w.lease(renewal.id)? {
             Some(lease) if lease.holder == renewal.holder => {
                 w.remove_lease(renewal.id)?;

@@ -417,7 +417,7 @@ fn list_and_get_show_when_a_refresh_ahead_service_with_the_default_margin_renews
     vault.save_token(&mut expired).unwrap();
     drop(vault);
 
-    let listed = json_of(s.cmd().args(["--json", "list"]));
+    let listed = json_of(stdout_of(s.cmd().args(["--json", "list"])).as_bytes());
     let renews = |i: usize| listed["tokens"][i]["renews_unix_ms"].clone();
     assert_eq!(
         renews(0),
