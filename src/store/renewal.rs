@@ -12,7 +12,7 @@ use crate::lease::{self, Lease};
 use crate::renewal::{self, AccountsAnswer};
 use crate::rules;
 use crate::store::{Finish, Vault, lookup};
-use crate::token::{Secret, Token};
+use crate::token::Token;
 
 /// A token a refresh-ahead service renews, as [`Vault::renewal_schedule`] lists it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -76,15 +76,6 @@ impl Renewal {
     /// are what the accounts server is sent; its `api_domain` names the data center).
     pub fn token(&self) -> &Token {
         &self.token
-    }
-
-    /// The refresh token (present: a renewal is only taken for a renewable token).
-    pub fn refresh_token(&self) -> &Secret {
-        static NONE: std::sync::OnceLock<Secret> = std::sync::OnceLock::new();
-        self.token
-            .refresh_token
-            .as_ref()
-            .unwrap_or_else(|| NONE.get_or_init(Secret::default))
     }
 
     /// How long the lease still stands on this caller's own clock: an HTTP call that takes

@@ -438,4 +438,12 @@ fn list_and_get_show_when_a_refresh_ahead_service_with_the_default_margin_renews
     let get = stdout_of(s.cmd().args(["get", "1"]));
     let line = get.lines().find(|l| l.starts_with("renews")).expect(&get);
     assert!(line.contains("default margin"), "{get}");
+    // info --unlock: the earliest, the expired token 2.
+    let info = json_of(stdout_of(s.cmd().args(["--json", "info", "--unlock"])).as_bytes());
+    assert_eq!(info["next_renewal"]["token_id"], "2");
+    let human = stdout_of(s.cmd().args(["info", "--unlock"]));
+    assert!(
+        human.contains("token 2, due (by a refresh-ahead service"),
+        "{human}"
+    );
 }
