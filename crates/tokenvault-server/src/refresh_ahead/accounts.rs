@@ -55,9 +55,9 @@ impl Outcome {
 pub enum AccountsUrlError {
     /// Not `https://` (or `http://` to a loopback address, for a local proxy or a test server).
     #[error(
-        "--accounts-url {0:?}: give https://HOST[:PORT] (plain http only to 127.0.0.1, [::1] or localhost: the client secret and refresh token travel in it)"
+        "--accounts-url: give https://HOST[:PORT], without a user name or password (plain http only to 127.0.0.1, [::1] or localhost: the client secret and refresh token travel in it)"
     )]
-    NotHttps(String),
+    NotHttps,
 }
 
 /// Checks an `--accounts-url` and returns it without a trailing slash.
@@ -74,17 +74,20 @@ pub fn check_accounts_url(url: &str) -> Result<String, AccountsUrlError> {
                 .parse::<std::net::IpAddr>()
                 .is_ok_and(|ip| ip.is_loopback())
     };
+    // No user name or password in it: the URL is logged (a proxy's credentials go in
+    // HTTPS_PROXY, which is never logged).
+    let no_userinfo = |rest: &str| !rest.split('/').next().unwrap_or("").contains('@');
     let usable = match (
         trimmed.strip_prefix("https://"),
         trimmed.strip_prefix("http://"),
     ) {
-        (Some(rest), _) => !rest.is_empty(),
-        (None, Some(rest)) => loopback(rest),
+        (Some(rest), _) => !rest.is_empty() && no_userinfo(rest),
+        (None, Some(rest)) => loopback(rest) && no_userinfo(rest),
         _ => false,
     };
     match usable {
         true => Ok(trimmed.to_string()),
-        false => Err(AccountsUrlError::NotHttps(url.to_string())),
+        false => Err(AccountsUrlError::NotHttps),
     }
 }
 
@@ -231,5 +234,7 @@ mod tests {
         assert!(check_accounts_url("http://127.0.0.1.evil.com").is_err());
         assert!(check_accounts_url("ftp://x").is_err());
         assert!(check_accounts_url("https://").is_err());
+        let refused = check_accounts_url("https://user:hunter2@proxy.example").unwrap_err();
+        assert!(!refused.to_string().contains("hunter2"), "{refused}");
     }
 }
