@@ -48,13 +48,19 @@ impl Event<'_> {
         Value::Object(line)
     }
 
-    /// Writes the event's line to stdout (a closed stdout loses the line, not the service).
-    pub(crate) fn emit(&self) {
+    /// The event's line, newline included.
+    pub(crate) fn line(&self) -> String {
         let mut text = self.to_json().to_string();
         text.push('\n');
-        let mut out = std::io::stdout().lock();
-        let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+        text
     }
+}
+
+/// Writes an event line to stdout in one write (a closed stdout loses the line, not the
+/// service). Blocking (a pipe nobody reads fills up): call it off the runtime's workers.
+pub(crate) fn write_line(line: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(line.as_bytes()).and_then(|()| out.flush());
 }
 
 /// Runs `command` with `sh -c`, the failure in its environment: `TOKENVAULT_TOKEN_ID`,

@@ -228,7 +228,8 @@ impl Signal {
             failures,
             expiry_unix_ms: self.expiry_unix_ms,
         };
-        event.emit();
+        let line = event.line();
+        tokio::task::spawn_blocking(move || events::write_line(&line));
         if self.failure {
             tracing::warn!(
                 token_id,
