@@ -457,3 +457,34 @@ pub fn two_services_renew_each_expiry_once(scratch: &Scratch) {
 fn two_services_on_one_file_vault_renew_each_expiry_once() {
     two_services_renew_each_expiry_once(&Scratch::new());
 }
+
+#[test]
+fn the_accounts_server_is_reached_through_the_proxy_the_environment_names() {
+    // The mock stands in for a proxy: a proxied request names the whole URL in its request line.
+    let proxy = AccountsMock::start(|_, _| Reply::Token {
+        access_token: "1000.access.proxied".into(),
+        expires_in: 3600,
+    });
+    let scratch = Scratch::new();
+    // Nothing listens at the accounts URL itself: only the proxy can answer.
+    let unreachable = format!("http://127.0.0.1:{}", crate::support::free_port());
+    let service = scratch.serve_built(
+        "ahead",
+        &["--refresh-ahead", "--accounts-url", &unreachable],
+        &[("HTTP_PROXY", proxy.url.clone())],
+    );
+    let expired = sdk_token("ann@zylker.com", now_ms() - 1_000);
+    assert_eq!(
+        service.call("PUT", "/v1/tokens", Some(&expired)).status,
+        200
+    );
+    wait_for(
+        Duration::from_secs(20),
+        "the renewal through the proxy",
+        || token_by_id(&service, "1")["access_token"] == "1000.access.proxied",
+    );
+    assert_eq!(
+        proxy.calls()[0].path,
+        format!("{unreachable}/oauth/v2/token")
+    );
+}
