@@ -12,7 +12,7 @@ use zeroize::Zeroizing;
 /// Where the Unix socket goes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SocketChoice {
-    /// [`default_socket_path`].
+    /// [`default_socket_path`](crate::default_socket_path).
     Default,
     /// This path.
     Path(PathBuf),
