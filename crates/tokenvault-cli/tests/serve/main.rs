@@ -6,6 +6,7 @@
 #[path = "../../../../tests/common/mod.rs"]
 mod common;
 
+mod accounts_mock;
 mod bad_input;
 mod compat;
 mod concurrency;
@@ -13,4 +14,5 @@ mod lifecycle;
 #[cfg(feature = "mysql")]
 mod mysql;
 mod operations;
+mod refresh_ahead;
 mod support;

@@ -51,3 +51,12 @@ fn two_services_on_one_server_vault_make_one_refresh_and_never_log_the_password(
         );
     }
 }
+
+#[test]
+fn two_services_on_one_mysql_vault_renew_each_expiry_once() {
+    let Some(db) = TestDb::new("serve_ahead") else {
+        return;
+    };
+    let scratch = Scratch::with_env(vec![("TOKENVAULT_DATABASE_URL".into(), db.url.clone())]);
+    crate::refresh_ahead::two_services_renew_each_expiry_once(&scratch);
+}
