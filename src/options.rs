@@ -47,7 +47,7 @@ impl Default for OpenOptions {
         OpenOptions {
             busy_timeout: DEFAULT_BUSY_TIMEOUT,
             single_process: false,
-            check_integrity: true,
+            check_integrity: false,
             kdf: KdfParams::default(),
             insecure_kdf: false,
             allow_weak_key_file: false,

@@ -59,13 +59,13 @@ impl RedbEngine {
                 },
             )?,
         };
-        Ok(Box::new(RedbEngine {
+        Ok(Box::new(RedbEngine::new(
             db,
-            name: path.to_path_buf(),
-            file: Some(path.to_path_buf()),
-            created: access == Access::Create,
-            options: options.clone(),
-        }))
+            path.to_path_buf(),
+            Some(path.to_path_buf()),
+            access == Access::Create,
+            options.clone(),
+        )))
     }
 }
 
