@@ -9,5 +9,6 @@ mod faults;
 mod hostile_input;
 mod multiprocess;
 mod permissions;
+mod reads;
 mod refresh_leases;
 mod threads;

@@ -1,0 +1,139 @@
+//! Reads write nothing (docs/RELIABILITY.md §Reads write nothing): an open reads the file
+//! through a read-only view, and a handle opens the file for writing only at its first write.
+//! Every read call leaves the vault's bytes as they were and makes no sync call; a handle that
+//! opened for reading and then writes makes that write durable, and the next open sees it, even
+//! when the process is killed right after the write returned.
+
+use std::path::Path;
+use std::time::Duration;
+
+use tokenvault::{OpenOptions, Vault};
+
+use crate::common::PASSPHRASE;
+use crate::common::child::{self, Reporter};
+use crate::common::syncs::{run_traced, strace_available};
+use crate::common::workload::{tagged_query, tagged_token};
+
+fn three_token_vault(dir: &Path) -> std::path::PathBuf {
+    let path = dir.join("reads.vault");
+    let vault = OpenOptions::insecure_for_tests()
+        .create(&path, PASSPHRASE)
+        .unwrap();
+    for tag in ["r0", "r1", "r2"] {
+        vault.save_token(&mut tagged_token(tag, 0)).unwrap();
+    }
+    path
+}
+
+/// Every call of the public API that only reads, on the vault at `path`.
+fn read_everything(path: &Path) {
+    let info = Vault::inspect(path).unwrap();
+    assert_eq!(info.token_count, 3);
+    let vault = Vault::open(path, PASSPHRASE).unwrap();
+    assert_eq!(vault.get_tokens().unwrap().len(), 3);
+    assert_eq!(vault.len().unwrap(), 3);
+    assert!(!vault.is_empty().unwrap());
+    let found = vault.find_token(&tagged_query("r1")).unwrap().unwrap();
+    let id = found.id.clone().unwrap();
+    assert_eq!(vault.find_token_by_id(&id).unwrap(), found);
+    assert_eq!(vault.info().unwrap().token_count, 3);
+    assert!(!vault.slots().unwrap().is_empty());
+    assert!(vault.refresh_leases().unwrap().is_empty());
+    assert!(vault.verify().unwrap().is_ok());
+    drop(vault);
+}
+
+#[test]
+fn every_read_call_leaves_the_vault_bytes_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = three_token_vault(dir.path());
+    let before = std::fs::read(&path).unwrap();
+    read_everything(&path);
+    // Compared whole, shown only as "changed": the bytes are a vault's.
+    assert!(
+        std::fs::read(&path).unwrap() == before,
+        "a read changed the vault"
+    );
+}
+
+const NO_SYNC: &str = "every_read_call_makes_no_sync_call";
+
+#[test]
+fn every_read_call_makes_no_sync_call() {
+    if child::role().as_deref() == Some("reader") {
+        read_everything(Path::new(&child::env("VAULT")));
+        child::report("read");
+        return;
+    }
+    if let Some(reason) = strace_available() {
+        println!("skipped: {reason}");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = three_token_vault(dir.path());
+    let mut cmd = child::command(NO_SYNC, "reader");
+    cmd.env("VAULT", &path);
+    let (output, traced) = run_traced(&cmd, b"", &dir.path().join("strace.log"));
+    let said = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && said.contains("@@ read"),
+        "the reader failed: {said}"
+    );
+    assert_eq!(traced.syncs, 0, "the reads synced");
+}
+
+const FIRST_WRITE: &str = "a_first_write_after_reads_is_durable_and_the_next_open_sees_it";
+
+#[test]
+fn a_first_write_after_reads_is_durable_and_the_next_open_sees_it() {
+    if child::role().as_deref() == Some("writer") {
+        let vault = Vault::open(Path::new(&child::env("VAULT")), PASSPHRASE).unwrap();
+        assert_eq!(vault.len().unwrap(), 3);
+        vault.save_token(&mut tagged_token("w", 0)).unwrap();
+        child::report("saved");
+        // Killed here, the handle still open: no clean close runs.
+        std::thread::sleep(Duration::from_secs(60));
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = three_token_vault(dir.path());
+
+    // In this process: reads, then a write through the same handle, then a new open.
+    let vault = Vault::open(&path, PASSPHRASE).unwrap();
+    assert!(vault.find_token(&tagged_query("w")).unwrap().is_none());
+    let mut written = tagged_token("w", 0);
+    vault.save_token(&mut written).unwrap();
+    let id = written.id.clone().unwrap();
+    drop(vault);
+    let vault = Vault::open(&path, PASSPHRASE).unwrap();
+    assert_eq!(vault.find_token_by_id(&id).unwrap(), written);
+    vault.delete_token(&id).unwrap();
+    drop(vault);
+
+    // In a process killed right after its first write returned.
+    let mut cmd = child::command(FIRST_WRITE, "writer");
+    cmd.env("VAULT", &path);
+    let mut writer = Reporter::spawn(cmd);
+    let saved = writer.wait_for("saved", Duration::from_secs(60));
+    writer.kill();
+    let _ = writer.finish();
+    assert!(saved.is_some(), "the writer did not save");
+    // The open after an unclean shutdown recovers the file (redb's recovery) and sees the write.
+    let vault = Vault::open(&path, PASSPHRASE).unwrap();
+    assert!(vault.find_token(&tagged_query("w")).unwrap().is_some());
+    assert_eq!(vault.len().unwrap(), 4);
+    assert!(vault.verify().unwrap().is_ok());
+    drop(vault);
+    // Recovered, the file is clean again: reads write nothing.
+    let before = std::fs::read(&path).unwrap();
+    read_after_recovery(&path);
+    assert!(
+        std::fs::read(&path).unwrap() == before,
+        "a read changed the vault"
+    );
+}
+
+fn read_after_recovery(path: &Path) {
+    let vault = Vault::open(path, PASSPHRASE).unwrap();
+    assert_eq!(vault.get_tokens().unwrap().len(), 4);
+}
