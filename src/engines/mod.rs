@@ -165,8 +165,9 @@ pub(crate) fn connect(
 ///
 /// redb 4.6 trusts the pages it reads: some damaged pages make it panic (`unreachable!` in its
 /// b-tree code) instead of returning `Corrupted` (found by the `file_bytes` fuzz target and
-/// tests/reliability/damaged_files.rs). The integrity check on open rejects damage present when
-/// the file is opened; this catches what happens to the file afterwards. A second panic while
+/// tests/reliability/damaged_files.rs). redb's integrity check, where it runs (after an unclean
+/// shutdown, or on every open with `OpenOptions::check_integrity`), rejects damage present at
+/// open; this catches the rest. A second panic while
 /// unwinding still aborts the process; no code outside redb can prevent that.
 pub(crate) fn guarded<T>(during: &str, f: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {

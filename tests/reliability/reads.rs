@@ -137,3 +137,39 @@ fn read_after_recovery(path: &Path) {
     let vault = Vault::open(path, PASSPHRASE).unwrap();
     assert_eq!(vault.get_tokens().unwrap().len(), 4);
 }
+
+/// FORMAT.md §Container: a second reader opens the file read-only in redb's multi-writer mode,
+/// beside which tokenvault reads and writes as usual; redb's default read-only open (its
+/// exclusive mode) locks every tokenvault write out while it is open.
+#[test]
+fn a_second_reader_in_multi_writer_mode_locks_no_writer_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = three_token_vault(dir.path());
+    let vault = Vault::open(&path, PASSPHRASE).unwrap();
+
+    let mut builder = redb::Database::builder();
+    builder.set_concurrency_mode(redb::ConcurrencyMode::MultiWriter);
+    let reader = builder.open_read_only(&path).unwrap();
+    vault.save_token(&mut tagged_token("beside", 0)).unwrap();
+    {
+        use redb::ReadableDatabase;
+        let txn = reader.begin_read().unwrap();
+        let records: redb::TableDefinition<u64, &[u8]> = redb::TableDefinition::new("records");
+        use redb::ReadableTableMetadata;
+        // The reader sees the commit made while it was open.
+        assert_eq!(txn.open_table(records).unwrap().len().unwrap(), 4);
+    }
+    drop(reader);
+    drop(vault);
+
+    // redb's default read-only open: tokenvault still reads, and every write is refused.
+    let exclusive = redb::ReadOnlyDatabase::open(&path).unwrap();
+    let vault = Vault::open(&path, PASSPHRASE).unwrap();
+    assert_eq!(vault.len().unwrap(), 4);
+    match vault.save_token(&mut tagged_token("refused", 0)) {
+        Err(tokenvault::Error::AlreadyOpen) => {}
+        other => panic!("expected AlreadyOpen beside an exclusive-mode reader, got {other:?}"),
+    }
+    drop(exclusive);
+    vault.save_token(&mut tagged_token("after", 0)).unwrap();
+}

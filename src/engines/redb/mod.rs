@@ -93,9 +93,10 @@ impl RedbEngine {
     }
 
     /// A vault on a caller's backend. A backend without file locks (redb's `InMemoryBackend`)
-    /// needs `single_process`. With `check_integrity` as for files: without it redb trusts page
-    /// pointers it has not verified, and a damaged one sizes a read buffer of up to 4 GiB before
-    /// the read fails.
+    /// needs `single_process`. Opened for writing at once (a backend cannot be opened twice), with
+    /// the integrity check where `check_integrity` asks for it, as for files: without it redb
+    /// trusts page pointers it has not verified, and a damaged one may size a read buffer of up
+    /// to 4 GiB before the read fails.
     pub(crate) fn backend(
         backend: Box<dyn StorageBackend>,
         name: &Path,
