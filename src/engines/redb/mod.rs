@@ -9,6 +9,7 @@
 //! viewed read-only, opened for writing, recognised while another process creates it).
 
 mod file;
+mod snapshot;
 mod tables;
 
 use std::fs;
@@ -24,7 +25,8 @@ use crate::engines::{Engine, ReadTables, WriteTxn, guarded};
 use crate::error::Error;
 use crate::options::OpenOptions;
 
-use file::{open_error, open_writable};
+use file::{open_error, open_writable, open_writable_file};
+use snapshot::Snapshots;
 use tables::{LazyTables, RedbWrite};
 
 /// Maps redb's errors onto ours: I/O and corruption keep their meaning, a lock wait that ran
@@ -65,6 +67,9 @@ enum Db {
 
 /// A vault in a redb database.
 pub(crate) struct RedbEngine {
+    /// A shared file's read snapshot, kept while the file is unchanged (`snapshot.rs`).
+    /// Declared first, so that it is dropped before the database closes.
+    snapshots: Option<Snapshots>,
     /// What reads go through: the writable database, or a read-only view of the file.
     db: Db,
     /// For a file read through a view: the database opened for writing at the first write, once
@@ -126,6 +131,7 @@ impl RedbEngine {
         options: OpenOptions,
     ) -> RedbEngine {
         RedbEngine {
+            snapshots: None,
             db,
             writer: OnceLock::new(),
             writes_allowed: false,
@@ -173,12 +179,17 @@ impl RedbEngine {
 
 impl Engine for RedbEngine {
     fn begin_read(&self) -> Result<Box<dyn ReadTables + '_>, Error> {
-        let txn = match &self.db {
-            Db::Writable(db) => db.begin_read(),
-            Db::ReadOnly(db) => db.begin_read(),
+        let begin = || {
+            match &self.db {
+                Db::Writable(db) => db.begin_read(),
+                Db::ReadOnly(db) => db.begin_read(),
+            }
+            .map_err(storage)
+        };
+        match &self.snapshots {
+            Some(snapshots) => Ok(Box::new(snapshots.read(&self.name, begin)?)),
+            None => Ok(Box::new(LazyTables::new(begin()?, self.name.as_path()))),
         }
-        .map_err(storage)?;
-        Ok(Box::new(LazyTables::new(txn, &self.name)))
     }
 
     /// Waits up to the busy timeout for other processes' write transactions.
@@ -218,6 +229,7 @@ impl Engine for RedbEngine {
 
     fn into_writable(self: Box<Self>) -> Result<Box<dyn Engine>, Error> {
         let RedbEngine {
+            mut snapshots,
             db,
             name,
             file,
@@ -232,10 +244,16 @@ impl Engine for RedbEngine {
         let now = options.single_process || options.check_integrity;
         let db = match (db, &file) {
             (Db::ReadOnly(view), Some(path)) if now => {
+                // Its snapshot is of the view, which closes.
+                drop(snapshots.take());
                 view.close().map_err(storage)?;
-                Db::Writable(guarded("opening the file", || {
-                    open_writable(path, &options)
-                })?)
+                let (db, opened) =
+                    guarded("opening the file", || open_writable_file(path, &options))?;
+                // The exclusive mode keeps no snapshot (no other process commits).
+                if !options.single_process {
+                    snapshots = Snapshots::of(opened, path);
+                }
+                Db::Writable(db)
             }
             (Db::ReadOnly(_), None) => {
                 return Err(Error::internal("a read-only view without a file"));
@@ -243,12 +261,17 @@ impl Engine for RedbEngine {
             (db, _) => db,
         };
         let mut engine = RedbEngine::new(db, name, file, created, options);
+        engine.snapshots = snapshots;
         engine.writes_allowed = true;
         Ok(Box::new(engine))
     }
 
     fn compact(&mut self) -> Result<bool, Error> {
         self.writable()?;
+        // A kept snapshot would pin the pages compaction moves.
+        if let Some(snapshots) = &self.snapshots {
+            snapshots.forget();
+        }
         let db = match (&mut self.db, self.writer.get_mut()) {
             (Db::Writable(db), _) | (Db::ReadOnly(_), Some(db)) => db,
             (Db::ReadOnly(_), None) => {
