@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Sync and write calls per command and per durable save (docs/BENCHMARKS.md, "Reads write
 # nothing: syncs per command and per save"), counted with strace.
-#   bash benches/syncs.sh
+#   bash benches/syncs.sh [--cli PATH]
+# --cli PATH: count that tokenvault command's calls instead of this tree's (another commit's
+# build, for a before/after); the per-save rows are always this tree's library.
 # Each read command runs on a vault of tests/data's typical.txt, and the file's SHA-256 is
 # compared before and after. Per save: benches/compare's `save_syncs` (one long-lived handle, the
 # SDK's hourly refresh as durable saves), 100 saves less none, shared and `single_process`.
@@ -12,10 +14,18 @@ target=$(pwd)/target
 [[ -n "${CARGO_TARGET_DIR:-}" ]] && target=$(realpath -m "$CARGO_TARGET_DIR")
 command -v strace >/dev/null || { echo "benches/syncs.sh needs strace" >&2; exit 1; }
 
+cli=""
+if [[ ${1:-} == --cli ]]; then
+    cli=$(realpath "$2")
+elif [[ $# -gt 0 ]]; then
+    echo "usage: benches/syncs.sh [--cli PATH]" >&2
+    exit 2
+fi
+
 echo "::: building" >&2
 cargo build --quiet --release --bin tokenvault
 (cd benches/compare && cargo build --quiet --release --bin save_syncs)
-tv=$target/release/tokenvault
+tv=${cli:-$target/release/tokenvault}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 export TOKENVAULT_PASSPHRASE="syncs benchmark passphrase"
@@ -33,7 +43,7 @@ count() {
     writes=$(grep -c ' pwrite64(' "$dir/log" || true)
 }
 
-echo "Run $(date -u '+%Y-%m-%d %H:%M UTC'), tokenvault $(git rev-parse --short HEAD 2>/dev/null || echo '?'), $(uname -sr)."
+echo "Run $(date -u '+%Y-%m-%d %H:%M UTC'), tokenvault $(git rev-parse --short HEAD 2>/dev/null || echo '?'), $(uname -sr)${cli:+, commands: $cli ($("$cli" --version))}."
 echo
 echo "| command | fsync + fdatasync | pwrite64 | vault file changed |"
 echo "|---|---:|---:|---|"

@@ -173,3 +173,44 @@ fn a_second_reader_in_multi_writer_mode_locks_no_writer_out() {
     drop(exclusive);
     vault.save_token(&mut tagged_token("after", 0)).unwrap();
 }
+
+const SEES_COMMITS: &str = "a_read_sees_another_process_commit_at_once";
+
+/// A shared-mode read reuses its snapshot while the file is unchanged (engines/redb/snapshot.rs):
+/// a commit of another process, made while this one reads every millisecond (so that its
+/// snapshot never goes idle), is seen by the next read.
+#[test]
+fn a_read_sees_another_process_commit_at_once() {
+    if child::role().as_deref() == Some("committer") {
+        let vault = Vault::open(Path::new(&child::env("VAULT")), PASSPHRASE).unwrap();
+        let tag = child::env("TAG");
+        vault.save_token(&mut tagged_token(&tag, 0)).unwrap();
+        child::report("saved");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = three_token_vault(dir.path());
+    let vault = Vault::open(&path, PASSPHRASE).unwrap();
+    for round in 0..5u64 {
+        // Read twice: the second read reuses the snapshot of the first.
+        assert_eq!(vault.len().unwrap(), 3 + round);
+        assert_eq!(vault.len().unwrap(), 3 + round);
+        let mut cmd = child::command(SEES_COMMITS, "committer");
+        cmd.env("VAULT", &path).env("TAG", format!("c{round}"));
+        let mut committer = Reporter::spawn(cmd);
+        // Reads all along keep the snapshot in use, so only the header check can renew it.
+        while committer.child.try_wait().unwrap().is_none() {
+            assert!(vault.len().unwrap() >= 3 + round);
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let (status, lines) = committer.finish();
+        assert!(status.success() && lines.iter().any(|l| l == "saved"));
+        assert_eq!(vault.len().unwrap(), 4 + round, "a read missed a commit");
+        assert!(
+            vault
+                .find_token(&tagged_query(&format!("c{round}")))
+                .unwrap()
+                .is_some()
+        );
+    }
+}
