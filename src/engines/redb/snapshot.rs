@@ -17,8 +17,9 @@
 //!
 //! What it costs: a kept transaction pins its snapshot, which stops writers (in any process) from
 //! reusing the pages freed after it. A snapshot is therefore kept for [`KEPT_FOR`] after its last
-//! use only: a reaper thread (one per handle, started with the first kept snapshot, ended with
-//! the handle) drops it once idle, so the pin does not outlive the reads.
+//! use only: a reaper thread (one per handle while it reads, started with a kept snapshot and
+//! ended once nothing is kept, or with the handle) drops it once idle, so the pin does not
+//! outlive the reads.
 //!
 //! A cheaper freshness check inside redb (a "latest transaction id" of a read-only handle) would
 //! spare the `pread` and the reliance on the header's layout; that would be a change to propose
@@ -47,9 +48,16 @@ type Stamp = [u8; STAMP_LEN];
 pub(super) struct Snapshots {
     /// The vault file, read-only: the same open file the database reads.
     file: File,
-    kept: Arc<Mutex<Option<Kept>>>,
-    /// Whether the reaper thread runs.
-    reaping: Mutex<bool>,
+    state: Arc<Mutex<State>>,
+}
+
+/// What the reads and the reaper share.
+#[derive(Default)]
+struct State {
+    kept: Option<Kept>,
+    /// Whether the reaper thread runs: from the first kept snapshot until it drops one and
+    /// finds nothing kept since (so an idle handle has no thread waking up).
+    reaping: bool,
 }
 
 struct Kept {
@@ -80,8 +88,7 @@ impl Snapshots {
             }
             Some(Snapshots {
                 file,
-                kept: Arc::new(Mutex::new(None)),
-                reaping: Mutex::new(false),
+                state: Arc::default(),
             })
         }
         #[cfg(not(target_os = "linux"))]
@@ -101,8 +108,8 @@ impl Snapshots {
         // A header that cannot be read is taken as changed (the transaction then reports the
         // file's trouble, if any); such a snapshot is not kept.
         let stamp = self.stamp();
-        let mut kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
-        if let (Some(now), Some(k)) = (&stamp, kept.as_mut()) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if let (Some(now), Some(k)) = (&stamp, state.kept.as_mut()) {
             if k.stamp == *now {
                 k.used = Instant::now();
                 return Ok(SharedTables(k.tables.clone()));
@@ -111,8 +118,8 @@ impl Snapshots {
         // Begun after the stamp was read: it shows that state or a later one.
         let tables = Arc::new(LazyTables::new(begin()?, name.to_path_buf()));
         // Kept only with a reaper to drop it once idle: a kept snapshot pins its pages.
-        *kept = match stamp {
-            Some(stamp) if self.reaper_runs() => Some(Kept {
+        state.kept = match stamp {
+            Some(stamp) if self.reaper_runs(&mut state) => Some(Kept {
                 stamp,
                 tables: tables.clone(),
                 used: Instant::now(),
@@ -124,7 +131,10 @@ impl Snapshots {
 
     /// Drops the kept snapshot (before the database closes, or a compaction needs none live).
     pub(super) fn forget(&self) {
-        *self.kept.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        self.state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .kept = None;
     }
 
     #[cfg(unix)]
@@ -141,27 +151,92 @@ impl Snapshots {
     }
 
     /// Whether the thread that drops the kept snapshot once it has been idle for [`KEPT_FOR`]
-    /// runs, starting it if it does not yet; it ends when the handle is dropped.
-    fn reaper_runs(&self) -> bool {
-        let mut reaping = self.reaping.lock().unwrap_or_else(PoisonError::into_inner);
-        if !*reaping {
-            let kept: Weak<Mutex<Option<Kept>>> = Arc::downgrade(&self.kept);
-            *reaping = std::thread::Builder::new()
+    /// runs, starting it if it does not (`state` is locked by the caller). It ends when nothing
+    /// is kept any more, or the handle is dropped.
+    fn reaper_runs(&self, state: &mut State) -> bool {
+        if !state.reaping {
+            let shared: Weak<Mutex<State>> = Arc::downgrade(&self.state);
+            state.reaping = std::thread::Builder::new()
                 .name("tokenvault-snapshots".into())
-                .spawn(move || reap(&kept))
+                .spawn(move || reap(&shared))
                 .is_ok();
         }
-        *reaping
+        state.reaping
     }
 }
 
-fn reap(kept: &Weak<Mutex<Option<Kept>>>) {
+fn reap(shared: &Weak<Mutex<State>>) {
     loop {
         std::thread::sleep(KEPT_FOR);
-        let Some(kept) = kept.upgrade() else { return };
-        let mut kept = kept.lock().unwrap_or_else(PoisonError::into_inner);
-        if kept.as_ref().is_some_and(|k| k.used.elapsed() >= KEPT_FOR) {
-            *kept = None;
+        let Some(shared) = shared.upgrade() else {
+            return;
+        };
+        let mut state = shared.lock().unwrap_or_else(PoisonError::into_inner);
+        match &state.kept {
+            Some(kept) if kept.used.elapsed() < KEPT_FOR => {}
+            Some(_) => state.kept = None,
+            None => {
+                state.reaping = false;
+                return;
+            }
+        }
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+    use redb::{ConcurrencyMode, Database, ReadableDatabase};
+
+    fn shared_database(path: &Path) -> Database {
+        let mut builder = Database::builder();
+        builder.set_concurrency_mode(ConcurrencyMode::MultiWriter);
+        let db = builder.create(path).unwrap();
+        let txn = db.begin_write().unwrap();
+        txn.open_table(redb::TableDefinition::<u64, u64>::new("t"))
+            .unwrap();
+        txn.commit().unwrap();
+        db
+    }
+
+    #[test]
+    fn a_kept_snapshot_is_reused_until_a_commit_and_dropped_once_idle() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        let db = shared_database(&path);
+        let snapshots = Snapshots::of(File::open(&path).unwrap(), &path).unwrap();
+        let begin = || db.begin_read().map_err(super::super::storage);
+        let first = snapshots.read(&path, begin).unwrap();
+        let again = snapshots.read(&path, begin).unwrap();
+        assert!(
+            Arc::ptr_eq(&first.0, &again.0),
+            "an unchanged file reuses the snapshot"
+        );
+
+        let txn = db.begin_write().unwrap();
+        txn.open_table(redb::TableDefinition::<u64, u64>::new("t"))
+            .unwrap()
+            .insert(1, 1)
+            .unwrap();
+        txn.commit().unwrap();
+        let after = snapshots.read(&path, begin).unwrap();
+        assert!(!Arc::ptr_eq(&first.0, &after.0), "a commit renews it");
+        drop((first, again, after));
+
+        // Idle: the reaper drops the snapshot (and its pin), then ends. Waited for, not timed:
+        // a loaded machine may run the reaper late.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let state = snapshots.state.lock().unwrap();
+            if state.kept.is_none() && !state.reaping {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "an idle snapshot was still kept, or the reaper still ran, after 30 s"
+            );
+            drop(state);
+            std::thread::sleep(KEPT_FOR / 4);
         }
     }
 }
