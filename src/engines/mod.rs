@@ -102,9 +102,11 @@ pub(crate) trait Engine: Send + Sync {
     fn create_tables(&self) -> Result<(), Error>;
     /// Whether the storage holds no vault header (a new vault may be written).
     fn is_blank(&self) -> Result<bool, Error>;
-    /// This engine, able to write: an engine built with [`Access::Inspect`] re-opens its storage
-    /// for writing (the file engine first reads through a read-only view, so that a wrong
-    /// passphrase changes no byte); others return themselves.
+    /// This engine, allowed to write: an engine built with [`Access::Inspect`] opens its storage
+    /// for writing now or at its first write (the file engine reads through a read-only view,
+    /// so that a wrong passphrase, and a handle that only reads, change no byte; it opens the
+    /// file for writing at the first [`Engine::begin_write`] unless `single_process` or
+    /// `check_integrity` asks for it at once); others return themselves.
     fn into_writable(self: Box<Self>) -> Result<Box<dyn Engine>, Error>;
     /// Gives free space back, where the engine can. `Ok(false)` when there was nothing to do.
     fn compact(&mut self) -> Result<bool, Error>;
@@ -121,7 +123,7 @@ pub(crate) enum Access {
     /// Create a vault: a file must not exist yet (it is created exclusively, mode 0600).
     Create,
     /// Read an existing vault without changing anything (a file is opened read-only);
-    /// [`Engine::into_writable`] then opens it for writing.
+    /// [`Engine::into_writable`] then allows writes.
     Inspect,
 }
 
