@@ -90,7 +90,8 @@ impl OpenOptions {
     /// page's checksum with redb's integrity check (default: no).
     ///
     /// By default the check runs when it buys something: when an open finds the file left by a
-    /// crash (redb's recovery flag set, no writer alive), as redb's own recovery. An open
+    /// crash (redb's recovery flag set, no writer alive), as redb's own recovery, and in
+    /// [`Vault::verify`](crate::Vault::verify), on a copy of the file in memory. An open
     /// otherwise only reads the file, and a handle opens it for writing at its first write
     /// (docs/RELIABILITY.md §Reads write nothing). With `true`, every open runs the check, which
     /// costs time proportional to the file (docs/BENCHMARKS.md) and opens the file for writing at

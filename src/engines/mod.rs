@@ -108,6 +108,12 @@ pub(crate) trait Engine: Send + Sync {
     /// file for writing at the first [`Engine::begin_write`] unless `single_process` or
     /// `check_integrity` asks for it at once); others return themselves.
     fn into_writable(self: Box<Self>) -> Result<Box<dyn Engine>, Error>;
+    /// What the storage's own checks find wrong with it, without changing it (for `verify`):
+    /// the file engine runs redb's integrity check on a copy of the file in memory. Empty where
+    /// all is well, or where the engine has no such check.
+    fn storage_problems(&self) -> Result<Vec<String>, Error> {
+        Ok(Vec::new())
+    }
     /// Gives free space back, where the engine can. `Ok(false)` when there was nothing to do.
     fn compact(&mut self) -> Result<bool, Error>;
     /// The bytes the vault takes: a file's size, or a server's tables as the server reports it.

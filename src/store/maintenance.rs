@@ -153,6 +153,7 @@ impl Vault {
             report.problems.push(format!("header state: {e}"));
         }
         report.problems.extend(self.cached_keys().check_slots());
+        report.problems.extend(self.engine.storage_problems()?);
         self.read(|store, keys| {
             let mut expected: BTreeSet<(usize, Tag, u64, u64)> = BTreeSet::new();
             let mut positions: BTreeSet<(u64, u64)> = BTreeSet::new();

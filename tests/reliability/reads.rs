@@ -214,3 +214,56 @@ fn a_read_sees_another_process_commit_at_once() {
         );
     }
 }
+
+/// `verify` runs redb's integrity check on a copy of the file in memory: damage that the vault's
+/// reads do not meet (a page no lookup reads) but redb's check finds is reported, and the file is
+/// not written.
+#[test]
+fn verify_reports_a_page_that_fails_its_checksum_without_writing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = three_token_vault(dir.path());
+    let clean = std::fs::read(&path).unwrap();
+    let vault = Vault::open(&path, PASSPHRASE).unwrap();
+    assert!(vault.verify().unwrap().is_ok());
+    drop(vault);
+
+    // A flip that redb's own check rejects and that the vault's reads do not meet.
+    let copy = dir.path().join("copy.vault");
+    let redb_rejects = |bytes: &[u8]| {
+        std::fs::write(&copy, bytes).unwrap();
+        let mut builder = redb::Database::builder();
+        builder.set_check_integrity_on_open(true);
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            builder.open(&copy).is_err()
+        }))
+        .unwrap_or(true)
+    };
+    let damaged = (4096..clean.len())
+        .step_by(97)
+        .map(|at| {
+            let mut bytes = clean.clone();
+            bytes[at] ^= 0x40;
+            bytes
+        })
+        .find(|bytes| {
+            redb_rejects(bytes) && {
+                std::fs::write(&path, bytes).unwrap();
+                // The vault's own reads do not meet it (verify's walk returns a report).
+                Vault::open(&path, PASSPHRASE).is_ok_and(|vault| vault.verify().is_ok())
+            }
+        })
+        .expect("a flip that redb's check rejects and the vault's reads do not meet");
+    std::fs::write(&path, &damaged).unwrap();
+    let vault = Vault::open(&path, PASSPHRASE).unwrap();
+    let report = vault.verify().unwrap();
+    assert!(
+        report.problems.iter().any(|p| p.contains("storage engine")),
+        "{:?}",
+        report.problems
+    );
+    drop(vault);
+    assert!(
+        std::fs::read(&path).unwrap() == damaged,
+        "verify wrote the file"
+    );
+}

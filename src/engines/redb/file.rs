@@ -216,3 +216,58 @@ fn view_file(path: &Path, options: &OpenOptions) -> Result<(Db, fs::File), Error
         Err(e) => Err(open_error(e, path)),
     }
 }
+
+/// How many times [`page_problems`] copies the file again when a commit lands during the copy.
+const COPY_ATTEMPTS: usize = 5;
+
+/// What redb's integrity check finds in the file at `path` (every page checksum of the committed
+/// trees), run on a copy in memory so that the file is neither written nor synced. The copy is
+/// consistent when redb's header (which every commit rewrites) reads the same before and after
+/// it: a commit never overwrites a page that the committed trees use. After
+/// [`COPY_ATTEMPTS`] copies that a commit overlapped: `Busy`.
+pub(super) fn page_problems(path: &Path) -> Result<Vec<String>, Error> {
+    use redb::StorageBackend;
+    use redb::backends::InMemoryBackend;
+    let header = || -> Result<Vec<u8>, Error> {
+        use std::io::Read;
+        let mut head = Vec::with_capacity(REDB_HEADER_LEN);
+        fs::File::open(path)?
+            .take(REDB_HEADER_LEN as u64)
+            .read_to_end(&mut head)?;
+        Ok(head)
+    };
+    let started = std::time::Instant::now();
+    for _ in 0..COPY_ATTEMPTS {
+        let before = header()?;
+        let bytes = fs::read(path)?;
+        if header()? != before {
+            continue;
+        }
+        let copy = InMemoryBackend::new();
+        copy.set_len(bytes.len() as u64).map_err(Error::from)?;
+        copy.write(0, &bytes).map_err(Error::from)?;
+        drop(bytes);
+        let checked = guarded("checking the file's pages", || {
+            let mut db = Database::builder()
+                .create_with_backend(copy)
+                .map_err(|e| open_error(e, path))?;
+            db.check_integrity().map_err(storage)
+        });
+        return Ok(match checked {
+            Ok(true) => Vec::new(),
+            Ok(false) => vec![
+                "storage engine: the last commit failed its page checksums (an open would \
+                 fall back to the one before it)"
+                    .to_string(),
+            ],
+            Err(Error::Corrupted { what }) => vec![what],
+            Err(e) => return Err(e),
+        });
+    }
+    Err(Error::Busy {
+        waited: started.elapsed(),
+    })
+}
+
+/// The bytes of redb's file header (magic, god byte, layout, both commit slots; redb 4.x).
+const REDB_HEADER_LEN: usize = 320;

@@ -266,6 +266,13 @@ impl Engine for RedbEngine {
         Ok(Box::new(engine))
     }
 
+    fn storage_problems(&self) -> Result<Vec<String>, Error> {
+        match &self.file {
+            Some(path) => file::page_problems(path),
+            None => Ok(Vec::new()),
+        }
+    }
+
     fn compact(&mut self) -> Result<bool, Error> {
         self.writable()?;
         // A kept snapshot would pin the pages compaction moves.
