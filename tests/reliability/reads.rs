@@ -160,6 +160,12 @@ fn a_second_reader_in_multi_writer_mode_locks_no_writer_out() {
         assert_eq!(txn.open_table(records).unwrap().len().unwrap(), 4);
     }
     drop(reader);
+    // redb's default read-only open cannot open the file while tokenvault has it open for
+    // writing (the save above opened it so).
+    assert!(matches!(
+        redb::ReadOnlyDatabase::open(&path),
+        Err(redb::DatabaseError::DatabaseAlreadyOpen)
+    ));
     drop(vault);
 
     // redb's default read-only open: tokenvault still reads, and every write is refused.
