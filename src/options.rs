@@ -47,7 +47,7 @@ impl Default for OpenOptions {
         OpenOptions {
             busy_timeout: DEFAULT_BUSY_TIMEOUT,
             single_process: false,
-            check_integrity: true,
+            check_integrity: false,
             kdf: KdfParams::default(),
             insecure_kdf: false,
             allow_weak_key_file: false,
@@ -58,7 +58,8 @@ impl Default for OpenOptions {
 
 impl OpenOptions {
     /// Default options: a busy timeout of [`DEFAULT_BUSY_TIMEOUT`], shared by several processes,
-    /// the integrity check on, and [`KdfParams::default`] for a vault created with them.
+    /// the integrity check after an unclean shutdown only, and [`KdfParams::default`] for a vault
+    /// created with them.
     pub fn new() -> Self {
         OpenOptions::default()
     }
@@ -85,12 +86,19 @@ impl OpenOptions {
         self
     }
 
-    /// Whether opening a vault (a file, or a backend of your own) first verifies every page's
-    /// checksum (default: yes). The check costs time proportional to the file (about 20 ms for
-    /// 10k tokens, 80 ms for 100k; docs/BENCHMARKS.md), and turns damage already in the file into
-    /// [`Error::Corrupted`](crate::Error::Corrupted) at open instead of a failure, or a silently
-    /// missed entry, later. Turn it off only where the storage is trusted and start-up time
-    /// matters.
+    /// Whether every open of a vault (a file, or a backend of your own) first verifies every
+    /// page's checksum with redb's integrity check (default: no).
+    ///
+    /// By default the check runs when it buys something: when an open finds the file left by a
+    /// crash (redb's recovery flag set, no writer alive), as redb's own recovery, and in
+    /// [`Vault::verify`](crate::Vault::verify), on a copy of the file in memory. An open
+    /// otherwise only reads the file, and a handle opens it for writing at its first write
+    /// (docs/RELIABILITY.md §Reads write nothing). With `true`, every open runs the check, which
+    /// costs time proportional to the file (docs/BENCHMARKS.md) and opens the file for writing at
+    /// once; damage made to the file outside tokenvault while nobody had it open is then
+    /// [`Error::Corrupted`](crate::Error::Corrupted) at open, instead of a typed error at the read
+    /// that meets it, or a lookup that finds nothing, which [`Vault::verify`](crate::Vault::verify)
+    /// reports. For storage that is not trusted.
     pub fn check_integrity(mut self, yes: bool) -> Self {
         self.check_integrity = yes;
         self

@@ -102,10 +102,18 @@ pub(crate) trait Engine: Send + Sync {
     fn create_tables(&self) -> Result<(), Error>;
     /// Whether the storage holds no vault header (a new vault may be written).
     fn is_blank(&self) -> Result<bool, Error>;
-    /// This engine, able to write: an engine built with [`Access::Inspect`] re-opens its storage
-    /// for writing (the file engine first reads through a read-only view, so that a wrong
-    /// passphrase changes no byte); others return themselves.
+    /// This engine, allowed to write: an engine built with [`Access::Inspect`] opens its storage
+    /// for writing now or at its first write (the file engine reads through a read-only view,
+    /// so that a wrong passphrase, and a handle that only reads, change no byte; it opens the
+    /// file for writing at the first [`Engine::begin_write`] unless `single_process` or
+    /// `check_integrity` asks for it at once); others return themselves.
     fn into_writable(self: Box<Self>) -> Result<Box<dyn Engine>, Error>;
+    /// What the storage's own checks find wrong with it, without changing it (for `verify`):
+    /// the file engine runs redb's integrity check on a copy of the file in memory. Empty where
+    /// all is well, or where the engine has no such check.
+    fn storage_problems(&self) -> Result<Vec<String>, Error> {
+        Ok(Vec::new())
+    }
     /// Gives free space back, where the engine can. `Ok(false)` when there was nothing to do.
     fn compact(&mut self) -> Result<bool, Error>;
     /// The bytes the vault takes: a file's size, or a server's tables as the server reports it.
@@ -121,7 +129,7 @@ pub(crate) enum Access {
     /// Create a vault: a file must not exist yet (it is created exclusively, mode 0600).
     Create,
     /// Read an existing vault without changing anything (a file is opened read-only);
-    /// [`Engine::into_writable`] then opens it for writing.
+    /// [`Engine::into_writable`] then allows writes.
     Inspect,
 }
 
@@ -165,8 +173,9 @@ pub(crate) fn connect(
 ///
 /// redb 4.6 trusts the pages it reads: some damaged pages make it panic (`unreachable!` in its
 /// b-tree code) instead of returning `Corrupted` (found by the `file_bytes` fuzz target and
-/// tests/reliability/damaged_files.rs). The integrity check on open rejects damage present when
-/// the file is opened; this catches what happens to the file afterwards. A second panic while
+/// tests/reliability/damaged_files.rs). redb's integrity check, where it runs (after an unclean
+/// shutdown, or on every open with `OpenOptions::check_integrity`), rejects damage present at
+/// open; this catches the rest. A second panic while
 /// unwinding still aborts the process; no code outside redb can prevent that.
 pub(crate) fn guarded<T>(during: &str, f: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {

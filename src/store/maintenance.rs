@@ -146,13 +146,16 @@ impl Vault {
 
     /// Decrypts every record and checks every order and index entry both ways: each record is
     /// reachable from `order` and from each index its fields belong in, and every entry points
-    /// at a record that agrees with it. Problems are collected, not raised.
+    /// at a record that agrees with it. A file's pages are checked too (redb's integrity check,
+    /// on a copy in memory: the file is neither written nor synced). Problems are collected, not
+    /// raised.
     pub fn verify(&self) -> Result<VerifyReport, Error> {
         let mut report = VerifyReport::default();
         if let Err(e) = self.verify_state() {
             report.problems.push(format!("header state: {e}"));
         }
         report.problems.extend(self.cached_keys().check_slots());
+        report.problems.extend(self.engine.storage_problems()?);
         self.read(|store, keys| {
             let mut expected: BTreeSet<(usize, Tag, u64, u64)> = BTreeSet::new();
             let mut positions: BTreeSet<(u64, u64)> = BTreeSet::new();

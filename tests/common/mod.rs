@@ -13,6 +13,7 @@ pub mod replay;
 pub mod rng;
 pub mod scratch;
 pub mod secret_urls;
+pub mod syncs;
 pub mod workload;
 
 use std::path::{Path, PathBuf};

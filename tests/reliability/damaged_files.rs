@@ -5,9 +5,13 @@
 //!
 //! FINDING (redb 4.6, also found by the `file_bytes` fuzz target): a plain redb open trusts the
 //! file, and some damaged pages made redb panic (or, rarely, abort) instead of returning
-//! `Corrupted`, or made a lookup find nothing without an error. The vault now runs redb's
-//! integrity check on every open (`OpenOptions::check_integrity`, FORMAT.md §Container) and turns
-//! an engine panic into `Corrupted`, so every one of those outcomes fails this test.
+//! `Corrupted`, or made a lookup find nothing without an error. The vault turns an engine panic
+//! into `Corrupted`. An open reads the file without writing (docs/RELIABILITY.md §Reads write
+//! nothing), so by default it runs redb's integrity check only after an unclean shutdown: a
+//! lookup may then find nothing in a damaged copy, which `verify` reports (`HiddenByDamage`,
+//! allowed by default). With `OpenOptions::check_integrity(true)` every open runs the check, and
+//! every copy that is worse than a typed error by default is opened that way too, where anything
+//! worse than an unauthenticated count fails this test.
 //!
 //! The sweep runs in child processes (this test binary, re-run in a role), so that a damaged
 //! file that aborts the process (a panic while unwinding aborts; no `catch_unwind` stops it) is
@@ -153,10 +157,16 @@ impl Outcome {
         OUTCOMES.into_iter().find(|o| o.name() == s).unwrap()
     }
 
-    /// Whether this outcome fails the test: everything worse than an unauthenticated count
-    /// (which `Vault::inspect` documents as such).
+    /// Whether this outcome fails the test with `check_integrity(true)`: everything worse than
+    /// an unauthenticated count (which `Vault::inspect` documents as such).
     fn fails(self) -> bool {
         self <= Outcome::HiddenByDamage
+    }
+
+    /// Whether this outcome fails the test with the default options, which check the file only
+    /// after an unclean shutdown: everything worse than a lookup that `verify` warns about.
+    fn fails_by_default(self) -> bool {
+        self < Outcome::HiddenByDamage
     }
 }
 
@@ -176,7 +186,7 @@ fn variant(e: &Error) -> String {
 }
 
 /// Opens, lists, searches and verifies `path`; the worst outcome and the errors met.
-fn check_copy(path: &Path, base: &Base) -> (Outcome, Vec<String>) {
+fn check_copy(path: &Path, base: &Base, options: &OpenOptions) -> (Outcome, Vec<String>) {
     let mut errors = Vec::new();
     let mut outcome = Outcome::Unchanged;
     let note = |o: Outcome, outcome: &mut Outcome| *outcome = (*outcome).min(o);
@@ -208,7 +218,7 @@ fn check_copy(path: &Path, base: &Base) -> (Outcome, Vec<String>) {
         Err(e) => errors.push(variant(&e)),
     }
     step("open");
-    let vault = match Vault::open(path, PASSPHRASE) {
+    let vault = match options.open(path, PASSPHRASE) {
         Ok(v) => v,
         Err(e) => {
             errors.push(variant(&e));
@@ -335,24 +345,35 @@ fn sweeper_child() {
         *LAST_PANIC.lock().unwrap_or_else(|e| e.into_inner()) = Some(format!("{during}@{at}"));
     }));
     let copy = dir.join(format!("copy-{}.vault", std::process::id()));
+    let checked = OpenOptions::new().check_integrity(true);
     for at in positions {
         child::report(format!("begin {at}"));
-        std::fs::write(&copy, mode.damage(&base.bytes, at)).unwrap();
-        let result = catch_unwind(AssertUnwindSafe(|| check_copy(&copy, &base)));
-        match result {
-            Ok((outcome, errors)) => {
-                child::report(format!("done {at} {} {}", outcome.name(), errors.join(",")))
+        let run = |options: &OpenOptions| {
+            std::fs::write(&copy, mode.damage(&base.bytes, at)).unwrap();
+            match catch_unwind(AssertUnwindSafe(|| check_copy(&copy, &base, options))) {
+                Ok((outcome, errors)) => (outcome, errors.join(",")),
+                Err(_) => {
+                    let at_line = LAST_PANIC.lock().unwrap().take().unwrap_or_default();
+                    if in_engine(&at_line) {
+                        (Outcome::EnginePanic, at_line)
+                    } else {
+                        (Outcome::TokenvaultPanic, at_line)
+                    }
+                }
             }
-            Err(_) => {
-                let at_line = LAST_PANIC.lock().unwrap().take().unwrap_or_default();
-                let outcome = if in_engine(&at_line) {
-                    Outcome::EnginePanic
-                } else {
-                    Outcome::TokenvaultPanic
-                };
-                child::report(format!("done {at} {} {at_line}", outcome.name()));
-            }
-        }
+        };
+        let (outcome, detail) = run(&OpenOptions::new());
+        // What the integrity check on every open makes of a copy worse than a typed error.
+        let (checked_outcome, _) = if outcome < Outcome::TypedError {
+            run(&checked)
+        } else {
+            (outcome, String::new())
+        };
+        child::report(format!(
+            "done {at} {} {} {detail}",
+            outcome.name(),
+            checked_outcome.name()
+        ));
     }
     let _ = std::fs::remove_file(&copy);
 }
@@ -369,7 +390,13 @@ fn read_tokens(path: &Path) -> Vec<Token> {
 }
 
 /// Sweeps `positions` in child processes, restarting after each abort; outcome of each position.
-fn sweep(dir: &Path, mode: Mode, positions: &[usize]) -> BTreeMap<usize, (Outcome, String)> {
+/// Each position's outcome with the default options, with `check_integrity(true)` (the same
+/// unless the first is worse than a typed error), and details.
+fn sweep(
+    dir: &Path,
+    mode: Mode,
+    positions: &[usize],
+) -> BTreeMap<usize, (Outcome, Outcome, String)> {
     let mut results = BTreeMap::new();
     let mut left: Vec<usize> = positions.to_vec();
     while !left.is_empty() {
@@ -391,16 +418,19 @@ fn sweep(dir: &Path, mode: Mode, positions: &[usize]) -> BTreeMap<usize, (Outcom
         let mut begun = None;
         let mut last_panic = String::new();
         for line in &lines {
-            let words: Vec<&str> = line.splitn(4, ' ').collect();
+            let words: Vec<&str> = line.splitn(5, ' ').collect();
             match words.as_slice() {
                 ["begin", at] => {
                     begun = Some(at.parse::<usize>().unwrap());
                     last_panic.clear();
                 }
                 ["panic-at", at] => last_panic = at.to_string(),
-                ["done", at, outcome, rest @ ..] => {
+                ["done", at, outcome, checked, rest @ ..] => {
                     let detail = rest.first().copied().unwrap_or("").to_string();
-                    results.insert(at.parse().unwrap(), (Outcome::parse(outcome), detail));
+                    results.insert(
+                        at.parse().unwrap(),
+                        (Outcome::parse(outcome), Outcome::parse(checked), detail),
+                    );
                     begun = None;
                 }
                 _ => {}
@@ -417,7 +447,7 @@ fn sweep(dir: &Path, mode: Mode, positions: &[usize]) -> BTreeMap<usize, (Outcom
             } else {
                 Outcome::TokenvaultPanic
             };
-            results.insert(at, (outcome, last_panic));
+            results.insert(at, (outcome, outcome, last_panic));
         }
         left.retain(|at| !results.contains_key(at));
         if begun.is_none() && !left.is_empty() {
@@ -462,7 +492,7 @@ fn every_damaged_copy_gives_the_original_data_or_a_typed_error() {
         let mut errors: BTreeMap<String, usize> = BTreeMap::new();
         let mut engine_panics: BTreeMap<String, usize> = BTreeMap::new();
         let mut worst: Vec<(Outcome, usize)> = Vec::new();
-        for (at, (outcome, detail)) in &results {
+        for (at, (outcome, checked, detail)) in &results {
             *tally.entry(*outcome).or_default() += 1;
             match outcome {
                 Outcome::TypedError => {
@@ -482,8 +512,14 @@ fn every_damaged_copy_gives_the_original_data_or_a_typed_error() {
             if *outcome < Outcome::TypedError {
                 worst.push((*outcome, *at));
             }
-            if outcome.fails() {
+            if outcome.fails_by_default() {
                 failures.push(format!("{mode:?} at {at}: {} {detail}", outcome.name()));
+            }
+            if checked.fails() {
+                failures.push(format!(
+                    "{mode:?} at {at}, opened with check_integrity(true): {} {detail}",
+                    checked.name()
+                ));
             }
         }
         // The worst outcomes first, a few of each kind, to replay with TOKENVAULT_DAMAGE_POSITIONS.

@@ -367,20 +367,27 @@ fn undo_read_only(path: &Path, mode: u32) {
 
 #[test]
 #[cfg(unix)]
-fn a_read_only_vault_or_folder_gives_a_clear_error_and_changes_nothing() {
+fn a_read_only_vault_can_be_read_and_a_write_to_it_or_its_folder_gives_a_clear_error() {
     let (dir, path, vault) = new_vault();
     three_tokens(&vault);
+    let expected = vault.get_tokens().unwrap();
     drop(vault);
     let before = digest(&path);
     if !make_read_only(&path, 0o400) {
         println!("skipped: cannot make a file read-only here (root without chattr)");
         return;
     }
-    let result = Vault::open(&path, PASSPHRASE);
-    // Inspecting needs no write access.
+    // Reads need no write access: the open, the lookups and `inspect` only read the file.
+    let opened = Vault::open(&path, PASSPHRASE).map(|vault| {
+        let read = vault.get_tokens();
+        (read, vault.save_token(&mut tagged_token("w", 0)))
+    });
     let inspected = Vault::inspect(&path).map(|i| i.token_count);
     undo_read_only(&path, 0o600);
-    match result {
+    let (read, written) = opened.unwrap();
+    assert_eq!(read.unwrap(), expected);
+    // The first write opens the file for writing, which fails, saying where and why.
+    match written {
         Err(e @ Error::Io(_)) => {
             let message = e.to_string();
             assert!(message.contains(&*path.to_string_lossy()), "{message}");

@@ -9,6 +9,7 @@ mod faults;
 mod hostile_input;
 mod multiprocess;
 mod permissions;
+mod reads;
 mod refresh_leases;
 mod renewal;
 mod threads;

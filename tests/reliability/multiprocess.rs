@@ -205,15 +205,19 @@ fn a_writer_waits_for_another_process_then_fails_with_busy() {
     }
     drop(vault);
 
-    // Opening for writing needs the lock for a moment too: the wait is bounded the same way.
-    let started = Instant::now();
-    match tokenvault::OpenOptions::new()
+    // An open only reads, so it does not wait for the writer; the first write of the handle
+    // opens the file for writing, which waits for the writer's lock, bounded the same way.
+    let reader = tokenvault::OpenOptions::new()
         .busy_timeout(timeout)
         .open(&path, PASSPHRASE)
-    {
+        .expect("an open does not wait for another process's write");
+    assert_eq!(reader.len().unwrap(), 0);
+    let started = Instant::now();
+    match reader.save_token(&mut tagged_token("late", 0)) {
         Err(Error::Busy { waited }) => assert!(waited >= timeout && started.elapsed() >= timeout),
-        other => panic!("expected Busy from open, got {other:?}"),
+        other => panic!("expected Busy from the first write, got {other:?}"),
     }
+    drop(reader);
 
     // With a longer wait, open and save go through once the other process commits.
     let releaser = std::thread::spawn(move || {

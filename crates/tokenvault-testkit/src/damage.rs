@@ -65,7 +65,8 @@ pub fn fuzz_file_bytes(base: &[u8], edits: &[u8]) {
     // (`unreachable!()` in btree.rs) or abort (a second panic in a destructor while unwinding),
     // where it should return `Corrupted`, and a damaged page pointer sizes a read buffer of up to
     // 4 GiB before the read fails. redb promises typed errors only after its integrity check,
-    // which tokenvault runs on every open (`OpenOptions::check_integrity`). The target runs that
+    // which tokenvault runs on every open with `OpenOptions::check_integrity(true)` (and by
+    // default only after an unclean shutdown, docs/RELIABILITY.md). The target runs that
     // open on a copy first and counts the files it rejects or panics on;
     // TOKENVAULT_FUZZ_STRICT=1 skips it (and counts no engine panic) to reproduce the finding.
     if std::env::var_os("TOKENVAULT_FUZZ_STRICT").is_none() && !engine_accepts(&bytes) {

@@ -12,6 +12,7 @@ use std::time::Duration;
 use redb::backends::FileBackend;
 use redb::{Database, ReadableDatabase};
 
+use super::snapshot::Snapshots;
 use super::tables::{HEADER, table_error};
 use super::{Db, RedbEngine, builder, storage};
 use crate::backoff::with_backoff;
@@ -28,18 +29,23 @@ impl RedbEngine {
         options: &OpenOptions,
         access: Access,
     ) -> Result<Box<dyn Engine>, Error> {
-        let db = match access {
+        let (db, file) = match access {
             Access::Create => {
                 // The database is built on the handle that created the file, never on the path
                 // again: a symlink swapped in meanwhile (in a folder others can write to) must
                 // not receive it.
                 let file = create_private_file(path)?;
-                let made = FileBackend::new(file).and_then(|backend| {
-                    builder(options.single_process, false)
-                        .create_with_backend(BoundedLocks::new(backend, options.busy_timeout))
-                });
+                let made = file
+                    .try_clone()
+                    .map_err(redb::DatabaseError::from)
+                    .and_then(|kept| {
+                        let backend = FileBackend::new(file)?;
+                        builder(options.single_process, false)
+                            .create_with_backend(BoundedLocks::new(backend, options.busy_timeout))
+                            .map(|db| (db, kept))
+                    });
                 match made {
-                    Ok(db) => Db::Writable(db),
+                    Ok((db, kept)) => (Db::Writable(db), kept),
                     Err(e) => {
                         // Nothing was committed: do not leave a file that `create` would refuse.
                         let _ = fs::remove_file(path);
@@ -59,13 +65,19 @@ impl RedbEngine {
                 },
             )?,
         };
-        Ok(Box::new(RedbEngine {
+        let mut engine = RedbEngine::new(
             db,
-            name: path.to_path_buf(),
-            file: Some(path.to_path_buf()),
-            created: access == Access::Create,
-            options: options.clone(),
-        }))
+            path.to_path_buf(),
+            Some(path.to_path_buf()),
+            access == Access::Create,
+            options.clone(),
+        );
+        // A shared file keeps its read snapshot while unchanged; in the exclusive mode no other
+        // process commits, and a read transaction costs less than the header read.
+        if !options.single_process {
+            engine.snapshots = Snapshots::of(file, path);
+        }
+        Ok(Box::new(engine))
     }
 }
 
@@ -115,25 +127,37 @@ fn check_vault_file(path: &Path) -> Result<(), Error> {
 /// an empty file, which `create_with_backend` (redb's only open that takes a backend) would
 /// initialize.
 pub(super) fn open_writable(path: &Path, options: &OpenOptions) -> Result<Database, Error> {
+    open_writable_file(path, options).map(|(db, _)| db)
+}
+
+/// [`open_writable`], and the open file, for its header (`snapshot.rs`).
+pub(super) fn open_writable_file(
+    path: &Path,
+    options: &OpenOptions,
+) -> Result<(Database, fs::File), Error> {
     let file = fs::OpenOptions::new()
         .read(true)
         .write(true)
         .open(path)
         .map_err(|e| io_at(e, format!("cannot open {} for writing", path.display())))?;
+    let kept = file.try_clone().map_err(Error::from)?;
     let backend = FileBackend::new(file).map_err(|e| open_error(e, path))?;
-    builder(options.single_process, options.check_integrity)
+    let db = builder(options.single_process, options.check_integrity)
         .create_with_backend(BoundedLocks::new(backend, options.busy_timeout))
-        .map_err(|e| open_error(e, path))
+        .map_err(|e| open_error(e, path))?;
+    Ok((db, kept))
 }
 
-/// The read-only counterpart of [`open_writable`].
+/// The read-only counterpart of [`open_writable_file`].
 fn open_read_only(
     path: &Path,
     busy_timeout: Duration,
-) -> Result<redb::ReadOnlyDatabase, redb::DatabaseError> {
+) -> Result<(redb::ReadOnlyDatabase, fs::File), redb::DatabaseError> {
     let file = fs::File::open(path)?;
-    builder(false, false)
-        .open_read_only_with_backend(BoundedLocks::new(FileBackend::new(file)?, busy_timeout))
+    let kept = file.try_clone()?;
+    let db = builder(false, false)
+        .open_read_only_with_backend(BoundedLocks::new(FileBackend::new(file)?, busy_timeout))?;
+    Ok((db, kept))
 }
 
 /// redb's "this is not a redb file" becomes `NotAVault`; the rest keeps its meaning.
@@ -166,9 +190,9 @@ fn may_be_under_creation(path: &Path) -> bool {
 
 /// A read-only view of a vault file: `NotAVault` unless it is a redb database with the vault's
 /// header table.
-fn view_vault_file(path: &Path, options: &OpenOptions) -> Result<Db, Error> {
+fn view_vault_file(path: &Path, options: &OpenOptions) -> Result<(Db, fs::File), Error> {
     check_vault_file(path)?;
-    let db = view_file(path, options)?;
+    let (db, file) = view_file(path, options)?;
     let txn = match &db {
         Db::Writable(db) => db.begin_read(),
         Db::ReadOnly(db) => db.begin_read(),
@@ -176,18 +200,74 @@ fn view_vault_file(path: &Path, options: &OpenOptions) -> Result<Db, Error> {
     .map_err(storage)?;
     txn.open_table(HEADER).map_err(|e| table_error(e, path))?;
     drop(txn);
-    Ok(db)
+    Ok((db, file))
 }
 
 /// A view of the file that writes no byte (not even redb's bookkeeping), unless the file needs
 /// crash recovery, which only a writable open performs.
-fn view_file(path: &Path, options: &OpenOptions) -> Result<Db, Error> {
+fn view_file(path: &Path, options: &OpenOptions) -> Result<(Db, fs::File), Error> {
     match open_read_only(path, options.busy_timeout) {
-        Ok(db) => Ok(Db::ReadOnly(db)),
+        Ok((db, file)) => Ok((Db::ReadOnly(db), file)),
         Err(redb::DatabaseError::RepairAborted) => {
             let options = options.clone().single_process(false).check_integrity(true);
-            Ok(Db::Writable(open_writable(path, &options)?))
+            let (db, file) = open_writable_file(path, &options)?;
+            Ok((Db::Writable(db), file))
         }
         Err(e) => Err(open_error(e, path)),
     }
 }
+
+/// How many times [`page_problems`] copies the file again when a commit lands during the copy.
+const COPY_ATTEMPTS: usize = 5;
+
+/// What redb's integrity check finds in the file at `path` (every page checksum of the committed
+/// trees), run on a copy in memory so that the file is neither written nor synced. The copy is
+/// consistent when redb's header (which every commit rewrites) reads the same before and after
+/// it: a commit never overwrites a page that the committed trees use. After
+/// [`COPY_ATTEMPTS`] copies that a commit overlapped: `Busy`.
+pub(super) fn page_problems(path: &Path) -> Result<Vec<String>, Error> {
+    use redb::StorageBackend;
+    use redb::backends::InMemoryBackend;
+    let header = || -> Result<Vec<u8>, Error> {
+        use std::io::Read;
+        let mut head = Vec::with_capacity(REDB_HEADER_LEN);
+        fs::File::open(path)?
+            .take(REDB_HEADER_LEN as u64)
+            .read_to_end(&mut head)?;
+        Ok(head)
+    };
+    let started = std::time::Instant::now();
+    for _ in 0..COPY_ATTEMPTS {
+        let before = header()?;
+        let bytes = fs::read(path)?;
+        if header()? != before {
+            continue;
+        }
+        let copy = InMemoryBackend::new();
+        copy.set_len(bytes.len() as u64).map_err(Error::from)?;
+        copy.write(0, &bytes).map_err(Error::from)?;
+        drop(bytes);
+        let checked = guarded("checking the file's pages", || {
+            let mut db = Database::builder()
+                .create_with_backend(copy)
+                .map_err(|e| open_error(e, path))?;
+            db.check_integrity().map_err(storage)
+        });
+        return Ok(match checked {
+            Ok(true) => Vec::new(),
+            Ok(false) => vec![
+                "storage engine: the last commit failed its page checksums (an open would \
+                 fall back to the one before it)"
+                    .to_string(),
+            ],
+            Err(Error::Corrupted { what }) => vec![what],
+            Err(e) => return Err(e),
+        });
+    }
+    Err(Error::Busy {
+        waited: started.elapsed(),
+    })
+}
+
+/// The bytes of redb's file header (magic, god byte, layout, both commit slots; redb 4.x).
+const REDB_HEADER_LEN: usize = 320;

@@ -5,8 +5,9 @@
 //! Separate from the engine (`mod.rs`) and the file (`file.rs`): this is the only code that knows
 //! the redb table definitions and the index key layout; it never opens a database.
 
-use std::cell::OnceCell;
+use std::borrow::Cow;
 use std::path::Path;
+use std::sync::{Arc, OnceLock};
 
 use redb::{
     ReadOnlyTable, ReadTransaction, ReadableTable, ReadableTableMetadata, Table, TableDefinition,
@@ -132,41 +133,67 @@ where
     }
 }
 
-/// One read transaction and its tables, each opened when first used.
+/// One read transaction and its tables, each opened when first used (by any thread: a snapshot
+/// kept while the file is unchanged, `snapshot.rs`, is shared).
 ///
 /// The engine hands it out boxed (`Engine::begin_read`), once per lookup: the tables a lookup
 /// may not use are boxed on their own, so that the whole stays within the allocator's small,
 /// fast size classes (unboxed, its 1.5 KB cost a lookup ~7% more instructions).
 pub(super) struct LazyTables<'t> {
     txn: ReadTransaction,
-    path: &'t Path,
-    header: OnceCell<ReadOnlyTable<&'static str, &'static [u8]>>,
-    records: OnceCell<ReadOnlyTable<u64, &'static [u8]>>,
-    order: OnceCell<Box<ReadOnlyTable<u64, u64>>>,
-    indexes: [OnceCell<Box<ReadOnlyTable<IndexKey, u64>>>; 4],
-    leases: OnceCell<Option<Box<BytesTable>>>,
+    path: Cow<'t, Path>,
+    header: OnceLock<ReadOnlyTable<&'static str, &'static [u8]>>,
+    records: OnceLock<ReadOnlyTable<u64, &'static [u8]>>,
+    order: OnceLock<Box<ReadOnlyTable<u64, u64>>>,
+    indexes: [OnceLock<Box<ReadOnlyTable<IndexKey, u64>>>; 4],
+    leases: OnceLock<Option<Box<BytesTable>>>,
+}
+
+/// A snapshot's tables, shared by the reads that reuse it (`snapshot.rs`).
+pub(super) struct SharedTables(pub(super) Arc<LazyTables<'static>>);
+
+impl OpenTables for SharedTables {
+    type Header = ReadOnlyTable<&'static str, &'static [u8]>;
+    type Records = ReadOnlyTable<u64, &'static [u8]>;
+    type Order = ReadOnlyTable<u64, u64>;
+    type Index = ReadOnlyTable<IndexKey, u64>;
+    fn header(&self) -> Result<&Self::Header, Error> {
+        self.0.header()
+    }
+    fn records(&self) -> Result<&Self::Records, Error> {
+        self.0.records()
+    }
+    fn order_table(&self) -> Result<&Self::Order, Error> {
+        self.0.order_table()
+    }
+    fn index(&self, kind: IndexKind) -> Result<&Self::Index, Error> {
+        self.0.index(kind)
+    }
+    fn lease_table(&self) -> Result<Option<&Self::Records>, Error> {
+        self.0.lease_table()
+    }
 }
 
 /// A read-only table of byte values by id (records, leases).
 type BytesTable = ReadOnlyTable<u64, &'static [u8]>;
 
 impl<'t> LazyTables<'t> {
-    pub(super) fn new(txn: ReadTransaction, path: &'t Path) -> Self {
+    pub(super) fn new(txn: ReadTransaction, path: impl Into<Cow<'t, Path>>) -> Self {
         LazyTables {
             txn,
-            path,
-            header: OnceCell::new(),
-            records: OnceCell::new(),
-            order: OnceCell::new(),
+            path: path.into(),
+            header: OnceLock::new(),
+            records: OnceLock::new(),
+            order: OnceLock::new(),
             indexes: Default::default(),
-            leases: OnceCell::new(),
+            leases: OnceLock::new(),
         }
     }
 
     /// The table in `cell`, opened (and kept as `keep` makes it) on first use.
     fn open<'c, K: redb::Key + 'static, V: redb::Value + 'static, C>(
         &self,
-        cell: &'c OnceCell<C>,
+        cell: &'c OnceLock<C>,
         definition: TableDefinition<K, V>,
         keep: impl FnOnce(ReadOnlyTable<K, V>) -> C,
     ) -> Result<&'c C, Error> {
@@ -176,7 +203,7 @@ impl<'t> LazyTables<'t> {
         let table = self
             .txn
             .open_table(definition)
-            .map_err(|e| table_error(e, self.path))?;
+            .map_err(|e| table_error(e, &self.path))?;
         Ok(cell.get_or_init(|| keep(table)))
     }
 }
@@ -205,7 +232,7 @@ impl OpenTables for LazyTables<'_> {
         let table = match self.txn.open_table(LEASES) {
             Ok(table) => Some(Box::new(table)),
             Err(TableError::TableDoesNotExist(_)) => None,
-            Err(e) => return Err(table_error(e, self.path)),
+            Err(e) => return Err(table_error(e, &self.path)),
         };
         Ok(self.leases.get_or_init(|| table).as_deref())
     }

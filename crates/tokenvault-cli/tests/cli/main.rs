@@ -15,6 +15,7 @@ mod kdf;
 #[cfg(feature = "mysql")]
 mod mysql;
 mod prompt;
+mod reads;
 mod slots;
 mod tokens;
 mod url_redaction;

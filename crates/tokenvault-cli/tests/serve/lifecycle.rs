@@ -300,3 +300,52 @@ fn with_socket_activation_the_service_serves_the_socket_it_is_given() {
     // The socket belongs to systemd: the service leaves it in place.
     assert!(socket.exists());
 }
+
+/// docs/RELIABILITY.md §Reads write nothing: a service that only answers lookups opens the vault
+/// for reading and never for writing, so the file's bytes stay as they were, even when the
+/// service is killed.
+#[test]
+fn a_service_that_only_answers_lookups_leaves_the_vault_bytes_unchanged() {
+    let scratch = Scratch::new();
+    let future = now_ms() + 3_600_000;
+    // Saved by a command that exits cleanly (a killed service would leave the file for the
+    // next open to recover, which writes).
+    let mut save = scratch
+        .command()
+        .arg("save")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = save.stdin.take().unwrap();
+        stdin
+            .write_all(&serde_json::to_vec(&sdk_token("ann@zylker.com", future)).unwrap())
+            .unwrap();
+    }
+    assert!(save.wait().unwrap().success());
+    let before = std::fs::read(scratch.vault()).unwrap();
+
+    let service = scratch.serve("reader", &[]);
+    for _ in 0..20 {
+        let found = service.call(
+            "POST",
+            "/v1/tokens/find",
+            Some(&json!({"user_name": "ann@zylker.com"})),
+        );
+        assert_eq!(
+            (found.status, found.json["refresh"].as_str()),
+            (200, Some("not_due"))
+        );
+        assert_eq!(service.call("GET", "/v1/tokens/1", None).status, 200);
+        assert_eq!(service.call("GET", "/v1/tokens", None).status, 200);
+    }
+    // Killed (SIGKILL), as a crash would end it.
+    drop(service);
+    // Compared whole, shown only as "changed": the bytes are a vault's.
+    assert!(
+        std::fs::read(scratch.vault()).unwrap() == before,
+        "the lookups changed the vault"
+    );
+}
