@@ -77,8 +77,8 @@ pub use credential_sources::{
     passphrase_file,
 };
 pub use crypto::KdfParams;
-#[cfg(feature = "mysql")]
-pub use engines::mysql::DEFAULT_CONNECT_TIMEOUT;
+#[cfg(any(feature = "mysql", feature = "postgres"))]
+pub use engines::server_url::DEFAULT_CONNECT_TIMEOUT;
 pub use error::{Error, KeyFileError, SlotError, StorageError};
 pub use lease::{DEFAULT_REFRESH_LEASE, MAX_REFRESH_LEASE};
 pub use location::{Location, url_holds_password};

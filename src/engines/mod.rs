@@ -3,7 +3,7 @@
 //!
 //! The logic (`store/lookup.rs`, `store/write.rs`) sees only the traits here, so the same rules,
 //! records and blind indexes run over a redb file (`redb/`), memory or a caller's backend (also
-//! `redb/`), or a MySQL/MariaDB database (`mysql.rs`): any engine with ACID transactions over
+//! `redb/`), a MySQL/MariaDB database (`mysql.rs`) or a PostgreSQL one (`postgres.rs`): any engine with ACID transactions over
 //! these tables (FORMAT.md §Tables). An engine stores bytes; it never sees a key or a plaintext.
 //! Each engine maps its own storage errors onto [`Error`].
 //!
@@ -12,7 +12,11 @@
 mod bounded_locks;
 #[cfg(feature = "mysql")]
 pub(crate) mod mysql;
+#[cfg(feature = "postgres")]
+pub(crate) mod postgres;
 pub(crate) mod redb;
+#[cfg(any(feature = "mysql", feature = "postgres"))]
+pub(crate) mod server_url;
 
 use crate::blind_index::{IndexKind, Tag};
 use crate::error::Error;
@@ -148,17 +152,36 @@ pub(crate) fn connect(
         Target::Server { url, scheme } if scheme == "mysql" => {
             Ok(Box::new(mysql::MySqlEngine::connect(url, options)?))
         }
+        #[cfg(feature = "postgres")]
+        Target::Server { url, scheme } if scheme == "postgres" || scheme == "postgresql" => {
+            Ok(Box::new(postgres::PostgresEngine::connect(url, options)?))
+        }
         Target::Server { scheme, .. } => Err(Error::InvalidLocation {
             reason: format!(
-                "{location}: this build of tokenvault has no engine for {scheme}:// URLs{}",
-                if cfg!(feature = "mysql") {
-                    "; it knows mysql://"
-                } else {
-                    " (mysql:// needs the `mysql` feature)"
-                }
+                "{location}: this build of tokenvault has no engine for {scheme}:// URLs ({})",
+                server_engines()
             ),
         }),
     }
+}
+
+/// Which server URLs this build knows, and which features the others need.
+fn server_engines() -> String {
+    let engines = [
+        ("mysql://", "mysql", cfg!(feature = "mysql")),
+        ("postgres://", "postgres", cfg!(feature = "postgres")),
+    ];
+    engines
+        .iter()
+        .map(|(scheme, feature, built)| {
+            if *built {
+                format!("{scheme} is built in")
+            } else {
+                format!("{scheme} needs the `{feature}` feature")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// Runs `f`, turning a panic inside a storage engine into a typed error.

@@ -118,7 +118,7 @@ fn init_on_a_database_with_a_vault_is_refused_and_a_wrong_passphrase_exits_3() {
         .arg("list")
         .assert()
         .code(3);
-    // --database-url takes a server URL, and this build serves mysql:// alone.
+    // --database-url takes a server URL; a build without the postgres feature says what it needs.
     s.cmd()
         .args(["--database-url", "app@db/zohooauth", "list"])
         .assert()
@@ -129,7 +129,7 @@ fn init_on_a_database_with_a_vault_is_refused_and_a_wrong_passphrase_exits_3() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "no engine for postgres:// URLs; it knows mysql://",
+            "postgres:// needs the `postgres` feature",
         ));
     // An unreachable server is a plain error (exit 2) that names the server, not the password.
     s.cmd()

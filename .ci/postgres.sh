@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL server on loopback for the PostgreSQL tests and benchmarks, from
+# Debian's packages. Sourced, not run:
+#
+#   source .ci/postgres.sh && postgres_start    # installs PostgreSQL if missing, starts it,
+#                                               # exports TOKENVAULT_TEST_POSTGRES_URL
+#   ...                                          # cargo test --features postgres --test postgres
+#   postgres_stop                                # stops it and removes its data directory
+#
+# The server listens on 127.0.0.1 only (port TOKENVAULT_POSTGRES_PORT, default 54321) and on a
+# Unix socket in its new directory under /tmp (TOKENVAULT_TEST_POSTGRES_SOCKET names the folder),
+# and keeps Debian's defaults otherwise: fsync and synchronous_commit on, so a commit is durable
+# when it returns. Its superuser `tokenvault` logs in with a password made for this run
+# (scram-sha-256, on TCP and the socket alike); tests create and drop one database each. TLS is on,
+# with a certificate for 127.0.0.1 from a CA made for this run (TOKENVAULT_TEST_POSTGRES_CA names
+# its PEM), and the role `tokenvault_tls` (a member of `tokenvault`) is admitted over TLS only, so
+# the TLS modes can be tested. PostgreSQL refuses to run as root: as root (CI), the server runs
+# as the `postgres` user the package creates.
+
+postgres_install() {
+    if compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null && command -v psql >/dev/null \
+        && command -v pg_dump >/dev/null && command -v openssl >/dev/null; then
+        return 0
+    fi
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        postgresql postgresql-client openssl >/dev/null
+}
+
+postgres_start() {
+    postgres_install
+    local port="${TOKENVAULT_POSTGRES_PORT:-54321}" bin
+    bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+    POSTGRES_DIR=$(mktemp -d "${TMPDIR:-/tmp}/tokenvault-postgres.XXXXXX")
+    export POSTGRES_DIR
+    chmod 755 "$POSTGRES_DIR"
+    local as_server=()
+    if ((EUID == 0)); then
+        as_server=(runuser -u postgres --)
+    fi
+    local password
+    password=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
+    (umask 077 && printf '%s\n' "$password" >"$POSTGRES_DIR/pwfile")
+    postgres_certificates "$POSTGRES_DIR/tls"
+    if ((EUID == 0)); then
+        chown -R postgres: "$POSTGRES_DIR"
+    fi
+    "${as_server[@]}" "$bin/initdb" -D "$POSTGRES_DIR/data" -U tokenvault \
+        --pwfile="$POSTGRES_DIR/pwfile" --auth-host=scram-sha-256 --auth-local=scram-sha-256 \
+        >"$POSTGRES_DIR/initdb.log" 2>&1 \
+        || { cat "$POSTGRES_DIR/initdb.log" >&2; return 1; }
+    rm -f "$POSTGRES_DIR/pwfile"
+    # The TLS-only role: refused without TLS, before the general lines.
+    local hba="$POSTGRES_DIR/data/pg_hba.conf"
+    {
+        echo "hostnossl all tokenvault_tls all reject"
+        echo "hostssl all tokenvault_tls all scram-sha-256"
+        cat "$hba"
+    } >"$hba.new" && mv "$hba.new" "$hba"
+    if ((EUID == 0)); then
+        chown postgres: "$hba"
+    fi
+    "${as_server[@]}" "$bin/pg_ctl" -D "$POSTGRES_DIR/data" -l "$POSTGRES_DIR/server.log" -w -t 60 \
+        -o "-c listen_addresses=127.0.0.1 -p $port -k $POSTGRES_DIR -c max_connections=400 \
+            -c ssl=on -c ssl_cert_file=$POSTGRES_DIR/tls/server.pem \
+            -c ssl_key_file=$POSTGRES_DIR/tls/server.key -c ssl_ca_file=$POSTGRES_DIR/tls/ca.pem" \
+        start >/dev/null \
+        || { cat "$POSTGRES_DIR/server.log" >&2; return 1; }
+    PGPASSWORD="$password" psql -q -v ON_ERROR_STOP=1 -h "$POSTGRES_DIR" -p "$port" \
+        -U tokenvault -d postgres <<SQL
+CREATE ROLE tokenvault_tls LOGIN PASSWORD '$password' IN ROLE tokenvault;
+CREATE DATABASE tokenvault_test;
+SQL
+    export TOKENVAULT_TEST_POSTGRES_URL="postgres://tokenvault:$password@127.0.0.1:$port/tokenvault_test"
+    export TOKENVAULT_TEST_POSTGRES_SOCKET="$POSTGRES_DIR"
+    export TOKENVAULT_TEST_POSTGRES_CA="$POSTGRES_DIR/tls/ca.pem"
+    echo "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port (data in $POSTGRES_DIR)"
+}
+
+# A CA and a server certificate for 127.0.0.1 and localhost, valid for two days, in $1.
+postgres_certificates() {
+    local dir=$1
+    mkdir -p "$dir"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=tokenvault test CA" \
+        -keyout "$dir/ca.key" -out "$dir/ca.pem" 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
+        -keyout "$dir/server.key" -out "$dir/server.csr" 2>/dev/null
+    printf '%s\n' "subjectAltName=IP:127.0.0.1,DNS:localhost" "basicConstraints=CA:FALSE" \
+        "extendedKeyUsage=serverAuth" >"$dir/ext.cnf"
+    openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" \
+        -CAcreateserial -days 2 -extfile "$dir/ext.cnf" -out "$dir/server.pem" 2>/dev/null
+    chmod 600 "$dir/server.key" "$dir/ca.key"
+    chmod 644 "$dir/ca.pem"
+}
+
+postgres_stop() {
+    if [[ -n "${POSTGRES_DIR:-}" && -d "$POSTGRES_DIR/data" ]]; then
+        local bin as_server=()
+        bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+        ((EUID == 0)) && as_server=(runuser -u postgres --)
+        "${as_server[@]}" "$bin/pg_ctl" -D "$POSTGRES_DIR/data" -m immediate -w stop \
+            >/dev/null 2>&1 || true
+    fi
+    [[ -n "${POSTGRES_DIR:-}" ]] && rm -rf "$POSTGRES_DIR"
+    unset POSTGRES_DIR TOKENVAULT_TEST_POSTGRES_URL TOKENVAULT_TEST_POSTGRES_SOCKET \
+        TOKENVAULT_TEST_POSTGRES_CA
+}
