@@ -9,10 +9,16 @@ pub mod holder;
 pub mod mixed;
 #[cfg(feature = "mysql")]
 pub mod mysql;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 pub mod replay;
 pub mod rng;
 pub mod scratch;
 pub mod secret_urls;
+#[cfg(any(feature = "mysql", feature = "postgres"))]
+pub mod server;
+#[cfg(any(feature = "mysql", feature = "postgres"))]
+pub mod server_cases;
 pub mod workload;
 
 use std::path::{Path, PathBuf};

@@ -8,9 +8,7 @@ use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use mysql::prelude::Queryable;
-use tokenvault::{Location, OpenOptions, Vault};
-
-use super::PASSPHRASE;
+use super::server::ServerDb;
 
 pub const URL_VAR: &str = "TOKENVAULT_TEST_MYSQL_URL";
 
@@ -45,9 +43,10 @@ pub struct TestDb {
 
 static NEXT: AtomicUsize = AtomicUsize::new(0);
 
-impl TestDb {
-    /// A new, empty database; `None` (with the skip message) without a server.
-    pub fn new(test: &str) -> Option<TestDb> {
+impl ServerDb for TestDb {
+    const SCHEME: &'static str = "mysql";
+
+    fn new(test: &str) -> Option<TestDb> {
         let server = server_url(test)?;
         let name = format!(
             "tvtest_{}_{}_{}",
@@ -72,8 +71,7 @@ impl TestDb {
         })
     }
 
-    /// An existing database (made by another process of the same test); dropped by its maker.
-    pub fn attach(url: String) -> TestDb {
+    fn attach(url: String) -> TestDb {
         let name = url
             .rsplit('/')
             .next()
@@ -89,38 +87,19 @@ impl TestDb {
         }
     }
 
-    pub fn location(&self) -> Location {
-        Location::parse(&self.url)
+    fn server_named(test: &str) -> bool {
+        server_url(test).is_some()
     }
 
-    /// A vault with the test passphrase and tiny KDF parameters in this database.
-    pub fn create_vault(&self) -> Vault {
-        OpenOptions::insecure_for_tests()
-            .create(self.location(), PASSPHRASE)
-            .expect("create a vault on the server")
+    fn url(&self) -> &str {
+        &self.url
     }
 
-    pub fn open_vault(&self) -> Vault {
-        // Tests change the tiny passphrase key of their vaults: the explicit opt-in.
-        OpenOptions::insecure_for_tests()
-            .open(self.location(), PASSPHRASE)
-            .expect("open the vault on the server")
+    fn url_of(&self, database: &str) -> String {
+        with_database(&self.url, database)
     }
 
-    /// A plain connection to this database, for what the vault does not do (SQL checks, KILL).
-    pub fn conn(&self) -> mysql::PooledConn {
-        let mut conn = self
-            .admin
-            .get_conn()
-            .expect("connection to the test server");
-        conn.query_drop(format!("USE `{}`", self.name))
-            .expect("use the test database");
-        conn
-    }
-
-    /// Removes every row of the vault's tables where they exist, so `create_vault` can make a
-    /// new vault (faster than a new database for each of hundreds of cases).
-    pub fn wipe_if_created(&self) {
+    fn wipe_if_created(&self) {
         let mut conn = self.conn();
         let tables: Vec<String> = conn.query("SHOW TABLES").unwrap();
         if tables.is_empty() {
@@ -134,6 +113,35 @@ impl TestDb {
         ] {
             conn.query_drop(format!("DELETE FROM {table}")).unwrap();
         }
+    }
+
+    fn sealed(&self, id: u64) -> Vec<u8> {
+        self.conn()
+            .exec_first("SELECT sealed FROM tokenvault_records WHERE id = ?", (id,))
+            .unwrap()
+            .unwrap()
+    }
+
+    fn set_sealed(&self, id: u64, sealed: &[u8]) {
+        self.conn()
+            .exec_drop(
+                "UPDATE tokenvault_records SET sealed = ? WHERE id = ?",
+                (sealed, id),
+            )
+            .unwrap();
+    }
+}
+
+impl TestDb {
+    /// A plain connection to this database, for what the vault does not do (SQL checks, KILL).
+    pub fn conn(&self) -> mysql::PooledConn {
+        let mut conn = self
+            .admin
+            .get_conn()
+            .expect("connection to the test server");
+        conn.query_drop(format!("USE `{}`", self.name))
+            .expect("use the test database");
+        conn
     }
 }
 
@@ -157,20 +165,4 @@ fn admin_pool(url: &str) -> mysql::Pool {
     mysql::Pool::new(opts).expect("connect to the test server")
 }
 
-/// `url` with its database replaced by `database` (query parameters kept).
-pub fn with_database(url: &str, database: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((base, query)) => (base, Some(query)),
-        None => (url, None),
-    };
-    let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let host_end = base[scheme_end..]
-        .find('/')
-        .map_or(base.len(), |i| scheme_end + i);
-    let mut out = format!("{}/{database}", &base[..host_end]);
-    if let Some(query) = query {
-        out.push('?');
-        out.push_str(query);
-    }
-    out
-}
+pub use super::server::with_database;

@@ -1,74 +1,23 @@
-//! What a server vault does when the server or the network misbehaves: an unreachable or silent
-//! server is a typed error after a bounded wait, a connection killed in the middle of a
+//! What a MySQL vault does when the server misbehaves (an unreachable or silent server is a
+//! shared case, tests/common/server_cases/): a connection killed in the middle of a
 //! transaction is a typed error that leaves the last committed state, another host holding the
 //! write lock makes a write fail with `Busy`, and a bad URL never shows its password. Needs
 //! `--features mysql` and `TOKENVAULT_TEST_MYSQL_URL`.
 #![cfg(feature = "mysql")]
 
-use std::net::TcpListener;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use mysql::prelude::Queryable;
-use tokenvault::{Error, Location, Vault};
+use tokenvault::Error;
 
 use crate::common::PASSPHRASE;
 use crate::common::mysql::TestDb;
+use crate::common::server::ServerDb;
 use crate::common::workload::{check_tagged, tagged_token};
 
 /// Far beyond any bound the library documents: only a hang reaches it.
 const HANG: Duration = Duration::from_secs(60);
-
-#[test]
-fn a_closed_port_is_server_unreachable() {
-    if crate::common::mysql::server_url("closed_port").is_none() {
-        return;
-    }
-    let port = {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
-    let location = Location::parse(format!("mysql://app:hunter2@127.0.0.1:{port}/zohooauth"));
-    match Vault::open(&location, PASSPHRASE) {
-        Err(e @ Error::ServerUnreachable { .. }) => {
-            let message = e.to_string();
-            assert!(!message.contains("hunter2"), "{message}");
-            assert!(message.contains(&format!("127.0.0.1:{port}")), "{message}");
-        }
-        other => panic!("expected ServerUnreachable, got {other:?}"),
-    }
-}
-
-#[test]
-fn a_server_that_never_answers_is_unreachable_after_the_connect_and_busy_timeouts() {
-    if crate::common::mysql::server_url("silent_server").is_none() {
-        return;
-    }
-    // Accepts connections and never says a word, like a stopped server whose kernel still
-    // completes the TCP handshake.
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let held = std::thread::spawn(move || {
-        let (socket, _) = listener.accept().unwrap();
-        std::thread::sleep(Duration::from_secs(8));
-        drop(socket);
-    });
-    let location = Location::parse(format!(
-        "mysql://app@127.0.0.1:{port}/zohooauth?connect_timeout=1"
-    ));
-    let started = Instant::now();
-    let result = tokenvault::OpenOptions::new()
-        .busy_timeout(Duration::from_secs(1))
-        .open(&location, PASSPHRASE);
-    let waited = started.elapsed();
-    assert!(
-        matches!(result, Err(Error::ServerUnreachable { .. })),
-        "{result:?}"
-    );
-    assert!(waited < HANG, "waited {waited:?}");
-    println!("a silent server was reported unreachable after {waited:?} (connect 1 s + busy 1 s)");
-    held.join().unwrap();
-}
 
 #[test]
 fn a_connection_killed_mid_transaction_is_a_typed_error_and_leaves_the_last_commit() {
@@ -205,22 +154,13 @@ fn a_write_lock_held_by_another_host_makes_writes_busy_and_reads_go_on() {
 
 #[test]
 fn a_bad_url_is_an_invalid_location_that_never_shows_the_password() {
-    if crate::common::mysql::server_url("bad_url").is_none() {
-        return;
-    }
-    for url in [
+    crate::common::server_cases::bad_urls_are_invalid_locations_that_never_show_the_password::<
+        TestDb,
+    >(&[
         "mysql://app:hunter2@127.0.0.1/zohooauth?no_such_parameter=1",
         "mysql://app:hunter2@127.0.0.1/",
         "mysql://app:hunter2@127.0.0.1/zohooauth?ssl-mode=sometimes",
         "mysql://app:hunter2@127.0.0.1/zohooauth?connect_timeout=-1",
         "mysql://127.0.0.1/zohooauth?password=hunter2&port=notanumber",
-    ] {
-        match Vault::open(Location::parse(url), PASSPHRASE) {
-            Err(e @ Error::InvalidLocation { .. }) => {
-                let message = e.to_string();
-                assert!(!message.contains("hunter2"), "{message}");
-            }
-            other => panic!("{url}: expected InvalidLocation, got {other:?}"),
-        }
-    }
+    ]);
 }

@@ -11,6 +11,7 @@ use mysql::prelude::Queryable;
 use tokenvault::Token;
 
 use crate::common::mysql::TestDb;
+use crate::common::server::ServerDb;
 use crate::common::workload::tagged_token;
 
 /// Every value of `tokens`, user names included (ids excepted: they are not secret, and they

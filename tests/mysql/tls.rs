@@ -12,6 +12,7 @@ use tokenvault::{Error, Location, OpenOptions, Vault};
 
 use crate::common::PASSPHRASE;
 use crate::common::mysql::TestDb;
+use crate::common::server::ServerDb;
 use crate::common::workload::{tagged_query, tagged_token};
 
 fn tls_user() -> String {

@@ -3,7 +3,9 @@
 //! UPDATE` and `DELETE`s, the header rows locked first by a writer.
 //!
 //! Ids and positions are `u64`, stored as `NUMERIC(20)` (PostgreSQL has no unsigned 64-bit
-//! integer), so they travel as decimal text: `$1::text::numeric` in, `column::text` out.
+//! integer), so they travel as decimal text: `$1::text::numeric` in, `column::text` out. An
+//! `ORDER BY` names the table's column (`o.seq`): a bare `seq` would be the text output column
+//! of the same name, sorted as text ("10" before "9").
 
 use std::cell::RefCell;
 use std::ops::{Deref, DerefMut};
@@ -258,14 +260,14 @@ impl ReadTables for Txn<'_> {
 
     fn order(&self) -> Result<Vec<(u64, u64)>, Error> {
         pairs(self.rows(
-            "SELECT seq::text, id::text FROM tokenvault_order ORDER BY seq",
+            "SELECT seq::text, id::text FROM tokenvault_order o ORDER BY o.seq",
             &[],
         )?)
     }
 
     fn index_hits(&self, kind: IndexKind, tag: &Tag) -> Result<Vec<(u64, u64)>, Error> {
         pairs(self.rows(
-            "SELECT seq::text, id::text FROM tokenvault_index WHERE kind = $1 AND tag = $2 ORDER BY seq",
+            "SELECT seq::text, id::text FROM tokenvault_index i WHERE kind = $1 AND tag = $2 ORDER BY i.seq",
             &[&kind_code(kind), &tag.as_slice()],
         )?)
     }
@@ -273,7 +275,7 @@ impl ReadTables for Txn<'_> {
     fn each_record(&self, f: RecordVisitor<'_>) -> Result<(), Error> {
         // Fetched first: `f` must not run while the connection is borrowed.
         let rows = self.rows(
-            "SELECT id::text, sealed FROM tokenvault_records ORDER BY id",
+            "SELECT id::text, sealed FROM tokenvault_records r ORDER BY r.id",
             &[],
         )?;
         for row in rows {
@@ -285,7 +287,7 @@ impl ReadTables for Txn<'_> {
 
     fn index_entries(&self, kind: IndexKind) -> Result<Vec<(Tag, u64, u64)>, Error> {
         let rows = self.rows(
-            "SELECT tag, seq::text, id::text FROM tokenvault_index WHERE kind = $1 ORDER BY tag, seq",
+            "SELECT tag, seq::text, id::text FROM tokenvault_index i WHERE kind = $1 ORDER BY i.tag, i.seq",
             &[&kind_code(kind)],
         )?;
         rows.iter()
@@ -310,7 +312,7 @@ impl ReadTables for Txn<'_> {
 
     fn leases(&self) -> Result<Vec<(u64, Vec<u8>)>, Error> {
         let rows = self.rows(
-            "SELECT id::text, lease FROM tokenvault_leases ORDER BY id",
+            "SELECT id::text, lease FROM tokenvault_leases l ORDER BY l.id",
             &[],
         )?;
         rows.iter()

@@ -22,6 +22,8 @@ use crate::location::redact;
 /// The socket folder of a URL without a host (Debian's and most distributions' default).
 const DEFAULT_SOCKET_DIR: &str = "/run/postgresql";
 const DEFAULT_PORT: u16 = 5432;
+/// Stands in for the empty host of `postgres://user@/db` while the URL is parsed.
+const NO_HOST: &str = "no-host.invalid";
 
 /// Where the server is.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -50,8 +52,25 @@ impl PgUrl {
     pub(crate) fn parse(url: &str) -> Result<PgUrl, Error> {
         let shown = redact(url);
         refuse_unescaped_userinfo(url, &shown)?;
+        // libpq takes `postgres://user@/db` (no host: the default socket); the URL parser refuses
+        // user information before an empty host, so a placeholder stands in for it.
+        let (url, placeholder) = match url.split_once("://") {
+            Some((scheme, rest)) if rest.rfind('@').is_some_and(|at| {
+                rest[at + 1..].is_empty() || rest[at + 1..].starts_with(['/', '?', ':'])
+            }) =>
+            {
+                let at = rest.rfind('@').unwrap_or(0);
+                let with = format!(
+                    "{scheme}://{}@{NO_HOST}{}",
+                    &rest[..at],
+                    &rest[at + 1..]
+                );
+                (Zeroizing::new(with), true)
+            }
+            _ => (Zeroizing::new(url.to_string()), false),
+        };
         let parsed =
-            url::Url::parse(url).map_err(|e| invalid(format!("{shown} is not a URL: {e}")))?;
+            url::Url::parse(&url).map_err(|e| invalid(format!("{shown} is not a URL: {e}")))?;
         let scheme = parsed.scheme().to_ascii_lowercase();
         if scheme != "postgres" && scheme != "postgresql" {
             return Err(invalid(format!(
@@ -65,7 +84,7 @@ impl PgUrl {
                 .map_err(|_| invalid(format!("{shown}: a part of the URL is not UTF-8")))
         };
         let mut host = match parsed.host_str() {
-            Some(h) if !h.is_empty() => Some(decode(h)?),
+            Some(h) if !h.is_empty() && !placeholder => Some(decode(h)?),
             _ => None,
         };
         if host.as_deref().is_some_and(|h| h.contains(',')) {
@@ -255,6 +274,13 @@ mod tests {
         assert_eq!(
             host_of("postgres://app@/zoho?host=/var/run/postgresql"),
             Host::Socket(PathBuf::from("/var/run/postgresql"))
+        );
+        let url = PgUrl::parse("postgres://app:pw@/zoho?host=/tmp/pg&port=6000").unwrap();
+        assert_eq!(url.host, Host::Socket(PathBuf::from("/tmp/pg")));
+        assert_eq!((url.port, url.user.as_str()), (6000, "app"));
+        assert_eq!(
+            host_of("postgres://app@:6000/zoho"),
+            Host::Socket(PathBuf::from("/run/postgresql"))
         );
         assert_eq!(
             host_of("postgresql://app@%2Ftmp%2Fpg/zoho"),

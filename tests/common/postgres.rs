@@ -1,0 +1,154 @@
+//! A PostgreSQL server for the PostgreSQL tests: `TOKENVAULT_TEST_POSTGRES_URL` names it
+//! (`.ci/postgres.sh` starts one and sets it). Each test gets a database of its own, dropped at
+//! the end. Without the variable a test prints a visible "skipped" line on the terminal and
+//! returns; under CI (`CI` set) it fails instead, so CI can never pass these tests silently.
+
+use std::io::Write;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use postgres::{Client, NoTls};
+
+use super::server::ServerDb;
+
+pub const URL_VAR: &str = "TOKENVAULT_TEST_POSTGRES_URL";
+
+/// The server URL, or `None` after saying the test is skipped.
+pub fn server_url(test: &str) -> Option<String> {
+    match std::env::var(URL_VAR) {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "{test}: CI must run the PostgreSQL tests against a server; {URL_VAR} is not set"
+            );
+            let _ = writeln!(
+                std::io::stderr(),
+                "{test}: skipped: no PostgreSQL server (set {URL_VAR}, e.g. `source .ci/postgres.sh && postgres_start`)"
+            );
+            None
+        }
+    }
+}
+
+/// A database of this test's own on the test server, dropped when this is dropped.
+pub struct TestDb {
+    /// The URL of this database (password included).
+    pub url: String,
+    pub name: String,
+    /// Made by this process (and dropped by it).
+    owned: bool,
+}
+
+static NEXT: AtomicUsize = AtomicUsize::new(0);
+
+/// A connection to `url` for the test's own SQL.
+pub fn client(url: &str) -> Client {
+    Client::connect(url, NoTls).expect("connect to the PostgreSQL test server")
+}
+
+impl TestDb {
+    /// A plain connection to this database, for what the vault does not do (SQL checks,
+    /// terminating sessions).
+    pub fn client(&self) -> Client {
+        client(&self.url)
+    }
+}
+
+impl ServerDb for TestDb {
+    const SCHEME: &'static str = "postgres";
+
+    fn new(test: &str) -> Option<TestDb> {
+        let server = server_url(test)?;
+        let name = format!(
+            "tvtest_{}_{}_{}",
+            test.chars()
+                .filter(char::is_ascii_alphanumeric)
+                .take(24)
+                .collect::<String>()
+                .to_ascii_lowercase(),
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        client(&server)
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .expect("create a test database");
+        Some(TestDb {
+            url: super::server::with_database(&server, &name),
+            name,
+            owned: true,
+        })
+    }
+
+    fn attach(url: String) -> TestDb {
+        let name = url
+            .rsplit('/')
+            .next()
+            .and_then(|tail| tail.split('?').next())
+            .unwrap()
+            .to_string();
+        TestDb {
+            url,
+            name,
+            owned: false,
+        }
+    }
+
+    fn server_named(test: &str) -> bool {
+        server_url(test).is_some()
+    }
+
+    fn url(&self) -> &str {
+        &self.url
+    }
+
+    fn url_of(&self, database: &str) -> String {
+        super::server::with_database(&self.url, database)
+    }
+
+    fn wipe_if_created(&self) {
+        let mut client = self.client();
+        let exists: bool = client
+            .query_one("SELECT to_regclass('tokenvault_header') IS NOT NULL", &[])
+            .unwrap()
+            .get(0);
+        if exists {
+            client
+                .batch_execute(
+                    "DELETE FROM tokenvault_header; DELETE FROM tokenvault_records; \
+                     DELETE FROM tokenvault_order; DELETE FROM tokenvault_index; \
+                     DELETE FROM tokenvault_leases",
+                )
+                .unwrap();
+        }
+    }
+
+    fn sealed(&self, id: u64) -> Vec<u8> {
+        self.client()
+            .query_one(
+                "SELECT sealed FROM tokenvault_records WHERE id = $1::text::numeric",
+                &[&id.to_string()],
+            )
+            .unwrap()
+            .get(0)
+    }
+
+    fn set_sealed(&self, id: u64, sealed: &[u8]) {
+        self.client()
+            .execute(
+                "UPDATE tokenvault_records SET sealed = $1 WHERE id = $2::text::numeric",
+                &[&sealed, &id.to_string()],
+            )
+            .unwrap();
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if !self.owned {
+            return;
+        }
+        if let Ok(mut admin) = Client::connect(&super::server::with_database(&self.url, "postgres"), NoTls) {
+            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+        }
+    }
+}

@@ -1,0 +1,66 @@
+//! What the server engines' shared test cases (`server_cases/`) need of a test database, whatever
+//! the server: each engine's `TestDb` (`mysql.rs`, `postgres.rs`) implements it, and each engine's
+//! test binary runs the same cases against its own server.
+
+use tokenvault::{Location, OpenOptions, Vault};
+
+use super::PASSPHRASE;
+
+/// A database of a test's own on a test server, dropped when this is dropped.
+pub trait ServerDb: Sized {
+    /// The URL scheme of the server's engine (`mysql`, `postgres`).
+    const SCHEME: &'static str;
+    /// A new, empty database; `None` (after saying the test is skipped) without a server.
+    fn new(test: &str) -> Option<Self>;
+    /// An existing database (made by another process of the same test); dropped by its maker.
+    fn attach(url: String) -> Self;
+    /// Whether a server is named (else the test says it is skipped, or fails under CI).
+    fn server_named(test: &str) -> bool;
+    /// The URL of this database, password included.
+    fn url(&self) -> &str;
+    /// The URL of another database on the same server.
+    fn url_of(&self, database: &str) -> String;
+    /// Removes every row of the vault's tables where they exist, so `create_vault` can make a
+    /// new vault (faster than a new database for each of hundreds of cases).
+    fn wipe_if_created(&self);
+    /// The sealed record of `id`, read behind the vault's back.
+    fn sealed(&self, id: u64) -> Vec<u8>;
+    /// Replaces the sealed record of `id` behind the vault's back.
+    fn set_sealed(&self, id: u64, sealed: &[u8]);
+
+    fn location(&self) -> Location {
+        Location::parse(self.url())
+    }
+
+    /// A vault with the test passphrase and tiny KDF parameters in this database.
+    fn create_vault(&self) -> Vault {
+        OpenOptions::insecure_for_tests()
+            .create(self.location(), PASSPHRASE)
+            .expect("create a vault on the server")
+    }
+
+    fn open_vault(&self) -> Vault {
+        // Tests change the tiny passphrase key of their vaults: the explicit opt-in.
+        OpenOptions::insecure_for_tests()
+            .open(self.location(), PASSPHRASE)
+            .expect("open the vault on the server")
+    }
+}
+
+/// `url` with its database replaced by `database` (query parameters kept).
+pub fn with_database(url: &str, database: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let host_end = base[scheme_end..]
+        .find('/')
+        .map_or(base.len(), |i| scheme_end + i);
+    let mut out = format!("{}/{database}", &base[..host_end]);
+    if let Some(query) = query {
+        out.push('?');
+        out.push_str(query);
+    }
+    out
+}
