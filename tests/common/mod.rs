@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 pub mod child;
-#[cfg(feature = "mysql")]
+#[cfg(any(feature = "mysql", feature = "postgres"))]
 pub mod dbstore_sdk;
 pub mod faulty;
 pub mod holder;
@@ -11,6 +11,8 @@ pub mod mixed;
 pub mod mysql;
 #[cfg(feature = "postgres")]
 pub mod postgres;
+#[cfg(any(feature = "mysql", feature = "postgres"))]
+pub mod relay;
 pub mod replay;
 pub mod rng;
 pub mod scratch;

@@ -152,3 +152,26 @@ impl Drop for TestDb {
         }
     }
 }
+
+/// The SDK's DBStore table (tests/common/dbstore_sdk.rs) in PostgreSQL's words, filled with
+/// `tokens` as the SDK's `save_token` would: the plaintext layout the dump is compared with.
+pub fn dbstore_table(client: &mut Client, tokens: &[tokenvault::Token]) {
+    client
+        .batch_execute(&super::dbstore_sdk::CREATE_TABLE.replace('`', "\""))
+        .expect("create the DBStore table");
+    let insert = client
+        .prepare(
+            "insert into oauthtoken (id,user_name,client_id,client_secret,refresh_token,\
+             access_token,grant_token,expiry_time,redirect_url,api_domain) \
+             values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)",
+        )
+        .unwrap();
+    for t in tokens {
+        let row: Vec<Option<&str>> = tokenvault::Token::FIELDS.iter().map(|f| t.field(f)).collect();
+        let params: Vec<&(dyn postgres::types::ToSql + Sync)> = row
+            .iter()
+            .map(|v| v as &(dyn postgres::types::ToSql + Sync))
+            .collect();
+        client.execute(&insert, &params).expect("insert a DBStore row");
+    }
+}

@@ -11,6 +11,7 @@ use mysql::prelude::Queryable;
 use tokenvault::{Error, Location, OpenOptions, Vault};
 
 use crate::common::PASSPHRASE;
+use crate::common::relay::{non_loopback_address, relay_to};
 use crate::common::mysql::TestDb;
 use crate::common::server::ServerDb;
 use crate::common::workload::{tagged_query, tagged_token};
@@ -90,46 +91,6 @@ fn a_tls_only_user_gets_in_with_tls_and_not_without() {
     }
 }
 
-/// An address of this machine other than loopback (the one its default route leaves from), or
-/// `None` without one.
-fn non_loopback_address() -> Option<std::net::IpAddr> {
-    let probe = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
-    // No packet is sent: connecting a UDP socket only picks the route.
-    probe.connect("192.0.2.1:9").ok()?;
-    let ip = probe.local_addr().ok()?.ip();
-    (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
-}
-
-/// A TCP relay from `listen_on` to the test server: the same server, reached under a host that
-/// is not loopback, so the URL gets the default of a remote server. Returns its `host:port`.
-fn relay_to_server(db: &TestDb, listen_on: std::net::IpAddr) -> String {
-    let url = url::Url::parse(&db.url).unwrap();
-    let server = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap_or(3306));
-    let listener = std::net::TcpListener::bind((listen_on, 0)).unwrap();
-    let address = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        for client in listener.incoming().flatten() {
-            let Ok(upstream) = std::net::TcpStream::connect(&server) else {
-                continue;
-            };
-            let (mut c1, mut u1) = (client.try_clone().unwrap(), upstream.try_clone().unwrap());
-            let (mut c2, mut u2) = (client, upstream);
-            std::thread::spawn(move || {
-                let _ = std::io::copy(&mut c1, &mut u1);
-                let _ = u1.shutdown(std::net::Shutdown::Both);
-            });
-            std::thread::spawn(move || {
-                let _ = std::io::copy(&mut u2, &mut c2);
-                let _ = c2.shutdown(std::net::Shutdown::Both);
-            });
-        }
-    });
-    match address {
-        std::net::SocketAddr::V6(a) => format!("[{}]:{}", a.ip(), a.port()),
-        std::net::SocketAddr::V4(a) => a.to_string(),
-    }
-}
-
 /// The run's CA, URL-encoded for `root_cert_path=`; `None` (after saying so) without TLS.
 /// A test that cannot run here: a failure under CI (whose server has what it needs), else a
 /// line saying why it was skipped.
@@ -171,8 +132,11 @@ fn without_ssl_mode_a_remote_server_must_present_a_certificate_for_its_host_name
         );
         return;
     };
-    let relay = relay_to_server(&db, ip);
     let url = url::Url::parse(&db.url).unwrap();
+    let relay = relay_to(
+        format!("{}:{}", url.host_str().unwrap(), url.port().unwrap_or(3306)),
+        ip,
+    );
     let remote = format!(
         "mysql://{}:{}@{relay}/{}",
         url.username(),

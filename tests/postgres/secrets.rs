@@ -1,1 +1,118 @@
-//! secrets placeholder
+//! What the server holds: a `pg_dump` of a vault's database contains no token value and no user
+//! name, while the same tokens in the SDK's DBStore layout are all there in the dump (so the check
+//! can see a leak when there is one). Needs `--features postgres`, `TOKENVAULT_TEST_POSTGRES_URL`
+//! and the `pg_dump` client.
+
+use std::process::Command;
+
+use tokenvault::Token;
+
+use crate::common::postgres::TestDb;
+use crate::common::server::ServerDb;
+use crate::common::workload::tagged_token;
+
+/// Every value of `tokens`, user names included (ids excepted: they are not secret, and they
+/// are the records' keys).
+fn values(tokens: &[Token]) -> Vec<String> {
+    tokens
+        .iter()
+        .flat_map(|t| {
+            Token::FIELDS
+                .iter()
+                .filter(|field| **field != "id")
+                .filter_map(|field| t.field(field).map(str::to_string))
+        })
+        .collect()
+}
+
+/// `pg_dump` of `db`'s database, bytea in the escape format: printable bytes as they are, so a
+/// value stored in the clear would show (the hex format would hide it, and could spell a
+/// number such as an expiry time by chance).
+fn dump(db: &TestDb) -> Vec<u8> {
+    let url = url::Url::parse(&db.url).unwrap();
+    // The password goes through the environment, not the command line.
+    let out = Command::new("pg_dump")
+        .env("PGPASSWORD", url.password().unwrap())
+        .env("PGOPTIONS", "-c bytea_output=escape")
+        .args([
+            "-h",
+            url.host_str().unwrap(),
+            "-p",
+            &url.port().unwrap().to_string(),
+            "-U",
+            url.username(),
+            "--inserts",
+            &db.name,
+        ])
+        .output()
+        .expect("run pg_dump (apt-get install postgresql-client)");
+    assert!(
+        out.status.success(),
+        "pg_dump failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
+
+#[test]
+fn a_dump_of_the_vault_database_holds_no_secret_and_no_user_name() {
+    let Some(db) = TestDb::new("dumpvault") else {
+        return;
+    };
+    let vault = db.create_vault();
+    for i in 0..20 {
+        let mut t = tagged_token(&format!("dumped{i}"), i);
+        t.grant_token = Some(tokenvault::Secret::new(format!("1000.grant.dumped{i}")));
+        vault.save_token(&mut t).unwrap();
+    }
+    // Replaced and deleted values must not linger in the tables either.
+    vault.save_token(&mut tagged_token("dumped3", 99)).unwrap();
+    vault.delete_token("5").unwrap();
+    let mut all = vault.get_tokens().unwrap();
+    all.push(tagged_token("dumped3", 3));
+    let dump = dump(&db);
+    assert!(
+        contains(&dump, "INSERT INTO public.tokenvault_records"),
+        "the dump has the records"
+    );
+    let leaked: Vec<String> = values(&all)
+        .into_iter()
+        .filter(|v| contains(&dump, v))
+        .collect();
+    assert!(leaked.is_empty(), "values in the dump: {leaked:?}");
+    for word in ["dumped", "zylker", "refresh", "secret"] {
+        assert!(!contains(&dump, word), "{word:?} appears in the dump");
+    }
+    println!(
+        "{} bytes of pg_dump output, {} token values checked: none present",
+        dump.len(),
+        values(&all).len()
+    );
+}
+
+#[test]
+fn the_same_tokens_in_the_dbstore_layout_are_all_in_the_dump() {
+    let Some(db) = TestDb::new("dumpdbstore") else {
+        return;
+    };
+    let tokens: Vec<Token> = (0..20)
+        .map(|i| {
+            let mut t = tagged_token(&format!("dumped{i}"), i);
+            t.id = Some((i + 1).to_string());
+            t
+        })
+        .collect();
+    crate::common::postgres::dbstore_table(&mut db.client(), &tokens);
+    let dump = dump(&db);
+    let missing: Vec<String> = values(&tokens)
+        .into_iter()
+        .filter(|v| !contains(&dump, v))
+        .collect();
+    assert!(missing.is_empty(), "the check would miss: {missing:?}");
+}

@@ -50,6 +50,22 @@ impl Failure {
     }
 }
 
+/// `e` and the errors that caused it ("error performing TLS handshake: invalid peer
+/// certificate: UnknownIssuer"); the client's errors say what failed, never a password.
+fn with_causes(e: &tokio_postgres::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        let said = c.to_string();
+        if !text.ends_with(&said) {
+            text.push_str(": ");
+            text.push_str(&said);
+        }
+        cause = c.source();
+    }
+    text
+}
+
 /// SQLSTATEs that mean the session is gone: class 08 (connection exception) and the server
 /// shutting down or terminating the backend.
 fn is_connection_loss(code: &SqlState) -> bool {
@@ -102,7 +118,7 @@ impl Errors {
         };
         let Some(db) = e.as_db_error() else {
             // No answer from the server: refused, reset, closed, a TLS failure.
-            return lost(e.to_string());
+            return lost(with_causes(&e));
         };
         let said = format!("{} (SQLSTATE {})", db.message(), db.code().code());
         let code = db.code();
