@@ -19,7 +19,7 @@ cargo clippy --all-targets --features mysql -- -D warnings
 cargo test -p tokenvault --features mysql --lib --test mysql
 cargo test -p tokenvault --features mysql --doc
 cargo test -p tokenvault-cli --features mysql --test cli mysql::
-cargo test -p tokenvault-cli --features mysql --test serve mysql::
+cargo test -p tokenvault-cli --features mysql --test serve server::
 
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 \
     || { apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null; }

@@ -9,6 +9,7 @@ use predicates::prelude::*;
 
 use crate::common::dbstore_sdk::{CREATE_TABLE, insert};
 use crate::common::mysql::TestDb;
+use crate::common::server::ServerDb;
 use crate::support::{FAST_KDF, Scratch, compat_file, json_of};
 
 /// The password in the test server's URL, which no output may contain.

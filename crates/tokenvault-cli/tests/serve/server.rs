@@ -1,21 +1,36 @@
 //! `tokenvault serve` on a server vault (`TOKENVAULT_DATABASE_URL`): two services on one MySQL
-//! vault, as on two hosts, make one refresh per expiry between them, and the database password
-//! is in no log. Needs `--features mysql` and `TOKENVAULT_TEST_MYSQL_URL`.
+//! or PostgreSQL vault, as on two hosts, make one refresh per expiry between them, and the
+//! database password is in no log. Needs `--features mysql` and `TOKENVAULT_TEST_MYSQL_URL`, or
+//! `--features postgres` and `TOKENVAULT_TEST_POSTGRES_URL`.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::json;
 
-use crate::common::mysql::TestDb;
+use crate::common::server::ServerDb;
 use crate::support::{Scratch, now_ms, sdk_token};
 
+#[cfg(feature = "mysql")]
 #[test]
-fn two_services_on_one_server_vault_make_one_refresh_and_never_log_the_password() {
-    let Some(db) = TestDb::new("serve") else {
+fn two_services_on_one_mysql_vault_make_one_refresh_and_never_log_the_password() {
+    two_services_make_one_refresh::<crate::common::mysql::TestDb>();
+}
+
+#[cfg(feature = "postgres")]
+#[test]
+fn two_services_on_one_postgres_vault_make_one_refresh_and_never_log_the_password() {
+    two_services_make_one_refresh::<crate::common::postgres::TestDb>();
+}
+
+fn two_services_make_one_refresh<D: ServerDb>() {
+    let Some(db) = D::new("serve") else {
         return;
     };
-    let scratch = Scratch::with_env(vec![("TOKENVAULT_DATABASE_URL".into(), db.url.clone())]);
+    let scratch = Scratch::with_env(vec![(
+        "TOKENVAULT_DATABASE_URL".into(),
+        db.url().to_string(),
+    )]);
     let first = Arc::new(scratch.serve("first", &["--verbose"]));
     let second = Arc::new(scratch.serve("second", &["--verbose"]));
     let expired = sdk_token("ann@zylker.com", now_ms() - 1_000);
@@ -37,7 +52,7 @@ fn two_services_on_one_server_vault_make_one_refresh_and_never_log_the_password(
     );
     crate::concurrency::assert_one_refresh(&answers);
 
-    let password = url::Url::parse(&db.url)
+    let password = url::Url::parse(db.url())
         .unwrap()
         .password()
         .unwrap_or_default()
