@@ -117,7 +117,8 @@ fn sessions_terminated_while_saving_lose_no_acknowledged_save() {
             let mut kills = 0;
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                 kills += terminate_sessions(&db, false);
-                std::thread::sleep(Duration::from_millis(3));
+                // Often enough to land in every phase of some saves, rarely enough that most complete.
+                std::thread::sleep(Duration::from_millis(25));
             }
             kills
         });
@@ -125,12 +126,14 @@ fn sessions_terminated_while_saving_lose_no_acknowledged_save() {
             .map(|w| {
                 let db = &db;
                 s.spawn(move || {
-                    let vault = tokenvault::OpenOptions::new()
-                        .open(db.location(), PASSPHRASE)
-                        .or_else(|_| tokenvault::OpenOptions::new().open(db.location(), PASSPHRASE));
-                    let Ok(vault) = vault else {
-                        return (Vec::new(), Vec::new());
-                    };
+                    // An open can meet a termination too: retried until it gets through.
+                    let vault = (0..100)
+                        .find_map(|_| {
+                            tokenvault::OpenOptions::insecure_for_tests()
+                                .open(db.location(), PASSPHRASE)
+                                .ok()
+                        })
+                        .expect("the vault opens between terminations");
                     let (mut ok, mut failed) = (Vec::new(), Vec::new());
                     for i in 0..60 {
                         let tag = format!("w{w}-{i}");
@@ -175,9 +178,13 @@ fn sessions_terminated_while_saving_lose_no_acknowledged_save() {
         }
     }
     assert!(db.open_vault().verify().unwrap().is_ok());
+    let unknown = failed
+        .iter()
+        .filter(|(_, message)| message.contains("may or may not have been applied"))
+        .count();
     println!(
-        "{} saves acknowledged and all kept, {} failed with a typed error, while sessions were \
-         terminated",
+        "{} saves acknowledged and all kept; {} failed with a typed error ({unknown} of them \
+         while committing, outcome unknown), while sessions were terminated every 25 ms",
         acknowledged.len(),
         failed.len()
     );

@@ -362,7 +362,7 @@ fn postgres_side(url: &str, mysql: &[Sample; 2]) {
         "\nServer: PostgreSQL {version} on loopback, the same run; {TOKENS} tokens in each store; {FINDS} finds, {SAVES} durable saves each.\n"
     );
     println!(
-        "| operation | tokenvault, PostgreSQL | SDK DBStore layout, same PostgreSQL | tokenvault, MySQL (above) | PostgreSQL ÷ DBStore | PostgreSQL ÷ MySQL |"
+        "| operation | tokenvault, PostgreSQL | SDK DBStore layout, same PostgreSQL | tokenvault, MySQL (this run) | PostgreSQL ÷ DBStore | PostgreSQL ÷ MySQL |"
     );
     println!("|---|---|---|---|---|---|");
     for (name, p, d, m) in [
