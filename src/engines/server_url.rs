@@ -143,10 +143,22 @@ mod tests {
 
     #[test]
     fn loopback_hosts_are_local_and_others_are_not() {
-        for local in ["localhost", "LOCALHOST", "127.0.0.1", "127.3.0.1", "[::1]", "::1"] {
+        for local in [
+            "localhost",
+            "LOCALHOST",
+            "127.0.0.1",
+            "127.3.0.1",
+            "[::1]",
+            "::1",
+        ] {
             assert!(is_loopback(local), "{local}");
         }
-        for remote in ["db.internal", "192.0.2.7", "[2001:db8::1]", "localhost.example"] {
+        for remote in [
+            "db.internal",
+            "192.0.2.7",
+            "[2001:db8::1]",
+            "localhost.example",
+        ] {
             assert!(!is_loopback(remote), "{remote}");
         }
     }

@@ -7,8 +7,8 @@
 use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use mysql::prelude::Queryable;
 use super::server::ServerDb;
+use mysql::prelude::Queryable;
 
 pub const URL_VAR: &str = "TOKENVAULT_TEST_MYSQL_URL";
 

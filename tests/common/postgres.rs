@@ -147,8 +147,13 @@ impl Drop for TestDb {
         if !self.owned {
             return;
         }
-        if let Ok(mut admin) = Client::connect(&super::server::with_database(&self.url, "postgres"), NoTls) {
-            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+        if let Ok(mut admin) =
+            Client::connect(&super::server::with_database(&self.url, "postgres"), NoTls)
+        {
+            let _ = admin.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
         }
     }
 }
@@ -167,11 +172,16 @@ pub fn dbstore_table(client: &mut Client, tokens: &[tokenvault::Token]) {
         )
         .unwrap();
     for t in tokens {
-        let row: Vec<Option<&str>> = tokenvault::Token::FIELDS.iter().map(|f| t.field(f)).collect();
+        let row: Vec<Option<&str>> = tokenvault::Token::FIELDS
+            .iter()
+            .map(|f| t.field(f))
+            .collect();
         let params: Vec<&(dyn postgres::types::ToSql + Sync)> = row
             .iter()
             .map(|v| v as &(dyn postgres::types::ToSql + Sync))
             .collect();
-        client.execute(&insert, &params).expect("insert a DBStore row");
+        client
+            .execute(&insert, &params)
+            .expect("insert a DBStore row");
     }
 }

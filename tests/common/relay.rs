@@ -38,4 +38,3 @@ pub fn relay_to(server: String, listen_on: std::net::IpAddr) -> String {
         std::net::SocketAddr::V4(a) => a.to_string(),
     }
 }
-

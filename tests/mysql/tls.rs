@@ -11,8 +11,8 @@ use mysql::prelude::Queryable;
 use tokenvault::{Error, Location, OpenOptions, Vault};
 
 use crate::common::PASSPHRASE;
-use crate::common::relay::{non_loopback_address, relay_to};
 use crate::common::mysql::TestDb;
+use crate::common::relay::{non_loopback_address, relay_to};
 use crate::common::server::ServerDb;
 use crate::common::workload::{tagged_query, tagged_token};
 

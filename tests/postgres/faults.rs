@@ -72,7 +72,11 @@ fn a_session_terminated_mid_transaction_is_a_typed_error_and_leaves_the_last_com
         }
         other => panic!("expected a server error, got {other:?}"),
     }
-    assert_eq!(vault.get_tokens().unwrap(), before, "the last committed state");
+    assert_eq!(
+        vault.get_tokens().unwrap(),
+        before,
+        "the last committed state"
+    );
     // The handle goes on with a new connection.
     vault.save_token(&mut tagged_token("after", 0)).unwrap();
     assert!(vault.verify().unwrap().is_ok());
@@ -93,7 +97,10 @@ fn idle_sessions_terminated_by_the_server_are_replaced() {
     };
     let vault = db.create_vault();
     vault.save_token(&mut tagged_token("a", 0)).unwrap();
-    assert!(terminate_sessions(&db, false) > 0, "the vault holds a session");
+    assert!(
+        terminate_sessions(&db, false) > 0,
+        "the vault holds a session"
+    );
     // Let the server finish closing them.
     std::thread::sleep(Duration::from_millis(200));
     assert_eq!(vault.len().unwrap(), 1);

@@ -256,23 +256,31 @@ fn main() {
 
 /// A PostgreSQL transaction, to insert DBStore rows in.
 trait InsertInto {
-    fn insert(&mut self, statement: &postgres::Statement, params: &[&(dyn postgres::types::ToSql + Sync)]);
+    fn insert(
+        &mut self,
+        statement: &postgres::Statement,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+    );
 }
 
 impl InsertInto for postgres::Transaction<'_> {
-    fn insert(&mut self, statement: &postgres::Statement, params: &[&(dyn postgres::types::ToSql + Sync)]) {
+    fn insert(
+        &mut self,
+        statement: &postgres::Statement,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+    ) {
         self.execute(statement, params).unwrap();
     }
 }
 
-const PG_TABLES: &str =
-    "oauthtoken, tokenvault_header, tokenvault_records, tokenvault_order, tokenvault_index, \
+const PG_TABLES: &str = "oauthtoken, tokenvault_header, tokenvault_records, tokenvault_order, tokenvault_index, \
      tokenvault_leases";
 
 /// The PostgreSQL engine and the DBStore layout in a plain PostgreSQL table, the MySQL engine's
 /// figures of this run beside them.
 fn postgres_side(url: &str, mysql: &[Sample; 2]) {
-    let mut client = postgres::Client::connect(url, postgres::NoTls).expect("connect to PostgreSQL");
+    let mut client =
+        postgres::Client::connect(url, postgres::NoTls).expect("connect to PostgreSQL");
     client
         .batch_execute(&format!("DROP TABLE IF EXISTS {PG_TABLES}"))
         .unwrap();
@@ -295,7 +303,11 @@ fn postgres_side(url: &str, mysql: &[Sample; 2]) {
         let id = id.to_string();
         let fields: Vec<Option<&str>> = Token::FIELDS[1..].iter().map(|f| t.field(f)).collect();
         let mut params: Vec<&(dyn postgres::types::ToSql + Sync)> = vec![&id];
-        params.extend(fields.iter().map(|f| f as &(dyn postgres::types::ToSql + Sync)));
+        params.extend(
+            fields
+                .iter()
+                .map(|f| f as &(dyn postgres::types::ToSql + Sync)),
+        );
         client.insert(&insert, &params);
     };
     let mut txn_client = client.transaction().unwrap();
@@ -329,7 +341,9 @@ fn postgres_side(url: &str, mysql: &[Sample; 2]) {
              refresh_token=$5,access_token=$6,expiry_time=$7,redirect_url=$8 where user_name=$9",
         )
         .unwrap();
-    let max_id = client.prepare("select max(id) as id from oauthtoken").unwrap();
+    let max_id = client
+        .prepare("select max(id) as id from oauthtoken")
+        .unwrap();
     let save_dbstore = time(SAVES, |_| {
         next += 1;
         let t = token(next);

@@ -114,7 +114,11 @@ impl Conn {
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Vec<Row>, Failure> {
         let statement = self.prepare(sql)?;
-        within(&self.runtime, self.bound, self.client.query(&statement, params))
+        within(
+            &self.runtime,
+            self.bound,
+            self.client.query(&statement, params),
+        )
     }
 
     /// Runs a prepared (and cached) statement that returns no rows.
@@ -200,7 +204,11 @@ impl Pooled<'_> {
 impl Drop for Pooled<'_> {
     fn drop(&mut self) {
         if let Some(conn) = self.conn.take().filter(|c| !c.client.is_closed()) {
-            let mut idle = self.pool.idle.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut idle = self
+                .pool
+                .idle
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
             if idle.len() < POOL_MAX {
                 idle.push(conn);
             }

@@ -140,7 +140,10 @@ impl Txn<'_> {
         let finished = || Error::internal("a server transaction used after it finished");
         let pooled = guard.as_mut().ok_or_else(finished)?;
         let result = f(pooled.conn().ok_or_else(finished)?);
-        if result.as_ref().is_err_and(|f| !f.leaves_connection_usable()) {
+        if result
+            .as_ref()
+            .is_err_and(|f| !f.leaves_connection_usable())
+        {
             pooled.discard();
         }
         Ok(result)
@@ -155,7 +158,11 @@ impl Txn<'_> {
         self.with_conn(|c| c.query(sql, params))
     }
 
-    fn first(&self, sql: &'static str, params: &[&(dyn ToSql + Sync)]) -> Result<Option<Row>, Error> {
+    fn first(
+        &self,
+        sql: &'static str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Option<Row>, Error> {
         Ok(self.rows(sql, params)?.into_iter().next())
     }
 
@@ -450,7 +457,12 @@ impl WriteTables for Writing<'_, '_> {
             "INSERT INTO tokenvault_index (kind, tag, seq, id) \
              VALUES ($1, $2, $3::text::numeric, $4::text::numeric) \
              ON CONFLICT (kind, tag, seq) DO UPDATE SET id = EXCLUDED.id",
-            &[&kind_code(kind), &tag.as_slice(), &seq.to_string(), &id.to_string()],
+            &[
+                &kind_code(kind),
+                &tag.as_slice(),
+                &seq.to_string(),
+                &id.to_string(),
+            ],
         )
     }
 

@@ -55,16 +55,13 @@ impl PgUrl {
         // libpq takes `postgres://user@/db` (no host: the default socket); the URL parser refuses
         // user information before an empty host, so a placeholder stands in for it.
         let (url, placeholder) = match url.split_once("://") {
-            Some((scheme, rest)) if rest.rfind('@').is_some_and(|at| {
-                rest[at + 1..].is_empty() || rest[at + 1..].starts_with(['/', '?', ':'])
-            }) =>
+            Some((scheme, rest))
+                if rest.rfind('@').is_some_and(|at| {
+                    rest[at + 1..].is_empty() || rest[at + 1..].starts_with(['/', '?', ':'])
+                }) =>
             {
                 let at = rest.rfind('@').unwrap_or(0);
-                let with = format!(
-                    "{scheme}://{}@{NO_HOST}{}",
-                    &rest[..at],
-                    &rest[at + 1..]
-                );
+                let with = format!("{scheme}://{}@{NO_HOST}{}", &rest[..at], &rest[at + 1..]);
                 (Zeroizing::new(with), true)
             }
             _ => (Zeroizing::new(url.to_string()), false),
@@ -264,9 +261,13 @@ mod tests {
 
     #[test]
     fn libpq_url_forms_name_the_host_port_database_and_user() {
-        let url = PgUrl::parse("postgresql://app:pw@db.internal:6543/zoho?sslmode=require").unwrap();
+        let url =
+            PgUrl::parse("postgresql://app:pw@db.internal:6543/zoho?sslmode=require").unwrap();
         assert_eq!(url.host, Host::Tcp("db.internal".into()));
-        assert_eq!((url.port, url.dbname.as_str(), url.user.as_str()), (6543, "zoho", "app"));
+        assert_eq!(
+            (url.port, url.dbname.as_str(), url.user.as_str()),
+            (6543, "zoho", "app")
+        );
         assert_eq!(url.password.as_deref().map(String::as_str), Some("pw"));
         let url = PgUrl::parse("postgres:///zoho?user=app&port=5433").unwrap();
         assert_eq!(url.host, Host::Socket(PathBuf::from("/run/postgresql")));
@@ -286,15 +287,38 @@ mod tests {
             host_of("postgresql://app@%2Ftmp%2Fpg/zoho"),
             Host::Socket(PathBuf::from("/tmp/pg"))
         );
-        assert_eq!(host_of("postgres://app@[::1]:5432/zoho"), Host::Tcp("[::1]".into()));
+        assert_eq!(
+            host_of("postgres://app@[::1]:5432/zoho"),
+            Host::Tcp("[::1]".into())
+        );
     }
 
     #[test]
     fn tls_is_verified_for_a_remote_host_and_off_for_a_local_one() {
-        assert!(PgUrl::parse("postgres://app@db.internal/zoho").unwrap().tls.is_some());
-        assert!(PgUrl::parse("postgres://app@127.0.0.1/zoho").unwrap().tls.is_none());
-        assert!(PgUrl::parse("postgres://app@localhost/zoho").unwrap().tls.is_none());
-        assert!(PgUrl::parse("postgres://app@/zoho?host=/run/postgresql").unwrap().tls.is_none());
+        assert!(
+            PgUrl::parse("postgres://app@db.internal/zoho")
+                .unwrap()
+                .tls
+                .is_some()
+        );
+        assert!(
+            PgUrl::parse("postgres://app@127.0.0.1/zoho")
+                .unwrap()
+                .tls
+                .is_none()
+        );
+        assert!(
+            PgUrl::parse("postgres://app@localhost/zoho")
+                .unwrap()
+                .tls
+                .is_none()
+        );
+        assert!(
+            PgUrl::parse("postgres://app@/zoho?host=/run/postgresql")
+                .unwrap()
+                .tls
+                .is_none()
+        );
         assert!(
             PgUrl::parse("postgres://app@127.0.0.1/zoho?sslmode=require")
                 .unwrap()

@@ -45,7 +45,12 @@ fn listed(s: &Scratch, location: &str) -> serde_json::Value {
     } else {
         cmd.arg("--vault").arg(location);
     }
-    json_of(&cmd.args(["--json", "list", "--reveal"]).output().unwrap().stdout)
+    json_of(
+        &cmd.args(["--json", "list", "--reveal"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
 }
 
 /// `tokenvault copy` from `from` (a path or a URL) to `to`; the copy lists as the original.
@@ -74,7 +79,9 @@ fn copy_moves_a_vault_between_a_file_postgres_and_mysql_in_every_direction() {
     let back = s.path("back.vault").display().to_string();
     let original = listed(&s, &file);
     assert!(
-        original["tokens"].as_array().is_some_and(|tokens| !tokens.is_empty()),
+        original["tokens"]
+            .as_array()
+            .is_some_and(|tokens| !tokens.is_empty()),
         "{original}"
     );
 

@@ -10,7 +10,7 @@ mod bad_input;
 mod compat;
 mod concurrency;
 mod lifecycle;
+mod operations;
 #[cfg(any(feature = "mysql", feature = "postgres"))]
 mod server;
-mod operations;
 mod support;
