@@ -88,6 +88,64 @@ pub(crate) trait WriteTables: ReadTables {
     fn remove_lease(&mut self, id: u64) -> Result<(), Error>;
 }
 
+/// Implements [`ReadTables`] for `$wrapper`, a write transaction's tables that hold the
+/// transaction (`self.0`, itself [`ReadTables`]): the server engines' `Writing`.
+#[cfg(any(feature = "mysql", feature = "postgres"))]
+macro_rules! read_tables_through_field_0 {
+    ($wrapper:ty) => {
+        impl $crate::engines::ReadTables for $wrapper {
+            fn header_entry(
+                &self,
+                entry: $crate::engines::HeaderEntry,
+            ) -> Result<Option<Vec<u8>>, $crate::error::Error> {
+                self.0.header_entry(entry)
+            }
+            fn record(&self, id: u64) -> Result<Option<Vec<u8>>, $crate::error::Error> {
+                self.0.record(id)
+            }
+            fn max_id(&self) -> Result<Option<u64>, $crate::error::Error> {
+                self.0.max_id()
+            }
+            fn last_seq(&self) -> Result<Option<u64>, $crate::error::Error> {
+                self.0.last_seq()
+            }
+            fn count(&self) -> Result<u64, $crate::error::Error> {
+                self.0.count()
+            }
+            fn order(&self) -> Result<Vec<(u64, u64)>, $crate::error::Error> {
+                self.0.order()
+            }
+            fn index_hits(
+                &self,
+                kind: $crate::blind_index::IndexKind,
+                tag: &$crate::blind_index::Tag,
+            ) -> Result<Vec<(u64, u64)>, $crate::error::Error> {
+                self.0.index_hits(kind, tag)
+            }
+            fn each_record(
+                &self,
+                f: $crate::engines::RecordVisitor<'_>,
+            ) -> Result<(), $crate::error::Error> {
+                self.0.each_record(f)
+            }
+            fn index_entries(
+                &self,
+                kind: $crate::blind_index::IndexKind,
+            ) -> Result<Vec<($crate::blind_index::Tag, u64, u64)>, $crate::error::Error> {
+                self.0.index_entries(kind)
+            }
+            fn lease(&self, id: u64) -> Result<Option<Vec<u8>>, $crate::error::Error> {
+                self.0.lease(id)
+            }
+            fn leases(&self) -> Result<Vec<(u64, Vec<u8>)>, $crate::error::Error> {
+                self.0.leases()
+            }
+        }
+    };
+}
+#[cfg(any(feature = "mysql", feature = "postgres"))]
+pub(crate) use read_tables_through_field_0;
+
 /// One write transaction. Dropped without [`WriteTxn::commit`], it rolls back: nothing changes.
 pub(crate) trait WriteTxn {
     /// The transaction's tables. Called once per transaction.

@@ -83,6 +83,36 @@ pub(crate) fn verify_ca_needs_a_ca(shown: &str, ca_parameter: &str) -> Error {
     ))
 }
 
+/// Which part of an operation a server error came from: it decides what the error can promise.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Phase {
+    Connect,
+    Transaction,
+    Commit,
+}
+
+/// The error for a connection that failed (`detail`: what happened to it) during `phase`: the
+/// server unreachable when connecting; during a transaction, rolled back by the server, so the
+/// vault is as it was; while committing, an outcome nobody can tell.
+pub(crate) fn connection_lost(phase: Phase, shown: &str, detail: String) -> Error {
+    match phase {
+        Phase::Connect => Error::ServerUnreachable {
+            server: shown.to_string(),
+            reason: detail,
+        },
+        Phase::Transaction => Error::Server {
+            what: format!(
+                "the connection to {shown} was lost during the transaction ({detail}); the server rolled it back, so the vault is as it was"
+            ),
+        },
+        Phase::Commit => Error::Server {
+            what: format!(
+                "the connection to {shown} was lost while committing ({detail}); the change may or may not have been applied: check the vault before retrying"
+            ),
+        },
+    }
+}
+
 pub(crate) fn invalid(reason: impl Into<String>) -> Error {
     Error::InvalidLocation {
         reason: reason.into(),

@@ -4,7 +4,7 @@
 //! through the test harness's capture) and returns; under CI (`CI` set) it fails instead, so CI
 //! can never pass these tests silently.
 
-use std::io::Write;
+use std::io::Write as _;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::server::ServerDb;
@@ -115,6 +115,76 @@ impl ServerDb for TestDb {
         }
     }
 
+    const DUMPED_RECORDS: &'static str = "INSERT INTO `tokenvault_records`";
+
+    fn kill_sessions_in_a_transaction(&self) -> usize {
+        let mut admin = self.conn();
+        let ids: Vec<u64> = admin
+            .exec(
+                "SELECT t.trx_mysql_thread_id FROM information_schema.INNODB_TRX t \
+                 JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id \
+                 WHERE p.DB = ?",
+                (self.name.as_str(),),
+            )
+            .unwrap();
+        kill(&mut admin, &ids)
+    }
+
+    fn kill_other_sessions(&self) -> usize {
+        let mut admin = self.conn();
+        let ids: Vec<u64> = admin
+            .exec(
+                "SELECT id FROM information_schema.PROCESSLIST WHERE db = ? AND id <> CONNECTION_ID()",
+                (&self.name,),
+            )
+            .unwrap();
+        kill(&mut admin, &ids)
+    }
+
+    fn hold_write_lock(&self) -> Box<dyn std::any::Any> {
+        let mut conn = self.conn();
+        conn.query_drop("START TRANSACTION").unwrap();
+        let _: Vec<mysql::Row> = conn
+            .query("SELECT * FROM tokenvault_header FOR UPDATE")
+            .unwrap();
+        Box::new(RolledBack(conn))
+    }
+
+    fn dump(&self) -> Vec<u8> {
+        let url = url::Url::parse(&self.url).unwrap();
+        // The password goes through a private options file, not the command line.
+        let mut options = tempfile::NamedTempFile::new().unwrap();
+        writeln!(
+            options,
+            "[client]\nuser={}\npassword={}\nhost={}\nport={}",
+            url.username(),
+            url.password().unwrap_or_default(),
+            url.host_str().unwrap(),
+            url.port().unwrap_or(3306)
+        )
+        .unwrap();
+        let out = std::process::Command::new("mysqldump")
+            .arg(format!(
+                "--defaults-extra-file={}",
+                options.path().display()
+            ))
+            .args(["--protocol=TCP", "--skip-extended-insert", &self.name])
+            .output()
+            .expect("run mysqldump (apt-get install mariadb-client)");
+        assert!(
+            out.status.success(),
+            "mysqldump failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    }
+
+    fn dbstore_table(&self, tokens: &[tokenvault::Token]) {
+        let mut conn = self.conn();
+        conn.query_drop(super::dbstore_sdk::CREATE_TABLE).unwrap();
+        super::dbstore_sdk::insert(&mut conn, "oauthtoken", tokens);
+    }
+
     fn sealed(&self, id: u64) -> Vec<u8> {
         self.conn()
             .exec_first("SELECT sealed FROM tokenvault_records WHERE id = ?", (id,))
@@ -142,6 +212,23 @@ impl TestDb {
         conn.query_drop(format!("USE `{}`", self.name))
             .expect("use the test database");
         conn
+    }
+}
+
+/// `KILL`s each of `ids`; how many.
+fn kill(admin: &mut mysql::PooledConn, ids: &[u64]) -> usize {
+    for id in ids {
+        admin.query_drop(format!("KILL {id}")).unwrap();
+    }
+    ids.len()
+}
+
+/// A connection whose open transaction is rolled back when it is dropped.
+struct RolledBack(mysql::PooledConn);
+
+impl Drop for RolledBack {
+    fn drop(&mut self) {
+        let _ = self.0.query_drop("ROLLBACK");
     }
 }
 

@@ -46,7 +46,30 @@ pub fn client(url: &str) -> Client {
     Client::connect(url, NoTls).expect("connect to the PostgreSQL test server")
 }
 
+/// A session whose open transaction is rolled back when it is dropped.
+struct RolledBack(Client);
+
+impl Drop for RolledBack {
+    fn drop(&mut self) {
+        let _ = self.0.batch_execute("ROLLBACK");
+    }
+}
+
 impl TestDb {
+    /// Terminates the sessions of this database but the caller's (those in a transaction
+    /// only, if `only_in_a_transaction`); how many.
+    fn terminate(&self, only_in_a_transaction: bool) -> usize {
+        self.client()
+            .query(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                 WHERE datname = current_database() AND pid <> pg_backend_pid() \
+                 AND (NOT $1 OR xact_start IS NOT NULL)",
+                &[&only_in_a_transaction],
+            )
+            .unwrap()
+            .len()
+    }
+
     /// A plain connection to this database, for what the vault does not do (SQL checks,
     /// terminating sessions).
     pub fn client(&self) -> Client {
@@ -120,6 +143,50 @@ impl ServerDb for TestDb {
                 )
                 .unwrap();
         }
+    }
+
+    const DUMPED_RECORDS: &'static str = "INSERT INTO public.tokenvault_records";
+
+    fn kill_sessions_in_a_transaction(&self) -> usize {
+        self.terminate(true)
+    }
+
+    fn kill_other_sessions(&self) -> usize {
+        self.terminate(false)
+    }
+
+    fn hold_write_lock(&self) -> Box<dyn std::any::Any> {
+        let mut client = self.client();
+        client
+            .batch_execute("BEGIN; SELECT * FROM tokenvault_header FOR UPDATE")
+            .unwrap();
+        Box::new(RolledBack(client))
+    }
+
+    /// `pg_dump`, bytea in the escape format: printable bytes as they are (the hex format would
+    /// hide a value stored in the clear, and could spell a number such as an expiry time by
+    /// chance).
+    fn dump(&self) -> Vec<u8> {
+        let url = url::Url::parse(&self.url).unwrap();
+        // The password goes through the environment, not the command line.
+        let out = std::process::Command::new("pg_dump")
+            .env("PGPASSWORD", url.password().unwrap())
+            .env("PGOPTIONS", "-c bytea_output=escape")
+            .args(["-h", url.host_str().unwrap(), "-p"])
+            .arg(url.port().unwrap().to_string())
+            .args(["-U", url.username(), "--inserts", &self.name])
+            .output()
+            .expect("run pg_dump (apt-get install postgresql-client)");
+        assert!(
+            out.status.success(),
+            "pg_dump failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    }
+
+    fn dbstore_table(&self, tokens: &[tokenvault::Token]) {
+        dbstore_table(&mut self.client(), tokens);
     }
 
     fn sealed(&self, id: u64) -> Vec<u8> {

@@ -7,7 +7,7 @@ use tokenvault::{Location, OpenOptions, Vault};
 use super::PASSPHRASE;
 
 /// A database of a test's own on a test server, dropped when this is dropped.
-pub trait ServerDb: Sized {
+pub trait ServerDb: Sized + Sync {
     /// The URL scheme of the server's engine (`mysql`, `postgres`).
     const SCHEME: &'static str;
     /// A new, empty database; `None` (after saying the test is skipped) without a server.
@@ -27,6 +27,21 @@ pub trait ServerDb: Sized {
     fn sealed(&self, id: u64) -> Vec<u8>;
     /// Replaces the sealed record of `id` behind the vault's back.
     fn set_sealed(&self, id: u64, sealed: &[u8]);
+
+    /// Kills every session of this database that has a transaction open; how many.
+    fn kill_sessions_in_a_transaction(&self) -> usize;
+    /// Kills every session of this database but the caller's own; how many.
+    fn kill_other_sessions(&self) -> usize;
+    /// Another host's write transaction, stopped while it holds the lock on the header rows
+    /// every write takes; rolled back when the guard is dropped.
+    fn hold_write_lock(&self) -> Box<dyn std::any::Any>;
+    /// The server's dump of this database (`mysqldump`, `pg_dump`), with binary values as bytes
+    /// where they are printable, so a value stored in the clear would show.
+    fn dump(&self) -> Vec<u8>;
+    /// What the dump holds where it holds the records (checks that it does).
+    const DUMPED_RECORDS: &'static str;
+    /// The SDK's DBStore table `oauthtoken` in this database, holding `tokens` in the clear.
+    fn dbstore_table(&self, tokens: &[tokenvault::Token]);
 
     fn location(&self) -> Location {
         Location::parse(self.url())

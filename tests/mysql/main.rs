@@ -6,10 +6,9 @@
 mod common;
 
 mod dbstore;
-mod faults;
 mod key_slots;
-mod secrets;
 mod tls;
+mod urls;
 
 /// The cases every server engine passes (tests/common/server_cases/): lifecycle and copies, the
 /// recorded FileStore cases, many processes and threads, key slots, unreachable servers.

@@ -7,9 +7,8 @@
 #[path = "../common/mod.rs"]
 mod common;
 
-mod faults;
-mod secrets;
 mod tls;
+mod urls;
 
 /// The cases every server engine passes: lifecycle and copies, the recorded FileStore cases,
 /// many processes and threads, key slots, unreachable servers.

@@ -3,7 +3,9 @@
 //! binary's tests. What only one server has (its SQL for a kill, a lock, a dump, its TLS users)
 //! stays in that engine's own test files.
 
+pub mod faults;
 pub mod reliability;
+pub mod secrets;
 pub mod vault;
 
 use std::net::TcpListener;
@@ -173,6 +175,16 @@ macro_rules! server_cases {
             records_are_copied_sealed_byte_for_byte,
             copying_onto_an_existing_vault_is_refused,
             delete_tokens_and_compact_work_on_the_server,
+        ]);
+        $crate::server_cases!(@tests $db, $crate::common::server_cases::faults, [
+            a_session_killed_mid_transaction_is_a_typed_error_and_leaves_the_last_commit,
+            idle_sessions_killed_by_the_server_are_replaced,
+            sessions_killed_while_saving_lose_no_acknowledged_save,
+            a_write_lock_held_by_another_host_makes_writes_busy_and_reads_go_on,
+        ]);
+        $crate::server_cases!(@tests $db, $crate::common::server_cases::secrets, [
+            a_dump_of_the_vault_database_holds_no_secret_and_no_user_name,
+            the_same_tokens_in_the_dbstore_layout_are_all_in_the_dump,
         ]);
         $crate::server_cases!(@tests $db, $crate::common::server_cases::reliability, [
             eight_processes_saving_through_the_server_keep_every_row_intact,
