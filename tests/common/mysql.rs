@@ -14,21 +14,12 @@ pub const URL_VAR: &str = "TOKENVAULT_TEST_MYSQL_URL";
 
 /// The server URL, or `None` after saying the test is skipped.
 pub fn server_url(test: &str) -> Option<String> {
-    match std::env::var(URL_VAR) {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "{test}: CI must run the MySQL tests against a server; {URL_VAR} is not set"
-            );
-            // Straight to the terminal: libtest captures `eprintln!`, not stderr itself.
-            let _ = writeln!(
-                std::io::stderr(),
-                "{test}: skipped: no MySQL server (set {URL_VAR}, e.g. `source .ci/mariadb.sh && mariadb_start`)"
-            );
-            None
-        }
-    }
+    super::server::server_url(
+        URL_VAR,
+        "MySQL",
+        test,
+        "source .ci/mariadb.sh && mariadb_start",
+    )
 }
 
 /// A database of this test's own on the test server, dropped when this is dropped.
@@ -115,6 +106,11 @@ impl ServerDb for TestDb {
         }
     }
 
+    const CA_VAR: &'static str = "TOKENVAULT_TEST_MYSQL_CA";
+    const TLS_MODE: &'static str = "ssl-mode";
+    const CA_FILE: &'static str = "root_cert_path";
+    const VERIFY_CA: &'static str = "verify_ca";
+    const VERIFY_IDENTITY: &'static str = "verify_identity";
     const DUMPED_RECORDS: &'static str = "INSERT INTO `tokenvault_records`";
 
     fn kill_sessions_in_a_transaction(&self) -> usize {

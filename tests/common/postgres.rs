@@ -3,7 +3,6 @@
 //! the end. Without the variable a test prints a visible "skipped" line on the terminal and
 //! returns; under CI (`CI` set) it fails instead, so CI can never pass these tests silently.
 
-use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use postgres::{Client, NoTls};
@@ -14,20 +13,12 @@ pub const URL_VAR: &str = "TOKENVAULT_TEST_POSTGRES_URL";
 
 /// The server URL, or `None` after saying the test is skipped.
 pub fn server_url(test: &str) -> Option<String> {
-    match std::env::var(URL_VAR) {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "{test}: CI must run the PostgreSQL tests against a server; {URL_VAR} is not set"
-            );
-            let _ = writeln!(
-                std::io::stderr(),
-                "{test}: skipped: no PostgreSQL server (set {URL_VAR}, e.g. `source .ci/postgres.sh && postgres_start`)"
-            );
-            None
-        }
-    }
+    super::server::server_url(
+        URL_VAR,
+        "PostgreSQL",
+        test,
+        "source .ci/postgres.sh && postgres_start",
+    )
 }
 
 /// A database of this test's own on the test server, dropped when this is dropped.
@@ -145,6 +136,11 @@ impl ServerDb for TestDb {
         }
     }
 
+    const CA_VAR: &'static str = "TOKENVAULT_TEST_POSTGRES_CA";
+    const TLS_MODE: &'static str = "sslmode";
+    const CA_FILE: &'static str = "sslrootcert";
+    const VERIFY_CA: &'static str = "verify-ca";
+    const VERIFY_IDENTITY: &'static str = "verify-full";
     const DUMPED_RECORDS: &'static str = "INSERT INTO public.tokenvault_records";
 
     fn kill_sessions_in_a_transaction(&self) -> usize {

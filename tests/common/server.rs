@@ -2,9 +2,53 @@
 //! the server: each engine's `TestDb` (`mysql.rs`, `postgres.rs`) implements it, and each engine's
 //! test binary runs the same cases against its own server.
 
+use std::io::Write as _;
+
 use tokenvault::{Location, OpenOptions, Vault};
 
 use super::PASSPHRASE;
+
+/// The URL in `var`, or `None` after saying the test is skipped: without a server, a test prints
+/// a visible "skipped" line on the terminal (not through the test harness's capture) and
+/// returns; under CI (`CI` set) it fails instead, so CI can never pass it silently. `start` says
+/// how to start a server.
+pub fn server_url(var: &str, engine: &str, test: &str, start: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "{test}: CI must run the {engine} tests against a server; {var} is not set"
+            );
+            // Straight to the terminal: libtest captures `eprintln!`, not stderr itself.
+            let _ = writeln!(
+                std::io::stderr(),
+                "{test}: skipped: no {engine} server (set {var}, e.g. `{start}`)"
+            );
+            None
+        }
+    }
+}
+
+/// A test that cannot run here: a failure under CI (whose servers have what it needs), else a
+/// line saying why it was skipped.
+pub fn skip(on_ci: &str, why: &str) {
+    assert!(std::env::var_os("CI").is_none(), "{on_ci}");
+    let _ = writeln!(std::io::stderr(), "skipped: {why}");
+}
+
+/// The test server's CA certificate (a PEM path, from `D::CA_VAR`), encoded for a URL
+/// parameter, or `None` after [`skip`].
+pub fn encoded_ca<D: ServerDb>() -> Option<String> {
+    let ca = std::env::var(D::CA_VAR).ok();
+    if ca.is_none() {
+        skip(
+            &format!("CI's servers have TLS: {} must be set", D::CA_VAR),
+            &format!("the test server has no TLS (set {})", D::CA_VAR),
+        );
+    }
+    ca.map(|ca| url::form_urlencoded::byte_serialize(ca.as_bytes()).collect())
+}
 
 /// A database of a test's own on a test server, dropped when this is dropped.
 pub trait ServerDb: Sized + Sync {
@@ -42,6 +86,27 @@ pub trait ServerDb: Sized + Sync {
     const DUMPED_RECORDS: &'static str;
     /// The SDK's DBStore table `oauthtoken` in this database, holding `tokens` in the clear.
     fn dbstore_table(&self, tokens: &[tokenvault::Token]);
+
+    /// The variable naming the test server's CA certificate (a PEM path), for the TLS tests.
+    const CA_VAR: &'static str;
+    /// The URL parameters naming a TLS mode and a CA file (`ssl-mode`, `root_cert_path`;
+    /// `sslmode`, `sslrootcert`) and the modes that check the chain only, and the name too.
+    const TLS_MODE: &'static str;
+    const CA_FILE: &'static str;
+    const VERIFY_CA: &'static str;
+    const VERIFY_IDENTITY: &'static str;
+    /// This database at `host_port` (a relay to the server), with the test URL's user and
+    /// password, and no parameter.
+    fn url_at(&self, host_port: &str) -> String {
+        let url = url::Url::parse(self.url()).unwrap();
+        format!(
+            "{}://{}:{}@{host_port}{}",
+            Self::SCHEME,
+            url.username(),
+            url.password().unwrap_or_default(),
+            url.path()
+        )
+    }
 
     fn location(&self) -> Location {
         Location::parse(self.url())

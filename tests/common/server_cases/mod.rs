@@ -6,6 +6,7 @@
 pub mod faults;
 pub mod reliability;
 pub mod secrets;
+pub mod tls;
 pub mod vault;
 
 use std::net::TcpListener;
@@ -181,6 +182,10 @@ macro_rules! server_cases {
             idle_sessions_killed_by_the_server_are_replaced,
             sessions_killed_while_saving_lose_no_acknowledged_save,
             a_write_lock_held_by_another_host_makes_writes_busy_and_reads_go_on,
+        ]);
+        $crate::server_cases!(@tests $db, $crate::common::server_cases::tls, [
+            without_a_tls_mode_a_remote_server_must_present_a_certificate_for_its_host_name,
+            verify_ca_without_a_root_certificate_is_refused_before_connecting,
         ]);
         $crate::server_cases!(@tests $db, $crate::common::server_cases::secrets, [
             a_dump_of_the_vault_database_holds_no_secret_and_no_user_name,
