@@ -17,6 +17,8 @@
 # the TLS modes can be tested. PostgreSQL refuses to run as root: as root (CI), the server runs
 # as the `postgres` user the package creates.
 
+source "$(dirname "${BASH_SOURCE[0]}")/test-ca.sh"
+
 postgres_install() {
     if compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null && command -v psql >/dev/null \
         && command -v pg_dump >/dev/null && command -v openssl >/dev/null; then
@@ -41,7 +43,7 @@ postgres_start() {
     local password
     password=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
     (umask 077 && printf '%s\n' "$password" >"$POSTGRES_DIR/pwfile")
-    postgres_certificates "$POSTGRES_DIR/tls"
+    test_certificates "$POSTGRES_DIR/tls"
     if ((EUID == 0)); then
         chown -R postgres: "$POSTGRES_DIR"
     fi
@@ -75,22 +77,6 @@ SQL
     export TOKENVAULT_TEST_POSTGRES_SOCKET="$POSTGRES_DIR"
     export TOKENVAULT_TEST_POSTGRES_CA="$POSTGRES_DIR/tls/ca.pem"
     echo "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port (data in $POSTGRES_DIR)"
-}
-
-# A CA and a server certificate for 127.0.0.1 and localhost, valid for two days, in $1.
-postgres_certificates() {
-    local dir=$1
-    mkdir -p "$dir"
-    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=tokenvault test CA" \
-        -keyout "$dir/ca.key" -out "$dir/ca.pem" 2>/dev/null
-    openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
-        -keyout "$dir/server.key" -out "$dir/server.csr" 2>/dev/null
-    printf '%s\n' "subjectAltName=IP:127.0.0.1,DNS:localhost" "basicConstraints=CA:FALSE" \
-        "extendedKeyUsage=serverAuth" >"$dir/ext.cnf"
-    openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" \
-        -CAcreateserial -days 2 -extfile "$dir/ext.cnf" -out "$dir/server.pem" 2>/dev/null
-    chmod 600 "$dir/server.key" "$dir/ca.key"
-    chmod 644 "$dir/ca.pem"
 }
 
 postgres_stop() {

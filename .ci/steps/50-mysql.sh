@@ -21,21 +21,5 @@ cargo test -p tokenvault --features mysql --doc
 cargo test -p tokenvault-cli --features mysql --test cli mysql::
 cargo test -p tokenvault-cli --features mysql --test serve server::
 
-python3 -c 'import venv, ensurepip' >/dev/null 2>&1 \
-    || { apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null; }
-work=$(mktemp -d "${TMPDIR:-/tmp}/tokenvault-mysql-python.XXXXXX")
-trap 'rm -rf "$work"; mariadb_stop' EXIT
-python3 -m venv "$work/venv"
-bash python/build_wheels.sh wheel >/dev/null
-"$work/venv/bin/pip" install --quiet --disable-pip-version-check dist/tokenvault-*.whl \
-    "zohocrmsdk8-0==7.0.0" "pytest>=7"
-status=0
-report=$("$work/venv/bin/pytest" python/tests/test_server_url.py python/tests/test_server_refresh.py \
-    -k mysql -q -rs -p no:cacheprovider) \
-    || status=$?
-echo "$report"
-((status == 0)) || exit "$status"
-if grep -qi skipped <<<"$report"; then
-    echo "the Python MySQL tests were skipped" >&2
-    exit 1
-fi
+source .ci/server-python-tests.sh
+server_python_tests mysql
