@@ -117,8 +117,12 @@ impl PostgresEngine {
         Ok(engine)
     }
 
-    /// Runs `sql` (no parameters) on a connection of its own, outside a vault transaction.
-    fn run(&self, sql: &str) -> Result<(), Error> {
+    /// Runs `f` on a connection of its own, outside a vault transaction. After a failure the
+    /// connection is closed, not given back: a failed batch may leave its transaction open.
+    fn outside_transaction<T>(
+        &self,
+        f: impl FnOnce(&mut conn::Conn) -> Result<T, errors::Failure>,
+    ) -> Result<T, Error> {
         let (mut pooled, _) = self
             .pool
             .get()
@@ -126,28 +130,21 @@ impl PostgresEngine {
         let conn = pooled
             .conn()
             .ok_or_else(|| Error::internal("a new pooled connection is missing"))?;
-        let result = conn.batch(sql);
+        let result = f(conn);
         if result.is_err() {
-            // A failed batch may leave its transaction open: never give it to another caller.
             pooled.discard();
         }
         result.map_err(|f| self.errors.map(Phase::Transaction, f))
     }
 
-    /// The one number a query returns, on a connection of its own.
+    /// Runs `sql` (no parameters) outside a vault transaction.
+    fn run(&self, sql: &str) -> Result<(), Error> {
+        self.outside_transaction(|conn| conn.batch(sql))
+    }
+
+    /// The one number a query returns, outside a vault transaction.
     fn number(&self, sql: &'static str) -> Result<i64, Error> {
-        let (mut pooled, _) = self
-            .pool
-            .get()
-            .map_err(|f| self.errors.map(Phase::Connect, f))?;
-        let conn = pooled
-            .conn()
-            .ok_or_else(|| Error::internal("a new pooled connection is missing"))?;
-        let rows = conn.query(sql, &[]).map_err(|f| {
-            let mapped = self.errors.map(Phase::Transaction, f);
-            pooled.discard();
-            mapped
-        })?;
+        let rows = self.outside_transaction(|conn| conn.query(sql, &[]))?;
         rows.first()
             .and_then(|row| row.try_get::<_, i64>(0).ok())
             .ok_or_else(|| Error::Server {
