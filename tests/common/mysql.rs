@@ -5,7 +5,6 @@
 //! can never pass these tests silently.
 
 use std::io::Write as _;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::server::ServerDb;
 use mysql::prelude::Queryable;
@@ -32,22 +31,12 @@ pub struct TestDb {
     owned: bool,
 }
 
-static NEXT: AtomicUsize = AtomicUsize::new(0);
-
 impl ServerDb for TestDb {
     const SCHEME: &'static str = "mysql";
 
     fn new(test: &str) -> Option<TestDb> {
         let server = server_url(test)?;
-        let name = format!(
-            "tvtest_{}_{}_{}",
-            test.chars()
-                .filter(char::is_ascii_alphanumeric)
-                .take(24)
-                .collect::<String>(),
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        );
+        let name = super::server::new_database_name(test);
         let admin = admin_pool(&with_database(&server, ""));
         admin
             .get_conn()
@@ -63,12 +52,7 @@ impl ServerDb for TestDb {
     }
 
     fn attach(url: String) -> TestDb {
-        let name = url
-            .rsplit('/')
-            .next()
-            .and_then(|tail| tail.split('?').next())
-            .unwrap()
-            .to_string();
+        let name = super::server::database_of(&url);
         let admin = admin_pool(&url);
         TestDb {
             url,
@@ -84,10 +68,6 @@ impl ServerDb for TestDb {
 
     fn url(&self) -> &str {
         &self.url
-    }
-
-    fn url_of(&self, database: &str) -> String {
-        with_database(&self.url, database)
     }
 
     fn wipe_if_created(&self) {

@@ -3,8 +3,6 @@
 //! the end. Without the variable a test prints a visible "skipped" line on the terminal and
 //! returns; under CI (`CI` set) it fails instead, so CI can never pass these tests silently.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use postgres::{Client, NoTls};
 
 use super::server::ServerDb;
@@ -29,8 +27,6 @@ pub struct TestDb {
     /// Made by this process (and dropped by it).
     owned: bool,
 }
-
-static NEXT: AtomicUsize = AtomicUsize::new(0);
 
 /// A connection to `url` for the test's own SQL.
 pub fn client(url: &str) -> Client {
@@ -73,16 +69,7 @@ impl ServerDb for TestDb {
 
     fn new(test: &str) -> Option<TestDb> {
         let server = server_url(test)?;
-        let name = format!(
-            "tvtest_{}_{}_{}",
-            test.chars()
-                .filter(char::is_ascii_alphanumeric)
-                .take(24)
-                .collect::<String>()
-                .to_ascii_lowercase(),
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        );
+        let name = super::server::new_database_name(test);
         client(&server)
             .batch_execute(&format!("CREATE DATABASE {name}"))
             .expect("create a test database");
@@ -94,12 +81,7 @@ impl ServerDb for TestDb {
     }
 
     fn attach(url: String) -> TestDb {
-        let name = url
-            .rsplit('/')
-            .next()
-            .and_then(|tail| tail.split('?').next())
-            .unwrap()
-            .to_string();
+        let name = super::server::database_of(&url);
         TestDb {
             url,
             name,
@@ -113,10 +95,6 @@ impl ServerDb for TestDb {
 
     fn url(&self) -> &str {
         &self.url
-    }
-
-    fn url_of(&self, database: &str) -> String {
-        super::server::with_database(&self.url, database)
     }
 
     fn wipe_if_created(&self) {

@@ -50,6 +50,30 @@ pub fn encoded_ca<D: ServerDb>() -> Option<String> {
     ca.map(|ca| url::form_urlencoded::byte_serialize(ca.as_bytes()).collect())
 }
 
+/// The name of a new database for `test`: its letters and digits, this process, a counter.
+pub fn new_database_name(test: &str) -> String {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    format!(
+        "tvtest_{}_{}_{}",
+        test.chars()
+            .filter(char::is_ascii_alphanumeric)
+            .take(24)
+            .collect::<String>()
+            .to_ascii_lowercase(),
+        std::process::id(),
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    )
+}
+
+/// The database a server URL names.
+pub fn database_of(url: &str) -> String {
+    url.rsplit('/')
+        .next()
+        .and_then(|tail| tail.split('?').next())
+        .unwrap_or_default()
+        .to_string()
+}
+
 /// A database of a test's own on a test server, dropped when this is dropped.
 pub trait ServerDb: Sized + Sync {
     /// The URL scheme of the server's engine (`mysql`, `postgres`).
@@ -63,7 +87,9 @@ pub trait ServerDb: Sized + Sync {
     /// The URL of this database, password included.
     fn url(&self) -> &str;
     /// The URL of another database on the same server.
-    fn url_of(&self, database: &str) -> String;
+    fn url_of(&self, database: &str) -> String {
+        with_database(self.url(), database)
+    }
     /// Removes every row of the vault's tables where they exist, so `create_vault` can make a
     /// new vault (faster than a new database for each of hundreds of cases).
     fn wipe_if_created(&self);
