@@ -62,17 +62,28 @@ postgres_start() {
     if ((EUID == 0)); then
         chown postgres: "$hba"
     fi
+    local options="-c listen_addresses=127.0.0.1 -p $port -k $POSTGRES_DIR -c max_connections=400 \
+-c ssl=on -c ssl_cert_file=$POSTGRES_DIR/tls/server.pem -c ssl_key_file=$POSTGRES_DIR/tls/server.key \
+-c ssl_ca_file=$POSTGRES_DIR/tls/ca.pem"
     "${as_server[@]}" "$bin/pg_ctl" -D "$POSTGRES_DIR/data" -l "$POSTGRES_DIR/server.log" -w -t 60 \
-        -o "-c listen_addresses=127.0.0.1 -p $port -k $POSTGRES_DIR -c max_connections=400 \
-            -c ssl=on -c ssl_cert_file=$POSTGRES_DIR/tls/server.pem \
-            -c ssl_key_file=$POSTGRES_DIR/tls/server.key -c ssl_ca_file=$POSTGRES_DIR/tls/ca.pem" \
-        start >/dev/null \
+        -o "$options" start >/dev/null \
         || { cat "$POSTGRES_DIR/server.log" >&2; return 1; }
     PGPASSWORD="$password" psql -q -v ON_ERROR_STOP=1 -h "$POSTGRES_DIR" -p "$port" \
         -U tokenvault -d postgres <<SQL
 CREATE ROLE tokenvault_tls LOGIN PASSWORD '$password' IN ROLE tokenvault;
 CREATE DATABASE tokenvault_test;
 SQL
+    # The server killed (immediate shutdown: no checkpoint, as a crash) and started again, for
+    # the one test that does that to it (run alone: tests/postgres/crash.rs).
+    cat >"$POSTGRES_DIR/restart" <<RESTART
+#!/usr/bin/env bash
+set -e
+${as_server[*]} "$bin/pg_ctl" -D "$POSTGRES_DIR/data" -m immediate -w stop >/dev/null
+${as_server[*]} "$bin/pg_ctl" -D "$POSTGRES_DIR/data" -l "$POSTGRES_DIR/server.log" -w -t 60 \
+    -o "$options" start >/dev/null
+RESTART
+    chmod 755 "$POSTGRES_DIR/restart"
+    export TOKENVAULT_TEST_POSTGRES_RESTART="$POSTGRES_DIR/restart"
     export TOKENVAULT_TEST_POSTGRES_URL="postgres://tokenvault:$password@127.0.0.1:$port/tokenvault_test"
     export TOKENVAULT_TEST_POSTGRES_SOCKET="$POSTGRES_DIR"
     export TOKENVAULT_TEST_POSTGRES_CA="$POSTGRES_DIR/tls/ca.pem"
@@ -89,5 +100,5 @@ postgres_stop() {
     fi
     [[ -n "${POSTGRES_DIR:-}" ]] && rm -rf "$POSTGRES_DIR"
     unset POSTGRES_DIR TOKENVAULT_TEST_POSTGRES_URL TOKENVAULT_TEST_POSTGRES_SOCKET \
-        TOKENVAULT_TEST_POSTGRES_CA
+        TOKENVAULT_TEST_POSTGRES_CA TOKENVAULT_TEST_POSTGRES_RESTART
 }
