@@ -372,6 +372,53 @@ mod tests {
         assert!(!format!("{text:?}{made:?}").contains(&shown[..4]));
     }
 
+    /// FORMAT.md §Credentials: strict RFC 4648 base32 — no padding, the 4 spare bits zero — after
+    /// removing `-` and Unicode White_Space only and upper-casing ASCII letters only.
+    #[test]
+    fn a_recovery_key_is_strict_base32_and_only_white_space_and_dashes_are_ignored() {
+        let text = "AAAQ-EAYE-AUDA-OCAJ-BIFQ-YDIO-B4IB-CEQT-CQKR-MFYY-DENB-WHA5-DYPQ";
+        let key_of = |text: &str| match Credential::recovery_key(text).map(|c| c.0) {
+            Ok(Kind::RecoveryKey(key)) => Some(*key),
+            _ => None,
+        };
+        let expected: [u8; 32] = std::array::from_fn(|i| i as u8);
+        let bare = text.replace('-', "");
+        for typed in [
+            text.to_string(),
+            bare.to_lowercase(),
+            text.replace('-', "\u{a0}"),
+            text.replace('-', "\u{3000}"),
+            format!("\t{}\r\n", text.replace('-', "\u{2028}")),
+        ] {
+            assert_eq!(key_of(&typed), Some(expected), "{typed:?}");
+        }
+        let refused = [
+            // A spare bit set: `R` is `Q` + 1, the same 256 bits with the lowest spare bit on.
+            format!("{}R", &bare[..51]),
+            format!("{}B", &bare[..51]),
+            format!("{bare}===="),
+            text.replace('-', "\u{1f}"),
+            text.replace('-', "\u{200b}"),
+            text.replace('-', "\u{2013}"),
+            text.replace('-', "_"),
+            bare.replace('Q', "q\u{307}"),
+        ];
+        for typed in refused {
+            assert!(
+                matches!(
+                    Credential::recovery_key(&typed),
+                    Err(Error::InvalidRecoveryKey)
+                ),
+                "{typed:?}"
+            );
+        }
+        // The spare bits are zero in every key this build makes: the text ends in A or Q.
+        for _ in 0..64 {
+            let (_, text) = Credential::generate_recovery_key().unwrap();
+            assert!(text.expose().ends_with(['A', 'Q']), "{}", text.expose());
+        }
+    }
+
     /// Runs `f` on a thread of its own and fails when it has not returned within a generous
     /// bound, so a read that blocks fails the test instead of hanging the suite.
     fn returns_in_time<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {

@@ -98,6 +98,22 @@ pub enum Error {
         parallelism: u32,
     },
 
+    /// A version-2 header whose passphrase slots together ask for more Argon2id work than a
+    /// vault may: `total`, the sum of `memory_kib × iterations` over them, is over `max`
+    /// (16 777 216 KiB-passes, four times the per-slot cap of [`Error::KdfCostTooHigh`]). A wrong
+    /// passphrase runs every passphrase slot's derivation, so this bounds what a header can make
+    /// a failed open cost. Checked, like the per-slot caps, before any key is derived; like them
+    /// a refusal, not damage: the header is intact (its checksum verified).
+    #[error(
+        "the passphrase slots together ask for {total} KiB-passes of Argon2id, over the cap of {max} (a wrong passphrase runs them all); the header may have been tampered with, or was written with other limits"
+    )]
+    KdfTotalCostTooHigh {
+        /// The sum over the header's passphrase slots of `memory_kib × iterations`.
+        total: u64,
+        /// The most a header may ask for.
+        max: u64,
+    },
+
     /// KDF parameters for a new passphrase key (a vault being created, a passphrase being
     /// changed) cheaper than RFC 9106's second recommendation (64 MiB and 64 MiB × 3 passes of
     /// Argon2id: [`KdfParams::meets_floor`](crate::KdfParams::meets_floor)), without the explicit

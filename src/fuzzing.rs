@@ -89,6 +89,7 @@ fn check_header(bytes: &[u8]) {
                     Error::Corrupted { .. }
                         | Error::UnsupportedVersion { .. }
                         | Error::KdfCostTooHigh { .. }
+                        | Error::KdfTotalCostTooHigh { .. }
                         | Error::InvalidKdfParams { .. }
                 ),
                 "{e:?}"

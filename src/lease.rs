@@ -59,7 +59,7 @@ impl Token {
     ///
     /// [`Vault::find_token_coordinated`]: crate::Vault::find_token_coordinated
     pub fn refresh_due(&self) -> bool {
-        refresh_due(self, now_ms())
+        refresh_due(self, crate::clock::now_ms())
     }
 }
 
@@ -67,7 +67,7 @@ impl Token {
 /// surrounding white space, one sign, ASCII digits with single underscores between them.
 /// (Python also reads other Unicode decimal digits; the SDK writes ASCII, and a token with such
 /// digits is treated as not due.)
-fn python_int(text: &str) -> Option<i128> {
+pub(crate) fn python_int(text: &str) -> Option<i128> {
     let text = text.trim();
     let (negative, digits) = match text.as_bytes().first()? {
         b'-' => (true, &text[1..]),
@@ -89,7 +89,8 @@ fn python_int(text: &str) -> Option<i128> {
     Some(if negative { -value } else { value })
 }
 
-/// Milliseconds since the Unix epoch, as the SDK's `time.time() * 1000`.
+/// Milliseconds since the Unix epoch on the system clock: the time of lease records. An expiry
+/// is read against token time ([`crate::clock::now_ms`]), the same clock outside tests.
 pub(crate) fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)

@@ -49,6 +49,7 @@
 
 mod backoff;
 mod blind_index;
+pub mod clock;
 mod credential;
 mod credential_sources;
 mod crypto;
@@ -65,6 +66,7 @@ pub mod fuzzing;
 mod lease;
 mod location;
 mod options;
+mod renewal;
 mod rules;
 mod secret_bytes;
 mod secret_sources;
@@ -84,6 +86,9 @@ pub use error::{Error, KeyFileError, SlotError, StorageError};
 pub use lease::{DEFAULT_REFRESH_LEASE, MAX_REFRESH_LEASE};
 pub use location::{Location, url_holds_password};
 pub use options::{DEFAULT_BUSY_TIMEOUT, OpenOptions};
+pub use renewal::{
+    AccountsAnswer, AnswerError, DEFAULT_RENEWAL_MARGIN, MIN_RENEWAL_MARGIN, renewal_due_for,
+};
 pub use rules::MatchedBy;
 pub use secret_bytes::{CREDENTIAL_DIGEST_LEN, CredentialDigest, SecretBytes};
 pub use secret_sources::{
@@ -91,8 +96,8 @@ pub use secret_sources::{
     passphrase_from_command, read_secret_file, secret_file_warning,
 };
 pub use store::{
-    ImportSummary, RefreshLease, RefreshTurn, SaveOutcome, SlotInfo, SlotKind, Vault, VaultInfo,
-    VerifyReport,
+    ImportSummary, RefreshLease, RefreshTurn, Renewal, RenewalSaved, RenewalTurn, SaveOutcome,
+    ScheduledRenewal, SlotInfo, SlotKind, Vault, VaultInfo, VerifyReport,
 };
 pub use token::{Secret, Token};
 

@@ -30,5 +30,12 @@ bash python/build_wheels.sh wheel
 "$pip" install --quiet --disable-pip-version-check dist/tokenvault-*.whl \
     "zohocrmsdk8-0==7.0.0" "pytest>=7"
 
+# test_refresh_ahead.py runs `tokenvault serve --refresh-ahead` over a simulated day: a build of
+# the command with the test-only feature `simulated-clock` (never in the wheel), copied out.
+cargo build --quiet -p tokenvault-cli --features simulated-clock
+target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+cp "$target_dir/debug/tokenvault" "$work/tokenvault-simulated-clock"
+export TOKENVAULT_TEST_SIMULATED_CLOCK_BIN=$work/tokenvault-simulated-clock
+
 # Run from the repository root (tests read tests/data), against the installed wheel.
 "$work/venv/bin/pytest" python/tests -q -rs -p no:cacheprovider

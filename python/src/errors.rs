@@ -130,7 +130,9 @@ pub(crate) fn to_py(e: tokenvault::Error) -> PyErr {
         E::MissingAuthDetails => MissingAuthDetailsError::new_err(message),
         E::InvalidId { .. } => InvalidIdError::new_err(message),
         E::InvalidTokenFile { .. } => InvalidTokenFileError::new_err(message),
-        E::InvalidKdfParams { .. } | E::KdfCostTooHigh { .. } => PyValueError::new_err(message),
+        E::InvalidKdfParams { .. } | E::KdfCostTooHigh { .. } | E::KdfTotalCostTooHigh { .. } => {
+            PyValueError::new_err(message)
+        }
         E::PassphraseCommand { .. } => {
             VaultError::new_err(format!("{message} (TOKENVAULT_PASSPHRASE_COMMAND)"))
         }

@@ -11,6 +11,7 @@ mod lookup;
 mod maintenance;
 mod open;
 mod refresh;
+mod renewal;
 mod slots;
 mod write;
 
@@ -27,6 +28,7 @@ use crate::token::Token;
 
 pub use maintenance::{ImportSummary, VaultInfo, VerifyReport};
 pub use refresh::{RefreshLease, RefreshTurn};
+pub use renewal::{Renewal, RenewalSaved, RenewalTurn, ScheduledRenewal};
 pub use slots::{SlotInfo, SlotKind};
 pub use write::SaveOutcome;
 

@@ -162,7 +162,7 @@ impl Vault {
         let Some((id, token)) = self.read(&select)? else {
             return Ok(None);
         };
-        if !lease::refresh_due(&token, lease::now_ms()) {
+        if !lease::refresh_due(&token, crate::clock::now_ms()) {
             return Ok(Some((token, RefreshTurn::NotDue)));
         }
         let mut waited = false;
@@ -176,7 +176,9 @@ impl Vault {
             let step = self.transact(|w| {
                 let now = lease::now_ms();
                 match select(w.store(), &w.keys)? {
-                    Some((again, token)) if again == id && lease::refresh_due(&token, now) => {
+                    Some((again, token))
+                        if again == id && lease::refresh_due(&token, crate::clock::now_ms()) =>
+                    {
                         if let Some(lease) = w.lease(id)?.filter(|lease| lease.stands(now)) {
                             // A holder waited for past this caller's patience is taken over,
                             // whatever its record says.
@@ -233,7 +235,8 @@ impl Vault {
                 Ok((select(store, keys)?, lease))
             })?;
             match found {
-                Some((again, token)) if again == id && lease::refresh_due(&token, now) => {}
+                Some((again, token))
+                    if again == id && lease::refresh_due(&token, crate::clock::now_ms()) => {}
                 other => return Ok(Some(other.map(|(_, token)| token))),
             }
             if !lease.is_some_and(|lease| lease.holder == holder && lease.stands(now)) {

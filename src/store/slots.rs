@@ -51,7 +51,8 @@ pub struct SlotInfo {
     pub name: String,
     /// What unlocks it.
     pub kind: SlotKind,
-    /// When it was added, seconds since the Unix epoch.
+    /// When it was added, or last given a new passphrase (a passphrase change makes a new slot
+    /// in the same place, FORMAT.md §Key slots), seconds since the Unix epoch.
     pub created_unix: u64,
     /// A passphrase slot's Argon2id parameters.
     pub kdf: Option<KdfParams>,

@@ -198,6 +198,11 @@ impl<'s> Writer<'s> {
         self.store.put_lease(id, &lease.encode())
     }
 
+    /// Removes token `id`'s lease (a holder that ends it without a save).
+    pub(crate) fn remove_lease(&mut self, id: u64) -> Result<(), Error> {
+        self.store.remove_lease(id)
+    }
+
     /// `delete_tokens`: every record, order entry and index entry; the header stays.
     pub(crate) fn delete_all(&mut self) -> Result<(), Error> {
         self.store.clear_tokens()

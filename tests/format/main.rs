@@ -4,4 +4,6 @@
 mod common;
 
 mod spec;
+mod spec_gaps;
+mod spec_reader;
 mod v1;

@@ -145,25 +145,7 @@ fn a_passphrase_is_its_exact_bytes_without_trimming_or_normalisation() {
     assert!(Vault::open(&path, "caf\u{e9} ".as_bytes()).is_ok());
 }
 
-const HEADER: TableDefinition<&str, &[u8]> = TableDefinition::new("tokenvault_header");
-const RECORDS: TableDefinition<u64, &[u8]> = TableDefinition::new("records");
-
-fn blake2b_mac256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
-    use blake2::digest::Mac;
-    let mut mac = <blake2::Blake2bMac<blake2::digest::consts::U32> as blake2::digest::KeyInit>::new_from_slice(key).unwrap();
-    for part in parts {
-        mac.update(part);
-    }
-    mac.finalize().into_bytes().into()
-}
-
-fn aes_open(key: &[u8; 32], aad: &[u8], sealed: &[u8]) -> Option<Vec<u8>> {
-    use aes_gcm::aead::{Aead, KeyInit, Payload};
-    let cipher = aes_gcm::Aes256Gcm::new(key.into());
-    let (nonce, msg) = sealed.split_at(12);
-    let nonce: [u8; 12] = nonce.try_into().unwrap();
-    cipher.decrypt(&nonce.into(), Payload { msg, aad }).ok()
-}
+use crate::spec_reader::{HEADER, RECORDS, aes_open, blake2b_mac256};
 
 /// FORMAT.md §Header (version 2), §Key slots, §Keys and §Records followed step by step, with
 /// nothing from tokenvault but the file it wrote: a key-file slot is found, its secret, the

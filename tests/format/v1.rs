@@ -125,6 +125,35 @@ fn upgrade_makes_format_2_with_every_token_and_the_same_passphrase() {
     assert_reads_as_made(&vault);
 }
 
+/// FORMAT.md §Key slots, *Changing slots*: the upgraded slot keeps the vault's creation time;
+/// a passphrase change gives the slot the time of the change (the fixture was made long before).
+#[test]
+fn passwd_gives_the_slot_a_new_creation_time_and_upgrade_keeps_the_vaults() {
+    let (_dir, path) = fixture();
+    let vault = options().open(&path, PASSPHRASE).unwrap();
+    vault.upgrade().unwrap();
+    let created = vault.info().unwrap().created_unix;
+    assert_eq!(vault.slots().unwrap()[0].created_unix, created);
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    assert!(before > created, "the fixture predates this run");
+    vault.change_passphrase("renewed", None).unwrap();
+    let slot = vault.slots().unwrap().remove(0);
+    assert_eq!(slot.name, "passphrase", "same name and place");
+    assert!(
+        slot.created_unix >= before,
+        "{} < {before}",
+        slot.created_unix
+    );
+    assert_eq!(
+        vault.info().unwrap().created_unix,
+        created,
+        "the vault's own is kept"
+    );
+}
+
 #[test]
 fn a_first_slot_change_upgrades_a_format_1_vault() {
     for change in ["add a key file", "change the passphrase"] {

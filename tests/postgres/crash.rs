@@ -83,7 +83,10 @@ fn the_server_killed_while_saving_loses_no_acknowledged_save() {
         .iter()
         .map(|t| check_tagged(t).unwrap().0)
         .collect();
-    let lost: Vec<&String> = acknowledged.iter().filter(|t| !stored.contains(*t)).collect();
+    let lost: Vec<&String> = acknowledged
+        .iter()
+        .filter(|t| !stored.contains(*t))
+        .collect();
     assert!(lost.is_empty(), "acknowledged saves lost: {lost:?}");
     for (tag, message) in &failed {
         if stored.contains(tag) {

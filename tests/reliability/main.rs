@@ -10,4 +10,5 @@ mod hostile_input;
 mod multiprocess;
 mod permissions;
 mod refresh_leases;
+mod renewal;
 mod threads;

@@ -139,8 +139,12 @@ pub(crate) fn vault_error(e: Error, path: &Path) -> CliError {
         ),
         // Checked with its advice before the library is asked (`vault::check_new_kdf`).
         e @ Error::KdfBelowFloor { .. } => kdf_error(e, false),
-        // Only a tampered header asks for more than the caps: `init` validates its own.
-        e @ Error::KdfCostTooHigh { .. } => CliError::new(Exit::Corrupted, e.to_string()),
+        // A header that asks for more Argon2 work than this build allows (`init` validates its
+        // own settings first: `kdf_error`). Its checksum verified, so it is not damage but a
+        // refusal, like `UnsupportedVersion`: exit 2, not 4 (FORMAT.md §Errors and exit codes).
+        e @ (Error::KdfCostTooHigh { .. } | Error::KdfTotalCostTooHigh { .. }) => {
+            CliError::failure(e.to_string())
+        }
         Error::Busy { waited } => CliError::new(
             Exit::Busy,
             format!(

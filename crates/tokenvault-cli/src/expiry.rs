@@ -25,6 +25,15 @@ pub(crate) fn relative(raw: &str, now_ms: i128) -> Option<String> {
     })
 }
 
+/// When a renewal due at `at_ms` comes, relative to `now_ms`: "in 55 min", or "due" once past.
+pub(crate) fn renews(at_ms: u64, now_ms: i128) -> String {
+    let delta = i128::from(at_ms) - now_ms;
+    match delta > 0 {
+        true => format!("in {}", span(delta.unsigned_abs())),
+        false => "due".to_string(),
+    }
+}
+
 /// `raw` as an RFC 3339 time and relative to now, for the detail view.
 pub(crate) fn describe(raw: &str, now_ms: i128) -> Option<String> {
     // humantime formats years up to 9999 only (it asserts so); later times are shown relative.

@@ -8,6 +8,8 @@
 mod args;
 mod commands;
 mod error;
+#[cfg(test)]
+mod exit_codes_doc;
 mod expiry;
 mod input;
 mod output;

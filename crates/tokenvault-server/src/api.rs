@@ -37,7 +37,7 @@ pub const MAX_BODY: usize = 64 * 1024;
 pub(crate) struct Service {
     pub(crate) vault: VaultHandle,
     pub(crate) access: Access,
-    pub(crate) metrics: Metrics,
+    pub(crate) metrics: Arc<Metrics>,
     /// How long a request body may take to arrive once its headers have.
     pub(crate) body_timeout: Duration,
     /// Whether lookups run on the worker thread ([`read_in_place`]): a file vault's do.

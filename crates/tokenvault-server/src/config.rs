@@ -12,7 +12,7 @@ use zeroize::Zeroizing;
 /// Where the Unix socket goes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SocketChoice {
-    /// [`default_socket_path`].
+    /// [`default_socket_path`](crate::default_socket_path).
     Default,
     /// This path.
     Path(PathBuf),
@@ -59,6 +59,8 @@ pub struct ServeConfig {
     pub log_format: LogFormat,
     /// Log each request (at debug level), not only failures and lifecycle events.
     pub verbose: bool,
+    /// Renew tokens before they expire (`--refresh-ahead`); off by default.
+    pub refresh_ahead: Option<crate::RefreshAheadConfig>,
 }
 
 impl ServeConfig {
@@ -79,6 +81,7 @@ impl ServeConfig {
             drain_timeout: Duration::from_secs(30),
             log_format: LogFormat::Text,
             verbose: false,
+            refresh_ahead: None,
         }
     }
 }
@@ -117,6 +120,9 @@ pub enum ServeError {
     /// A group name that does not exist.
     #[error("no group named {0:?}")]
     NoSuchGroup(String),
+    /// Refresh ahead cannot start (its HTTP client).
+    #[error("refresh ahead cannot start: {0}")]
+    RefreshAhead(String),
     /// The runtime could not start.
     #[error("cannot start the service's runtime: {0}")]
     Runtime(std::io::Error),

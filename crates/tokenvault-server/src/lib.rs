@@ -12,6 +12,7 @@
 //! - `access.rs`: who may use it (peer user ids, the bearer token);
 //! - `wire.rs`: the token as JSON; `errors.rs`: every error answer and its stable code;
 //! - `api.rs`: the endpoints; `metrics.rs`: Prometheus metrics;
+//! - `refresh_ahead/`: renewing tokens before they expire (`--refresh-ahead`);
 //! - `vault_handle.rs`: the vault held, re-keyed on SIGHUP and reopened after a key change;
 //! - `server.rs`: connections, limits, timeouts, signals and the drain on SIGTERM.
 
@@ -25,6 +26,7 @@ mod errors;
 pub mod fuzzing;
 mod listen;
 mod metrics;
+mod refresh_ahead;
 mod server;
 mod vault_handle;
 mod wire;
@@ -34,6 +36,9 @@ use std::time::Duration;
 pub use api::MAX_BODY;
 pub use config::{BearerToken, LogFormat, ServeConfig, ServeError, SocketChoice, group_id};
 pub use listen::default_socket_path;
+pub use refresh_ahead::{
+    AccountsUrlError, DEFAULT_MARGIN, MAX_MARGIN, RefreshAheadConfig, check_accounts_url,
+};
 pub use vault_handle::{CredentialReader, Opener};
 
 /// Serves `vault` (unlocked with `credential`, reopened through `opener`) until SIGTERM or

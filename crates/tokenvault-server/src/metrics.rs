@@ -32,6 +32,11 @@ struct TurnLabel {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutcomeLabel {
+    outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ReasonLabel {
     reason: &'static str,
 }
@@ -52,6 +57,9 @@ pub struct Metrics {
     tokens_stored: Gauge,
     tokens_expiring_within_hour: Gauge,
     vault_gauges_at: Mutex<Option<Instant>>,
+    refresh_ahead: Family<OutcomeLabel, Counter>,
+    refresh_ahead_next: Gauge,
+    refresh_ahead_stopped: Gauge,
 }
 
 impl Default for Metrics {
@@ -115,7 +123,28 @@ impl Metrics {
             "Tokens whose access token expires within the next hour (or has expired)",
             tokens_expiring_within_hour.clone(),
         );
+        let refresh_ahead = Family::<OutcomeLabel, Counter>::default();
+        registry.register(
+            "refresh_ahead",
+            "Refresh-ahead attempts by outcome: renewed, superseded, revoked (invalid_code), rate_limited (Access Denied), server_error, network_error, timeout, rejected, no_data_center, store_failed",
+            refresh_ahead.clone(),
+        );
+        let refresh_ahead_next = Gauge::default();
+        registry.register(
+            "refresh_ahead_next_unix_seconds",
+            "When refresh ahead next renews a token (the earliest of all, Unix seconds); 0 when nothing is scheduled or refresh ahead is off",
+            refresh_ahead_next.clone(),
+        );
+        let refresh_ahead_stopped = Gauge::default();
+        registry.register(
+            "refresh_ahead_stopped_tokens",
+            "Tokens refresh ahead stopped renewing: the accounts server answered invalid_code (revoked); they resume when a new refresh token is saved",
+            refresh_ahead_stopped.clone(),
+        );
         Metrics {
+            refresh_ahead,
+            refresh_ahead_next,
+            refresh_ahead_stopped,
             registry,
             requests,
             latency,
@@ -142,6 +171,21 @@ impl Metrics {
     /// One coordinated find's answer.
     pub fn refresh_turn(&self, turn: &'static str) {
         self.refresh_turns.get_or_create(&TurnLabel { turn }).inc();
+    }
+
+    /// One refresh-ahead attempt's outcome.
+    pub(crate) fn refresh_ahead_outcome(&self, outcome: &'static str) {
+        self.refresh_ahead
+            .get_or_create(&OutcomeLabel { outcome })
+            .inc();
+    }
+
+    /// Refresh ahead's schedule: its earliest attempt (token-time epoch ms) and stopped tokens.
+    pub(crate) fn refresh_ahead_schedule(&self, earliest_ms: Option<u64>, stopped: usize) {
+        self.refresh_ahead_next
+            .set(earliest_ms.map_or(0, |ms| i64::try_from(ms.div_ceil(1000)).unwrap_or(i64::MAX)));
+        self.refresh_ahead_stopped
+            .set(i64::try_from(stopped).unwrap_or(i64::MAX));
     }
 
     pub fn connection_opened(&self) {

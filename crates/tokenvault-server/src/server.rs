@@ -111,7 +111,7 @@ pub(crate) async fn run(config: ServeConfig, vault: VaultHandle) -> Result<(), S
             gids: config.allow_gids,
             bearer: config.bearer,
         },
-        metrics: Metrics::new(),
+        metrics: Arc::new(Metrics::new()),
         body_timeout: config.body_timeout,
         reads_in_place: !reads_over_network,
     });
@@ -124,6 +124,21 @@ pub(crate) async fn run(config: ServeConfig, vault: VaultHandle) -> Result<(), S
     });
 
     let (stop, stopped) = watch::channel(false);
+    let refresh_ahead = match config.refresh_ahead.clone() {
+        Some(ahead) => {
+            let held = service.clone();
+            Some(
+                crate::refresh_ahead::start(
+                    ahead,
+                    Arc::new(move || held.vault.get().ok()),
+                    service.metrics.clone(),
+                    stopped.clone(),
+                )
+                .map_err(ServeError::RefreshAhead)?,
+            )
+        }
+        None => None,
+    };
     let mut socket_files = Vec::new();
     let mut accepting = Vec::new();
     for listener in listeners {
@@ -160,6 +175,11 @@ pub(crate) async fn run(config: ServeConfig, vault: VaultHandle) -> Result<(), S
     tracing::info!("stopping: no new connections; waiting for requests in flight");
     let _ = stop.send(true);
     for task in accepting {
+        let _ = task.await;
+    }
+    if let Some(task) = refresh_ahead {
+        // Attempts in flight finish on their own (or with the runtime): a lease left behind
+        // falls when this process has ended.
         let _ = task.await;
     }
     for path in &socket_files {

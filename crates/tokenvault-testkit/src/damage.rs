@@ -185,6 +185,7 @@ fn assert_typed(e: &Error) {
                 | Error::NotAVault { .. }
                 | Error::UnsupportedVersion { .. }
                 | Error::KdfCostTooHigh { .. }
+                | Error::KdfTotalCostTooHigh { .. }
                 | Error::InvalidKdfParams { .. }
                 | Error::WrongPassphrase
                 | Error::Io(_)

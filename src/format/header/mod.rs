@@ -280,10 +280,17 @@ mod tests {
             };
             v2.slots.push(slot);
         }
-        assert!(matches!(
-            Header::decode(&Header::V2(v2.clone()).encode()),
-            Err(Error::Corrupted { .. })
-        ));
+        // Not damage: every slot is well formed and the checksum verifies. A refusal of its own,
+        // as the per-slot caps are (exit 2 in the CLI, not 4).
+        let refused = Header::decode(&Header::V2(v2.clone()).encode());
+        assert!(
+            matches!(
+                refused,
+                Err(Error::KdfTotalCostTooHigh { total, max })
+                    if total == 5 * KdfParams::MAX_WORK && max == MAX_TOTAL_WORK
+            ),
+            "{refused:?}"
+        );
         v2.slots.pop();
         assert!(Header::decode(&Header::V2(v2).encode()).is_ok());
     }
@@ -332,6 +339,100 @@ mod tests {
         let bytes = Header::V2(v2).encode();
         assert_eq!(bytes.len(), 5107);
         assert!(Header::decode(&bytes).is_ok());
+    }
+
+    /// A passphrase slot named `name` asking for more than the per-slot cap.
+    fn slot_over_the_cap(template: &Slot, name: &str) -> Slot {
+        Slot {
+            name: name.into(),
+            params: SlotParams::Passphrase {
+                kdf: KdfParams {
+                    memory_kib: KdfParams::MAX_MEMORY_KIB,
+                    iterations: 5,
+                    parallelism: 1,
+                },
+                salt: [0; SALT_LEN],
+            },
+            ..template.clone()
+        }
+    }
+
+    /// `bytes`'s body with `edit` applied, under a correct checksum.
+    fn with_body(bytes: &[u8], edit: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
+        let mut body = bytes[..bytes.len() - CHECKSUM_LEN].to_vec();
+        edit(&mut body);
+        body.extend([0; CHECKSUM_LEN]);
+        with_checksum(body)
+    }
+
+    /// FORMAT.md §Header, version 2: the checks run in the order it lists and the first failure
+    /// is the one reported — which decides between a typed refusal and *corrupted* when a header
+    /// has more than one problem.
+    #[test]
+    fn slot_checks_run_in_the_documented_order() {
+        let decoded = |bytes: &[u8]| Header::decode(bytes).map(drop);
+        let first_slot = V2_PREFIX_LEN + 1;
+        let bytes = Header::V2(sample_v2()).encode();
+        // Within a slot the name is checked before the kind.
+        let both = with_body(&bytes, |b| {
+            b[first_slot] = 9;
+            b[first_slot + 2] = b' ';
+        });
+        let e = decoded(&both).unwrap_err();
+        assert!(e.to_string().contains("key slot 0 has a bad name"), "{e}");
+        let kind_only = with_body(&bytes, |b| b[first_slot] = 9);
+        let e = decoded(&kind_only).unwrap_err();
+        assert!(e.to_string().contains("unknown kind 9"), "{e}");
+
+        // A KDF refusal in a slot comes before anything wrong in a later slot...
+        let mut v2 = sample_v2();
+        v2.slots[0] = slot_over_the_cap(&v2.slots[0], "passphrase");
+        let truncated = with_body(&Header::V2(v2.clone()).encode(), |b| {
+            b.pop();
+        });
+        assert!(matches!(
+            decoded(&truncated),
+            Err(Error::KdfCostTooHigh { .. })
+        ));
+        // ... and before that slot's own name is compared with the earlier ones'.
+        v2.slots[0] = sample_v2().slots[0].clone();
+        v2.slots[1] = slot_over_the_cap(&v2.slots[1], "passphrase");
+        assert!(matches!(
+            decoded(&Header::V2(v2.clone()).encode()),
+            Err(Error::KdfCostTooHigh { .. })
+        ));
+        // A malformed slot hides a KDF refusal in a later one.
+        v2.slots[1].name = "other".into();
+        let bad_first_name = with_body(&Header::V2(v2).encode(), |b| b[first_slot + 2] = b' ');
+        assert!(matches!(
+            decoded(&bad_first_name),
+            Err(Error::Corrupted { .. })
+        ));
+
+        // The total is checked after every slot, before the bytes after the last one.
+        let mut heavy = sample_v2();
+        let template = heavy.slots[0].clone();
+        heavy.slots = (0..5)
+            .map(|i| Slot {
+                name: format!("p{i}"),
+                params: SlotParams::Passphrase {
+                    kdf: KdfParams {
+                        memory_kib: KdfParams::MAX_MEMORY_KIB,
+                        iterations: 4,
+                        parallelism: 1,
+                    },
+                    salt: [0; SALT_LEN],
+                },
+                ..template.clone()
+            })
+            .collect();
+        let trailing = with_body(&Header::V2(heavy).encode(), |b| b.push(0));
+        assert!(matches!(
+            decoded(&trailing),
+            Err(Error::KdfTotalCostTooHigh { .. })
+        ));
+        let trailing = with_body(&bytes, |b| b.push(0));
+        assert!(matches!(decoded(&trailing), Err(Error::Corrupted { .. })));
     }
 
     #[test]

@@ -233,9 +233,12 @@ impl HeaderV2 {
         }
         let total_work = total_kdf_work(&slots);
         if total_work > MAX_TOTAL_WORK {
-            return Err(Error::corrupted(format!(
-                "header: the passphrase slots together ask for {total_work} KiB-passes of Argon2id (at most {MAX_TOTAL_WORK})"
-            )));
+            // Not damage (the checksum verified, every slot is well formed): a limit of this
+            // build's, refused with its own error as the per-slot caps are.
+            return Err(Error::KdfTotalCostTooHigh {
+                total: total_work,
+                max: MAX_TOTAL_WORK,
+            });
         }
         if reader.at != body.len() {
             return Err(Error::corrupted(format!(

@@ -48,7 +48,7 @@ Exit codes:
   0  success
   1  not found (get, find, delete: no such token)
   2  usage or other error
-  3  wrong passphrase or key file
+  3  wrong passphrase, key file or recovery key
   4  corrupted or tampered vault (also `verify` finding a problem)
   5  vault busy: another process held it past --busy-timeout, or holds it alone
   70 internal error: a bug in tokenvault (not damage to the vault); please report it

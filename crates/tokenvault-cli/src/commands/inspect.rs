@@ -22,12 +22,23 @@ pub(crate) fn info(global: &GlobalArgs, unlock: bool) -> Result<(), CliError> {
         }
     }
     let server = location.is_server();
-    let info = if unlock {
-        vault::open(global)?
-            .info()
-            .map_err(|e| vault_error(e, path))?
+    // The next renewal a refresh-ahead service with the default margin makes: the tokens are
+    // read, so only with --unlock.
+    let (info, next_renewal) = if unlock {
+        let vault = vault::open(global)?;
+        let info = vault.info().map_err(|e| vault_error(e, path))?;
+        let schedule = vault
+            .renewal_schedule(tokenvault::DEFAULT_RENEWAL_MARGIN)
+            .map_err(|e| vault_error(e, path))?;
+        (
+            info,
+            schedule
+                .first()
+                .map(|s| (s.token_id.clone(), s.due_unix_ms)),
+        )
     } else {
-        Vault::inspect(location).map_err(|e| vault_error(e, path))?
+        let info = Vault::inspect(location).map_err(|e| vault_error(e, path))?;
+        (info, None)
     };
     let created = timestamp(info.created_unix);
     if global.json {
@@ -43,6 +54,7 @@ pub(crate) fn info(global: &GlobalArgs, unlock: bool) -> Result<(), CliError> {
             "token_count": info.token_count,
             "file_size": info.file_size,
             "refresh_leases": info.refresh_leases.iter().map(output::lease_json).collect::<Vec<_>>(),
+            "next_renewal": next_renewal.as_ref().map(|(id, at)| json!({"token_id": id, "unix_ms": at})),
             "authenticated": unlock,
         }));
     }
@@ -51,7 +63,7 @@ pub(crate) fn info(global: &GlobalArgs, unlock: bool) -> Result<(), CliError> {
     } else {
         "no: counters as stored (`tokenvault info --unlock` checks them)".to_string()
     };
-    let rows = [
+    let mut rows = vec![
         ("vault", path.display().to_string()),
         ("format version", info.format_version.to_string()),
         ("store id", info.store_id.clone()),
@@ -67,6 +79,16 @@ pub(crate) fn info(global: &GlobalArgs, unlock: bool) -> Result<(), CliError> {
         ("refreshing", refreshing(&info.refresh_leases)),
         ("authenticated", authenticated),
     ];
+    if unlock {
+        let next = match &next_renewal {
+            Some((id, at)) => format!(
+                "token {id}, {} (by a refresh-ahead service with the default margin)",
+                crate::expiry::renews(*at, crate::expiry::now_ms())
+            ),
+            None => "none (no token with a refresh token and an expiry)".to_string(),
+        };
+        rows.insert(rows.len() - 1, ("next renewal", next));
+    }
     let mut out = output::stdout();
     for (key, value) in rows {
         writeln!(out, "{BOLD}{key:<14}{BOLD:#}  {value}")?;

@@ -60,6 +60,13 @@ fn config(args: &ServeArgs) -> Result<ServeConfig, CliError> {
         LogFormatArg::Json => LogFormat::Json,
     };
     config.verbose = args.verbose;
+    config.refresh_ahead = args.refresh_ahead.map(|margin| {
+        let mut ahead = tokenvault_server::RefreshAheadConfig::new(margin);
+        ahead.accounts_url = args.accounts_url.clone();
+        ahead.on_failure = args.on_failure.clone();
+        ahead.user_names = args.refresh_events_user_names;
+        ahead
+    });
     Ok(config)
 }
 

@@ -38,6 +38,9 @@ fn leases_by_id(vault: &Vault, path: &Path) -> Result<HashMap<String, RefreshLea
 /// A token in `--json` output, with its refresh lease (`null` when none stands).
 fn token_json(token: &Token, reveal: bool, leases: &HashMap<String, RefreshLease>) -> Value {
     let mut value = output::token_json(token, reveal);
+    value["renews_unix_ms"] = token
+        .renewal_due_at(tokenvault::DEFAULT_RENEWAL_MARGIN)
+        .map_or(Value::Null, |at| json!(at));
     let lease = token.id.as_ref().and_then(|id| leases.get(id));
     value["refresh_lease"] = lease.map_or(Value::Null, output::lease_json);
     value
@@ -62,7 +65,7 @@ pub(crate) fn list(global: &GlobalArgs, reveal: bool) -> Result<(), CliError> {
         ));
         return Ok(());
     }
-    let mut header = vec!["ID", "USER", "CLIENT ID", "API DOMAIN", "EXPIRY"];
+    let mut header = vec!["ID", "USER", "CLIENT ID", "API DOMAIN", "EXPIRY", "RENEWS"];
     if reveal {
         header.extend(SECRET_TITLES);
     } else {
@@ -81,6 +84,7 @@ pub(crate) fn list(global: &GlobalArgs, reveal: bool) -> Result<(), CliError> {
             Cell::new(output::human_field(token, "client_id", false)),
             Cell::new(output::human_field(token, "api_domain", false)),
             expiry_cell(token, now),
+            renews_cell(token, now),
         ];
         if reveal {
             row.extend(
@@ -122,6 +126,15 @@ fn expiry_cell(token: &Token, now_ms: i128) -> Cell {
     }
 }
 
+/// When a refresh-ahead service with the default margin renews the token ("in 55 min", "due"),
+/// or "—" when it never does.
+fn renews_cell(token: &Token, now_ms: i128) -> Cell {
+    match token.renewal_due_at(tokenvault::DEFAULT_RENEWAL_MARGIN) {
+        None => Cell::styled(ABSENT, DIM),
+        Some(at) => Cell::new(expiry::renews(at, now_ms)),
+    }
+}
+
 /// Which secrets a token holds, by name only: "secret refresh access".
 fn present_secrets(token: &Token) -> String {
     let present: Vec<&str> = SECRET_FIELDS
@@ -148,6 +161,15 @@ pub(crate) fn get(global: &GlobalArgs, id: &str, reveal: bool) -> Result<(), Cli
         return output::print_json(&token_json(&token, reveal, &leases));
     }
     output::print_token(&token, reveal, expiry::now_ms())?;
+    if let Some(at) = token.renewal_due_at(tokenvault::DEFAULT_RENEWAL_MARGIN) {
+        output::print_field(
+            "renews",
+            &format!(
+                "{} (by a refresh-ahead service with the default margin)",
+                expiry::renews(at, expiry::now_ms())
+            ),
+        )?;
+    }
     if let Some(lease) = token.id.as_ref().and_then(|id| leases.get(id)) {
         output::print_field("refresh", &output::lease_text(lease))?;
     }

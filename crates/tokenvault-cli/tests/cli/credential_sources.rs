@@ -197,3 +197,74 @@ fn a_passphrase_command_run_from_a_terminal_can_still_prompt_on_it() {
         other => panic!("tokenvault did not exit normally: {other:?}"),
     }
 }
+
+/// FORMAT.md §Credentials: a key file is its 32 bytes exactly, nothing trimmed or decoded; any
+/// other length is refused before the vault is tried (exit 2), naming the length.
+#[test]
+fn a_key_file_with_a_line_end_or_in_hex_is_refused_not_trimmed_or_decoded() {
+    let s = Scratch::new();
+    s.init();
+    let key: Vec<u8> = (0..32u8)
+        .map(|i| i.wrapping_mul(37).wrapping_add(0x91))
+        .collect();
+    let with_line_end = [&key[..], b"\n"].concat();
+    let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
+    for (name, contents, says) in [
+        ("line-end.key", with_line_end, "it holds more than 32 bytes"),
+        ("hex.key", hex.into_bytes(), "it holds more than 32 bytes"),
+        ("short.key", key[..31].to_vec(), "it holds 31 bytes"),
+    ] {
+        std::fs::write(s.path(name), contents).unwrap();
+        std::fs::set_permissions(
+            s.path(name),
+            std::os::unix::fs::PermissionsExt::from_mode(0o600),
+        )
+        .unwrap();
+        s.cmd()
+            .args(["--key-file", name, "list"])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(says))
+            .stderr(predicate::str::contains(name));
+    }
+}
+
+/// FORMAT.md §Credentials: the first source that is set is the only one tried. A key file or a
+/// recovery key that the vault has no slot for does not fall back to the right passphrase in
+/// the environment (exit 3, not success).
+#[test]
+fn the_first_credential_set_is_the_only_one_tried() {
+    let s = Scratch::new();
+    s.init();
+    s.cmd().arg("list").assert().success();
+    let key: Vec<u8> = (0..32u8)
+        .map(|i| i.wrapping_mul(37).wrapping_add(0x91))
+        .collect();
+    std::fs::write(s.path("app.key"), key).unwrap();
+    std::fs::set_permissions(
+        s.path("app.key"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .unwrap();
+    s.cmd()
+        .env("TOKENVAULT_KEY_FILE", "app.key")
+        .arg("list")
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("has no key file slot"));
+    // The recovery key of FORMAT.md's example: valid text, but this vault has no such slot.
+    let recovery = "AAAQ-EAYE-AUDA-OCAJ-BIFQ-YDIO-B4IB-CEQT-CQKR-MFYY-DENB-WHA5-DYPQ";
+    s.cmd()
+        .env("TOKENVAULT_RECOVERY_KEY", recovery)
+        .arg("list")
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("has no recovery key slot"));
+    // Its spare bits set: not a recovery key at all (exit 2), and still no fallback.
+    s.cmd()
+        .env("TOKENVAULT_RECOVERY_KEY", recovery.replace("DYPQ", "DYPR"))
+        .arg("list")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a recovery key"));
+}

@@ -117,6 +117,66 @@ fn tamper_with_record(vault: &std::path::Path, id: u64) {
     txn.commit().unwrap();
 }
 
+/// A version-2 header written from docs/FORMAT.md §Header, version 2 alone: one passphrase slot
+/// per `(memory_kib, iterations, parallelism)`, with a correct checksum. Its sealed values are
+/// zeros: the caps are checked before any of them is opened.
+fn header_with_passphrase_slots(kdfs: &[(u32, u32, u32)]) -> Vec<u8> {
+    use blake2::Digest;
+    let mut header = b"TKNVAULT".to_vec();
+    header.extend(2u16.to_le_bytes());
+    header.extend([7u8; 16]);
+    header.extend(1_764_000_000u64.to_le_bytes());
+    header.push(u8::try_from(kdfs.len()).unwrap());
+    for (i, (memory_kib, iterations, parallelism)) in kdfs.iter().enumerate() {
+        let name = format!("p{i}");
+        header.extend([1, u8::try_from(name.len()).unwrap()]);
+        header.extend(name.as_bytes());
+        header.extend(1_764_000_000u64.to_le_bytes());
+        header.push(1);
+        for n in [memory_kib, iterations, parallelism] {
+            header.extend(n.to_le_bytes());
+        }
+        header.extend([0u8; 16 + 60 + 32 + 60 + 60]);
+    }
+    let checksum = blake2::Blake2b256::digest(&header);
+    header.extend(checksum);
+    header
+}
+
+/// Replaces the vault's header through the storage engine.
+fn replace_header(vault: &std::path::Path, header: &[u8]) {
+    const HEADER: redb::TableDefinition<&str, &[u8]> =
+        redb::TableDefinition::new("tokenvault_header");
+    let db = open_raw(vault);
+    let txn = db.begin_write().unwrap();
+    txn.open_table(HEADER)
+        .unwrap()
+        .insert("header", header)
+        .unwrap();
+    txn.commit().unwrap();
+}
+
+#[test]
+fn exit_2_not_4_for_a_header_over_the_kdf_caps_which_is_a_refusal_not_damage() {
+    let s = Scratch::with_typical();
+    // One slot over the per-slot cap (1 GiB × 5 passes), then five slots each at the cap
+    // (1 GiB × 4 passes) that together ask for more than four times it.
+    let one_over = header_with_passphrase_slots(&[(1 << 20, 5, 1)]);
+    let five_at_cap = header_with_passphrase_slots(&[(1 << 20, 4, 1); 5]);
+    for (header, says) in [
+        (one_over, "KDF cost over the cap"),
+        (five_at_cap, "the passphrase slots together ask for"),
+    ] {
+        replace_header(&s.vault(), &header);
+        s.cmd()
+            .arg("list")
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(says))
+            .stderr(predicate::str::contains("corrupted").not());
+    }
+}
+
 #[test]
 fn exit_4_on_a_tampered_record_and_verify_reports_it() {
     let s = Scratch::with_typical();

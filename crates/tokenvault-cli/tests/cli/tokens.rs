@@ -403,3 +403,47 @@ fn get_list_and_info_show_who_is_refreshing_a_token_and_how_long_is_left() {
     assert!(!stdout_of(s.cmd().arg("list")).contains("REFRESH"));
     assert!(stdout_of(s.cmd().arg("info")).contains("refreshing      none"));
 }
+
+#[test]
+fn list_and_get_show_when_a_refresh_ahead_service_with_the_default_margin_renews() {
+    let s = Scratch::with_typical();
+    let vault = tokenvault::Vault::open(s.vault(), crate::support::PASSPHRASE).unwrap();
+    let mut token = vault.find_token_by_id("1").unwrap();
+    let expiry = now_ms() + 3_600_000;
+    token.expiry_time = Some(expiry.to_string());
+    vault.save_token(&mut token).unwrap();
+    let mut expired = vault.find_token_by_id("2").unwrap();
+    expired.expiry_time = Some("1000".into());
+    vault.save_token(&mut expired).unwrap();
+    drop(vault);
+
+    let listed = json_of(stdout_of(s.cmd().args(["--json", "list"])).as_bytes());
+    let renews = |i: usize| listed["tokens"][i]["renews_unix_ms"].clone();
+    assert_eq!(
+        renews(0),
+        json!(expiry - 300_000),
+        "five minutes before expiry"
+    );
+    // Token 3 has no refresh token: a service never renews it.
+    assert_eq!(renews(2), serde_json::Value::Null);
+
+    let list = stdout_of(s.cmd().arg("list"));
+    let lines: Vec<&str> = list.lines().collect();
+    assert!(lines[0].contains("RENEWS"), "{list}");
+    assert!(
+        lines[1].contains("in 54 min") || lines[1].contains("in 55 min"),
+        "{list}"
+    );
+    assert!(lines[2].contains(" due "), "{list}");
+    let get = stdout_of(s.cmd().args(["get", "1"]));
+    let line = get.lines().find(|l| l.starts_with("renews")).expect(&get);
+    assert!(line.contains("default margin"), "{get}");
+    // info --unlock: the earliest, the expired token 2.
+    let info = json_of(stdout_of(s.cmd().args(["--json", "info", "--unlock"])).as_bytes());
+    assert_eq!(info["next_renewal"]["token_id"], "2");
+    let human = stdout_of(s.cmd().args(["info", "--unlock"]));
+    assert!(
+        human.contains("token 2, due (by a refresh-ahead service"),
+        "{human}"
+    );
+}

@@ -6,11 +6,13 @@
 #[path = "../../../../tests/common/mod.rs"]
 mod common;
 
+mod accounts_mock;
 mod bad_input;
 mod compat;
 mod concurrency;
 mod lifecycle;
 mod operations;
+mod refresh_ahead;
 #[cfg(any(feature = "mysql", feature = "postgres"))]
 mod server;
 mod support;

@@ -1,6 +1,6 @@
 //! `tokenvault serve` on a server vault (`TOKENVAULT_DATABASE_URL`): two services on one MySQL
-//! or PostgreSQL vault, as on two hosts, make one refresh per expiry between them, and the
-//! database password is in no log. Needs `--features mysql` and `TOKENVAULT_TEST_MYSQL_URL`, or
+//! or PostgreSQL vault, as on two hosts, make one refresh per expiry between them (on demand, and
+//! ahead of expiry), and the database password is in no log. Needs `--features mysql` and `TOKENVAULT_TEST_MYSQL_URL`, or
 //! `--features postgres` and `TOKENVAULT_TEST_POSTGRES_URL`.
 
 use std::sync::Arc;
@@ -65,4 +65,28 @@ fn two_services_make_one_refresh<D: ServerDb>() {
             "the password is in the log"
         );
     }
+}
+
+#[cfg(feature = "mysql")]
+#[test]
+fn two_services_on_one_mysql_vault_renew_each_expiry_once() {
+    two_services_renew_each_expiry_once::<crate::common::mysql::TestDb>();
+}
+
+#[cfg(feature = "postgres")]
+#[test]
+fn two_services_on_one_postgres_vault_renew_each_expiry_once() {
+    two_services_renew_each_expiry_once::<crate::common::postgres::TestDb>();
+}
+
+/// `--refresh-ahead` in two services on one server vault (tests/serve/refresh_ahead.rs).
+fn two_services_renew_each_expiry_once<D: ServerDb>() {
+    let Some(db) = D::new("serve_ahead") else {
+        return;
+    };
+    let scratch = Scratch::with_env(vec![(
+        "TOKENVAULT_DATABASE_URL".into(),
+        db.url().to_string(),
+    )]);
+    crate::refresh_ahead::two_services_renew_each_expiry_once(&scratch);
 }

@@ -103,6 +103,51 @@ impl Scratch {
         service
     }
 
+    /// Starts `tokenvault serve` as [`Scratch::serve`] does, but always the cargo-built binary
+    /// (whose test build has the simulated clock: `tokenvault::clock`), with `env` added and its
+    /// stdout (refresh-ahead events) in `<dir>/<name>.events`.
+    pub fn serve_built(&self, name: &str, extra: &[&str], env: &[(&str, String)]) -> Service {
+        let socket = self.path(&format!("{name}.sock"));
+        let log = self.path(&format!("{name}.log"));
+        let mut command = self.command();
+        let args: Vec<_> = command.get_args().map(|a| a.to_os_string()).collect();
+        let mut built = Command::new(env!("CARGO_BIN_EXE_tokenvault"));
+        built.current_dir(self.dir.path()).env_clear();
+        for (name, value) in command.get_envs() {
+            if let Some(value) = value {
+                built.env(name, value);
+            }
+        }
+        command = built;
+        command
+            .args(args)
+            .envs(env.iter().map(|(name, value)| (name, value)))
+            .arg("serve")
+            .arg("--socket")
+            .arg(&socket)
+            .args(extra)
+            .stdout(std::fs::File::create(self.path(&format!("{name}.events"))).unwrap())
+            .stderr(std::fs::File::create(&log).expect("log file"));
+        let child = command.spawn().expect("spawn tokenvault serve");
+        let mut service = Service {
+            child,
+            socket,
+            log,
+            tcp: None,
+        };
+        service.wait_ready();
+        service
+    }
+
+    /// The JSON event lines a [`Scratch::serve_built`] service wrote so far.
+    pub fn events(&self, name: &str) -> Vec<Value> {
+        std::fs::read_to_string(self.path(&format!("{name}.events")))
+            .unwrap_or_default()
+            .lines()
+            .map(|line| serde_json::from_str(line).expect("an event line is JSON"))
+            .collect()
+    }
+
     /// A bearer token file (mode 0600) holding `token`.
     pub fn bearer_file(&self, token: &str) -> PathBuf {
         use std::os::unix::fs::PermissionsExt;
