@@ -24,6 +24,11 @@ postgres_install() {
         && command -v pg_dump >/dev/null && command -v openssl >/dev/null; then
         return 0
     fi
+    # The package would make and start a cluster of its own on port 5432: not wanted here.
+    if [[ ! -e /etc/postgresql-common/createcluster.conf ]]; then
+        mkdir -p /etc/postgresql-common
+        echo "create_main_cluster = false" >/etc/postgresql-common/createcluster.conf
+    fi
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
         postgresql postgresql-client openssl >/dev/null
