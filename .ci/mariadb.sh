@@ -13,6 +13,8 @@
 # is reachable through the Unix socket only. TLS is on, with a certificate for 127.0.0.1 from a CA
 # made for this run (TOKENVAULT_TEST_MYSQL_CA names its PEM), so the TLS modes can be tested.
 
+source "$(dirname "${BASH_SOURCE[0]}")/test-ca.sh"
+
 mariadb_install() {
     if command -v mariadbd >/dev/null && command -v mariadb-install-db >/dev/null \
         && command -v mysqldump >/dev/null && command -v openssl >/dev/null; then
@@ -31,7 +33,7 @@ mariadb_start() {
     mariadb-install-db --no-defaults --user=root --datadir="$MARIADB_DIR/data" \
         --auth-root-authentication-method=socket --skip-test-db >"$MARIADB_DIR/install.log" 2>&1 \
         || { cat "$MARIADB_DIR/install.log" >&2; return 1; }
-    mariadb_certificates "$MARIADB_DIR/tls"
+    test_certificates "$MARIADB_DIR/tls"
     mariadbd --no-defaults --user=root --datadir="$MARIADB_DIR/data" \
         --ssl-ca="$MARIADB_DIR/tls/ca.pem" --ssl-cert="$MARIADB_DIR/tls/server.pem" \
         --ssl-key="$MARIADB_DIR/tls/server.key" \
@@ -66,20 +68,6 @@ SQL
     export TOKENVAULT_TEST_MYSQL_SOCKET="$MARIADB_DIR/sock"
     export TOKENVAULT_TEST_MYSQL_CA="$MARIADB_DIR/tls/ca.pem"
     echo "MariaDB $(mariadbd --version | awk '{print $3}') on 127.0.0.1:$port (data in $MARIADB_DIR)"
-}
-
-# A CA and a server certificate for 127.0.0.1 and localhost, valid for two days, in $1.
-mariadb_certificates() {
-    local dir=$1
-    mkdir -p "$dir"
-    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=tokenvault test CA" \
-        -keyout "$dir/ca.key" -out "$dir/ca.pem" 2>/dev/null
-    openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
-        -keyout "$dir/server.key" -out "$dir/server.csr" 2>/dev/null
-    printf '%s\n' "subjectAltName=IP:127.0.0.1,DNS:localhost" "basicConstraints=CA:FALSE" \
-        "extendedKeyUsage=serverAuth" >"$dir/ext.cnf"
-    openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" \
-        -CAcreateserial -days 2 -extfile "$dir/ext.cnf" -out "$dir/server.pem" 2>/dev/null
 }
 
 mariadb_stop() {

@@ -12,11 +12,11 @@
 #       the sdist (building it needs Rust, as `pip install ./python` does).
 #   dist/tokenvault-VERSION-x86_64-unknown-linux-gnu.tar.gz
 #       the standalone CLI binary for machines without Python (cron, ops), with the `mysql`
-#       feature as in the wheel, built for glibc 2.17 by cargo-zigbuild; `objdump -T` must show
+#       and `postgres` features as in the wheel, built for glibc 2.17 by cargo-zigbuild; `objdump -T` must show
 #       no GLIBC symbol version newer than 2.17. Plus the license texts and the README.
 #
 # Usage: bash python/build_wheels.sh          # all three
-#        bash python/build_wheels.sh wheel    # the wheel only (.ci/steps/20-python.sh, 50-mysql.sh)
+#        bash python/build_wheels.sh wheel    # the wheel only (.ci/steps/20-python.sh, 50-mysql.sh, 55-postgres.sh)
 # A second run rebuilds only what changed (cargo's own freshness check on python/target and
 # target/), so later CI steps call this instead of building a wheel of their own.
 #
@@ -104,7 +104,7 @@ maturin sdist --manifest-path python/Cargo.toml --out dist
 twine check --strict "dist/tokenvault-$version.tar.gz"
 
 # ---- the standalone CLI binary -------------------------------------------------------------------
-cargo zigbuild --quiet --locked --release -p tokenvault-cli --features mysql --target "$rust_target.$glibc" --bin tokenvault
+cargo zigbuild --quiet --locked --release -p tokenvault-cli --features mysql,postgres --target "$rust_target.$glibc" --bin tokenvault
 binary=${CARGO_TARGET_DIR:-target}/$rust_target/release/tokenvault
 newest=$(objdump -T "$binary" | grep -o 'GLIBC_[0-9.]*' | sort -u -V | tail -1)
 echo "$binary: newest glibc symbol version $newest"

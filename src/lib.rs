@@ -33,8 +33,9 @@
 //! ```
 //!
 //! Every vault is opened through one seam: a [`Location`] (a file path, memory, a storage backend
-//! of your own with the `storage-backend` feature, or with the `mysql` feature a `mysql://…` URL naming a MySQL/MariaDB database that
-//! several hosts share), a [`Credential`] (a passphrase or a key file), and [`OpenOptions`] with four entry
+//! of your own with the `storage-backend` feature, or with the `mysql` or `postgres` feature a
+//! `mysql://…` or `postgres://…` URL naming a MySQL/MariaDB or PostgreSQL database that several
+//! hosts share), a [`Credential`] (a passphrase or a key file), and [`OpenOptions`] with four entry
 //! points: `open`, `create`, `open_or_create` and `create_with_tokens`. [`Vault::open`] and
 //! [`Vault::create`] are those with default options. [`Vault::copy_to`] moves a vault between
 //! engines still sealed, and `dbstore::read` reads the SDK's `DBStore` table for migration.
@@ -79,8 +80,8 @@ pub use credential_sources::{
     passphrase_file,
 };
 pub use crypto::KdfParams;
-#[cfg(feature = "mysql")]
-pub use engines::mysql::DEFAULT_CONNECT_TIMEOUT;
+#[cfg(any(feature = "mysql", feature = "postgres"))]
+pub use engines::server_url::DEFAULT_CONNECT_TIMEOUT;
 pub use error::{Error, KeyFileError, SlotError, StorageError};
 pub use lease::{DEFAULT_REFRESH_LEASE, MAX_REFRESH_LEASE};
 pub use location::{Location, url_holds_password};

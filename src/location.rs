@@ -16,8 +16,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use zeroize::Zeroizing;
 
 /// Where a vault lives: a file (the default engine), memory only, a redb storage backend of your
-/// own, or a server database (`mysql://user:password@host:port/database`, with the `mysql`
-/// feature).
+/// own, or a server database (`mysql://user:password@host:port/database` with the `mysql`
+/// feature, `postgres://user:password@host:port/database` with the `postgres` feature).
 ///
 /// ```
 /// use tokenvault::Location;
@@ -68,7 +68,7 @@ pub(crate) enum Target<'a> {
     Backend(&'a Backend),
     /// The full URL, password included, and its scheme in lower case.
     Server {
-        #[cfg_attr(not(feature = "mysql"), allow(dead_code))]
+        #[cfg_attr(not(any(feature = "mysql", feature = "postgres")), allow(dead_code))]
         url: &'a str,
         scheme: String,
     },

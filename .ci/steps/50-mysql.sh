@@ -4,8 +4,8 @@
 # test against it: the FileStore cases replayed on the server, lifecycle and copies, faults
 # (unreachable, killed connection, busy), 8 processes x 200 saves, 8 threads x 1000 operations,
 # the mysqldump check, DBStore migration and the CLI; then the Python package given a mysql://
-# URL (python/tests/test_mysql_url.py) and many workers, one refresh on the server (2 hosts x 4
-# processes, python/tests/test_mysql_refresh.py); the wheel is 17-wheels.sh's in dist/, rebuilt
+# URL (python/tests/test_server_url.py) and many workers, one refresh on the server (2 hosts x 4
+# processes, python/tests/test_server_refresh.py), their MySQL half; the wheel is 17-wheels.sh's in dist/, rebuilt
 # only if a source changed since.
 # The step fails if the server does not come up; the tests fail rather than skip when CI is set
 # and no server is named, and the Python run fails if anything was skipped.
@@ -19,23 +19,7 @@ cargo clippy --all-targets --features mysql -- -D warnings
 cargo test -p tokenvault --features mysql --lib --test mysql
 cargo test -p tokenvault --features mysql --doc
 cargo test -p tokenvault-cli --features mysql --test cli mysql::
-cargo test -p tokenvault-cli --features mysql --test serve mysql::
+cargo test -p tokenvault-cli --features mysql --test serve server::
 
-python3 -c 'import venv, ensurepip' >/dev/null 2>&1 \
-    || { apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null; }
-work=$(mktemp -d "${TMPDIR:-/tmp}/tokenvault-mysql-python.XXXXXX")
-trap 'rm -rf "$work"; mariadb_stop' EXIT
-python3 -m venv "$work/venv"
-bash python/build_wheels.sh wheel >/dev/null
-"$work/venv/bin/pip" install --quiet --disable-pip-version-check dist/tokenvault-*.whl \
-    "zohocrmsdk8-0==7.0.0" "pytest>=7"
-status=0
-report=$("$work/venv/bin/pytest" python/tests/test_mysql_url.py python/tests/test_mysql_refresh.py \
-    -q -rs -p no:cacheprovider) \
-    || status=$?
-echo "$report"
-((status == 0)) || exit "$status"
-if grep -qi skipped <<<"$report"; then
-    echo "the Python MySQL tests were skipped" >&2
-    exit 1
-fi
+source .ci/server-python-tests.sh
+server_python_tests mysql

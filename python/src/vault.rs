@@ -89,7 +89,7 @@ impl PyVault {
         create: Option<KdfParams>,
         options: OpenOptions,
     ) -> PyResult<(PyVault, bool)> {
-        // A `mysql://` URL names a server database; anything else is a file.
+        // A `mysql://` or `postgres://` URL names a server database; anything else is a file.
         let location = Location::parse(&path);
         let (vault, created) = py
             .detach(|| {

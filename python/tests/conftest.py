@@ -98,6 +98,24 @@ def store(vault_path: Path):
     s.close()
 
 
+# The database servers the server tests run on (test_server_url.py, test_server_refresh.py):
+# each test runs once per engine, skipped where its variable is unset.
+SERVERS = {"mysql": "TOKENVAULT_TEST_MYSQL_URL", "postgres": "TOKENVAULT_TEST_POSTGRES_URL"}
+
+
+@pytest.fixture(params=sorted(SERVERS))
+def server_name(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def server_url(server_name: str) -> str:
+    url = os.environ.get(SERVERS[server_name], "")
+    if not url:
+        pytest.skip("no %s server (set %s)" % (server_name, SERVERS[server_name]))
+    return url
+
+
 def pytest_report_header(config):
     import tokenvault
     from importlib.metadata import PackageNotFoundError, version

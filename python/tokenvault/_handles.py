@@ -41,7 +41,7 @@ if hasattr(os, "register_at_fork"):
 
 def resolve(path: "os.PathLike[str] | str") -> str:
     """The key a vault is known by: a file's absolute path with symlinks resolved, or a server
-    URL (``mysql://…``) as given."""
+    URL (``mysql://…``, ``postgres://…``) as given."""
     text = os.fspath(path)
     if _native.is_server_location(text):
         return text

@@ -50,8 +50,9 @@ class VaultStore(TokenStore):
 
     Args:
         path: The vault file. Created (mode 0600) when it does not exist, like the FileStore's
-            file, unless ``create=False``. Or ``mysql://USER:PASSWORD@HOST/DATABASE``: the vault
-            in a MySQL/MariaDB database that several hosts share (created in it likewise).
+            file, unless ``create=False``. Or ``mysql://USER:PASSWORD@HOST/DATABASE`` or
+            ``postgres://USER:PASSWORD@HOST/DATABASE``: the vault in a MySQL/MariaDB or PostgreSQL
+            database that several hosts share (created in it likewise).
         passphrase: ``str`` or ``bytes``, unlocking a passphrase slot.
         key_file: The path of a key file (exactly 32 random bytes, e.g. made by ``tokenvault
             --vault PATH init --key-file K --generate`` or ``slot add --new-key-file K

@@ -3,7 +3,7 @@
 //!
 //! The logic (`store/lookup.rs`, `store/write.rs`) sees only the traits here, so the same rules,
 //! records and blind indexes run over a redb file (`redb/`), memory or a caller's backend (also
-//! `redb/`), or a MySQL/MariaDB database (`mysql.rs`): any engine with ACID transactions over
+//! `redb/`), a MySQL/MariaDB database (`mysql.rs`) or a PostgreSQL one (`postgres.rs`): any engine with ACID transactions over
 //! these tables (FORMAT.md §Tables). An engine stores bytes; it never sees a key or a plaintext.
 //! Each engine maps its own storage errors onto [`Error`].
 //!
@@ -12,7 +12,11 @@
 mod bounded_locks;
 #[cfg(feature = "mysql")]
 pub(crate) mod mysql;
+#[cfg(feature = "postgres")]
+pub(crate) mod postgres;
 pub(crate) mod redb;
+#[cfg(any(feature = "mysql", feature = "postgres"))]
+pub(crate) mod server_url;
 
 use crate::blind_index::{IndexKind, Tag};
 use crate::error::Error;
@@ -83,6 +87,64 @@ pub(crate) trait WriteTables: ReadTables {
     fn put_lease(&mut self, id: u64, lease: &[u8]) -> Result<(), Error>;
     fn remove_lease(&mut self, id: u64) -> Result<(), Error>;
 }
+
+/// Implements [`ReadTables`] for `$wrapper`, a write transaction's tables that hold the
+/// transaction (`self.0`, itself [`ReadTables`]): the server engines' `Writing`.
+#[cfg(any(feature = "mysql", feature = "postgres"))]
+macro_rules! read_tables_through_field_0 {
+    ($wrapper:ty) => {
+        impl $crate::engines::ReadTables for $wrapper {
+            fn header_entry(
+                &self,
+                entry: $crate::engines::HeaderEntry,
+            ) -> Result<Option<Vec<u8>>, $crate::error::Error> {
+                self.0.header_entry(entry)
+            }
+            fn record(&self, id: u64) -> Result<Option<Vec<u8>>, $crate::error::Error> {
+                self.0.record(id)
+            }
+            fn max_id(&self) -> Result<Option<u64>, $crate::error::Error> {
+                self.0.max_id()
+            }
+            fn last_seq(&self) -> Result<Option<u64>, $crate::error::Error> {
+                self.0.last_seq()
+            }
+            fn count(&self) -> Result<u64, $crate::error::Error> {
+                self.0.count()
+            }
+            fn order(&self) -> Result<Vec<(u64, u64)>, $crate::error::Error> {
+                self.0.order()
+            }
+            fn index_hits(
+                &self,
+                kind: $crate::blind_index::IndexKind,
+                tag: &$crate::blind_index::Tag,
+            ) -> Result<Vec<(u64, u64)>, $crate::error::Error> {
+                self.0.index_hits(kind, tag)
+            }
+            fn each_record(
+                &self,
+                f: $crate::engines::RecordVisitor<'_>,
+            ) -> Result<(), $crate::error::Error> {
+                self.0.each_record(f)
+            }
+            fn index_entries(
+                &self,
+                kind: $crate::blind_index::IndexKind,
+            ) -> Result<Vec<($crate::blind_index::Tag, u64, u64)>, $crate::error::Error> {
+                self.0.index_entries(kind)
+            }
+            fn lease(&self, id: u64) -> Result<Option<Vec<u8>>, $crate::error::Error> {
+                self.0.lease(id)
+            }
+            fn leases(&self) -> Result<Vec<(u64, Vec<u8>)>, $crate::error::Error> {
+                self.0.leases()
+            }
+        }
+    };
+}
+#[cfg(any(feature = "mysql", feature = "postgres"))]
+pub(crate) use read_tables_through_field_0;
 
 /// One write transaction. Dropped without [`WriteTxn::commit`], it rolls back: nothing changes.
 pub(crate) trait WriteTxn {
@@ -156,17 +218,36 @@ pub(crate) fn connect(
         Target::Server { url, scheme } if scheme == "mysql" => {
             Ok(Box::new(mysql::MySqlEngine::connect(url, options)?))
         }
+        #[cfg(feature = "postgres")]
+        Target::Server { url, scheme } if scheme == "postgres" || scheme == "postgresql" => {
+            Ok(Box::new(postgres::PostgresEngine::connect(url, options)?))
+        }
         Target::Server { scheme, .. } => Err(Error::InvalidLocation {
             reason: format!(
-                "{location}: this build of tokenvault has no engine for {scheme}:// URLs{}",
-                if cfg!(feature = "mysql") {
-                    "; it knows mysql://"
-                } else {
-                    " (mysql:// needs the `mysql` feature)"
-                }
+                "{location}: this build of tokenvault has no engine for {scheme}:// URLs ({})",
+                server_engines()
             ),
         }),
     }
+}
+
+/// Which server URLs this build knows, and which features the others need.
+fn server_engines() -> String {
+    let engines = [
+        ("mysql://", "mysql", cfg!(feature = "mysql")),
+        ("postgres://", "postgres", cfg!(feature = "postgres")),
+    ];
+    engines
+        .iter()
+        .map(|(scheme, feature, built)| {
+            if *built {
+                format!("{scheme} is built in")
+            } else {
+                format!("{scheme} needs the `{feature}` feature")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// Runs `f`, turning a panic inside a storage engine into a typed error.

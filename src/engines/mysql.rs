@@ -34,7 +34,6 @@ use crate::error::Error;
 use crate::options::OpenOptions;
 
 use errors::{Errors, Phase};
-pub use url::DEFAULT_CONNECT_TIMEOUT;
 pub(crate) use url::ServerUrl;
 
 /// The tables of a vault (FORMAT.md §MySQL schema). `CREATE … IF NOT EXISTS`, so creating a

@@ -2,7 +2,9 @@
 //! it (zohocrmsdk8-0 7.0.0, `store/db_store.py`): the migration tests and the dump comparison
 //! build their plaintext tables exactly so.
 
+#[cfg(feature = "mysql")]
 use mysql::prelude::Queryable;
+#[cfg(feature = "mysql")]
 use tokenvault::Token;
 
 /// The SDK's README: "CREATE TABLE oauthtoken (…)".
@@ -20,6 +22,7 @@ pub const CREATE_TABLE: &str = "CREATE TABLE oauthtoken (
   primary key (id)
 )";
 
+#[cfg(feature = "mysql")]
 /// The DBStore's INSERT, one row per token (absent fields are NULL, as the SDK binds `None`).
 pub fn insert(conn: &mut impl Queryable, table: &str, tokens: &[Token]) {
     let statement = format!(

@@ -2,17 +2,25 @@
 #![allow(dead_code)]
 
 pub mod child;
-#[cfg(feature = "mysql")]
+#[cfg(any(feature = "mysql", feature = "postgres"))]
 pub mod dbstore_sdk;
 pub mod faulty;
 pub mod holder;
 pub mod mixed;
 #[cfg(feature = "mysql")]
 pub mod mysql;
+#[cfg(feature = "postgres")]
+pub mod postgres;
+#[cfg(any(feature = "mysql", feature = "postgres"))]
+pub mod relay;
 pub mod replay;
 pub mod rng;
 pub mod scratch;
 pub mod secret_urls;
+#[cfg(any(feature = "mysql", feature = "postgres"))]
+pub mod server;
+#[cfg(any(feature = "mysql", feature = "postgres"))]
+pub mod server_cases;
 pub mod syncs;
 pub mod workload;
 

@@ -4,33 +4,21 @@
 //! through the test harness's capture) and returns; under CI (`CI` set) it fails instead, so CI
 //! can never pass these tests silently.
 
-use std::io::Write;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::io::Write as _;
 
+use super::server::ServerDb;
 use mysql::prelude::Queryable;
-use tokenvault::{Location, OpenOptions, Vault};
-
-use super::PASSPHRASE;
 
 pub const URL_VAR: &str = "TOKENVAULT_TEST_MYSQL_URL";
 
 /// The server URL, or `None` after saying the test is skipped.
 pub fn server_url(test: &str) -> Option<String> {
-    match std::env::var(URL_VAR) {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "{test}: CI must run the MySQL tests against a server; {URL_VAR} is not set"
-            );
-            // Straight to the terminal: libtest captures `eprintln!`, not stderr itself.
-            let _ = writeln!(
-                std::io::stderr(),
-                "{test}: skipped: no MySQL server (set {URL_VAR}, e.g. `source .ci/mariadb.sh && mariadb_start`)"
-            );
-            None
-        }
-    }
+    super::server::server_url(
+        URL_VAR,
+        "MySQL",
+        test,
+        "source .ci/mariadb.sh && mariadb_start",
+    )
 }
 
 /// A database of this test's own on the test server, dropped when this is dropped.
@@ -43,21 +31,12 @@ pub struct TestDb {
     owned: bool,
 }
 
-static NEXT: AtomicUsize = AtomicUsize::new(0);
+impl ServerDb for TestDb {
+    const SCHEME: &'static str = "mysql";
 
-impl TestDb {
-    /// A new, empty database; `None` (with the skip message) without a server.
-    pub fn new(test: &str) -> Option<TestDb> {
+    fn new(test: &str) -> Option<TestDb> {
         let server = server_url(test)?;
-        let name = format!(
-            "tvtest_{}_{}_{}",
-            test.chars()
-                .filter(char::is_ascii_alphanumeric)
-                .take(24)
-                .collect::<String>(),
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        );
+        let name = super::server::new_database_name(test);
         let admin = admin_pool(&with_database(&server, ""));
         admin
             .get_conn()
@@ -72,14 +51,8 @@ impl TestDb {
         })
     }
 
-    /// An existing database (made by another process of the same test); dropped by its maker.
-    pub fn attach(url: String) -> TestDb {
-        let name = url
-            .rsplit('/')
-            .next()
-            .and_then(|tail| tail.split('?').next())
-            .unwrap()
-            .to_string();
+    fn attach(url: String) -> TestDb {
+        let name = super::server::database_of(&url);
         let admin = admin_pool(&url);
         TestDb {
             url,
@@ -89,38 +62,15 @@ impl TestDb {
         }
     }
 
-    pub fn location(&self) -> Location {
-        Location::parse(&self.url)
+    fn server_named(test: &str) -> bool {
+        server_url(test).is_some()
     }
 
-    /// A vault with the test passphrase and tiny KDF parameters in this database.
-    pub fn create_vault(&self) -> Vault {
-        OpenOptions::insecure_for_tests()
-            .create(self.location(), PASSPHRASE)
-            .expect("create a vault on the server")
+    fn url(&self) -> &str {
+        &self.url
     }
 
-    pub fn open_vault(&self) -> Vault {
-        // Tests change the tiny passphrase key of their vaults: the explicit opt-in.
-        OpenOptions::insecure_for_tests()
-            .open(self.location(), PASSPHRASE)
-            .expect("open the vault on the server")
-    }
-
-    /// A plain connection to this database, for what the vault does not do (SQL checks, KILL).
-    pub fn conn(&self) -> mysql::PooledConn {
-        let mut conn = self
-            .admin
-            .get_conn()
-            .expect("connection to the test server");
-        conn.query_drop(format!("USE `{}`", self.name))
-            .expect("use the test database");
-        conn
-    }
-
-    /// Removes every row of the vault's tables where they exist, so `create_vault` can make a
-    /// new vault (faster than a new database for each of hundreds of cases).
-    pub fn wipe_if_created(&self) {
+    fn wipe_if_created(&self) {
         let mut conn = self.conn();
         let tables: Vec<String> = conn.query("SHOW TABLES").unwrap();
         if tables.is_empty() {
@@ -134,6 +84,127 @@ impl TestDb {
         ] {
             conn.query_drop(format!("DELETE FROM {table}")).unwrap();
         }
+    }
+
+    const CA_VAR: &'static str = "TOKENVAULT_TEST_MYSQL_CA";
+    const TLS_MODE: &'static str = "ssl-mode";
+    const CA_FILE: &'static str = "root_cert_path";
+    const VERIFY_CA: &'static str = "verify_ca";
+    const VERIFY_IDENTITY: &'static str = "verify_identity";
+    const DUMPED_RECORDS: &'static str = "INSERT INTO `tokenvault_records`";
+
+    fn kill_sessions_in_a_transaction(&self) -> usize {
+        let mut admin = self.conn();
+        let ids: Vec<u64> = admin
+            .exec(
+                "SELECT t.trx_mysql_thread_id FROM information_schema.INNODB_TRX t \
+                 JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id \
+                 WHERE p.DB = ?",
+                (self.name.as_str(),),
+            )
+            .unwrap();
+        kill(&mut admin, &ids)
+    }
+
+    fn kill_other_sessions(&self) -> usize {
+        let mut admin = self.conn();
+        let ids: Vec<u64> = admin
+            .exec(
+                "SELECT id FROM information_schema.PROCESSLIST WHERE db = ? AND id <> CONNECTION_ID()",
+                (&self.name,),
+            )
+            .unwrap();
+        kill(&mut admin, &ids)
+    }
+
+    fn hold_write_lock(&self) -> Box<dyn std::any::Any> {
+        let mut conn = self.conn();
+        conn.query_drop("START TRANSACTION").unwrap();
+        let _: Vec<mysql::Row> = conn
+            .query("SELECT * FROM tokenvault_header FOR UPDATE")
+            .unwrap();
+        Box::new(RolledBack(conn))
+    }
+
+    fn dump(&self) -> Vec<u8> {
+        let url = url::Url::parse(&self.url).unwrap();
+        // The password goes through a private options file, not the command line.
+        let mut options = tempfile::NamedTempFile::new().unwrap();
+        writeln!(
+            options,
+            "[client]\nuser={}\npassword={}\nhost={}\nport={}",
+            url.username(),
+            url.password().unwrap_or_default(),
+            url.host_str().unwrap(),
+            url.port().unwrap_or(3306)
+        )
+        .unwrap();
+        let out = std::process::Command::new("mysqldump")
+            .arg(format!(
+                "--defaults-extra-file={}",
+                options.path().display()
+            ))
+            .args(["--protocol=TCP", "--skip-extended-insert", &self.name])
+            .output()
+            .expect("run mysqldump (apt-get install mariadb-client)");
+        assert!(
+            out.status.success(),
+            "mysqldump failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    }
+
+    fn dbstore_table(&self, tokens: &[tokenvault::Token]) {
+        let mut conn = self.conn();
+        conn.query_drop(super::dbstore_sdk::CREATE_TABLE).unwrap();
+        super::dbstore_sdk::insert(&mut conn, "oauthtoken", tokens);
+    }
+
+    fn sealed(&self, id: u64) -> Vec<u8> {
+        self.conn()
+            .exec_first("SELECT sealed FROM tokenvault_records WHERE id = ?", (id,))
+            .unwrap()
+            .unwrap()
+    }
+
+    fn set_sealed(&self, id: u64, sealed: &[u8]) {
+        self.conn()
+            .exec_drop(
+                "UPDATE tokenvault_records SET sealed = ? WHERE id = ?",
+                (sealed, id),
+            )
+            .unwrap();
+    }
+}
+
+impl TestDb {
+    /// A plain connection to this database, for what the vault does not do (SQL checks, KILL).
+    pub fn conn(&self) -> mysql::PooledConn {
+        let mut conn = self
+            .admin
+            .get_conn()
+            .expect("connection to the test server");
+        conn.query_drop(format!("USE `{}`", self.name))
+            .expect("use the test database");
+        conn
+    }
+}
+
+/// `KILL`s each of `ids`; how many.
+fn kill(admin: &mut mysql::PooledConn, ids: &[u64]) -> usize {
+    for id in ids {
+        admin.query_drop(format!("KILL {id}")).unwrap();
+    }
+    ids.len()
+}
+
+/// A connection whose open transaction is rolled back when it is dropped.
+struct RolledBack(mysql::PooledConn);
+
+impl Drop for RolledBack {
+    fn drop(&mut self) {
+        let _ = self.0.query_drop("ROLLBACK");
     }
 }
 
@@ -157,20 +228,4 @@ fn admin_pool(url: &str) -> mysql::Pool {
     mysql::Pool::new(opts).expect("connect to the test server")
 }
 
-/// `url` with its database replaced by `database` (query parameters kept).
-pub fn with_database(url: &str, database: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((base, query)) => (base, Some(query)),
-        None => (url, None),
-    };
-    let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let host_end = base[scheme_end..]
-        .find('/')
-        .map_or(base.len(), |i| scheme_end + i);
-    let mut out = format!("{}/{database}", &base[..host_end]);
-    if let Some(query) = query {
-        out.push('?');
-        out.push_str(query);
-    }
-    out
-}
+pub use super::server::with_database;

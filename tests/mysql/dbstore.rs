@@ -9,6 +9,7 @@ use tokenvault::{Error, Secret, Token, dbstore};
 
 use crate::common::dbstore_sdk::{CREATE_TABLE, insert};
 use crate::common::mysql::TestDb;
+use crate::common::server::ServerDb;
 use crate::common::token;
 
 fn sdk_rows() -> Vec<Token> {

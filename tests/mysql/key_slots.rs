@@ -1,13 +1,13 @@
-//! Key slots on a MySQL/MariaDB server, and a format-1 vault's dump (tests/fixtures/v1) that
+//! A format-1 vault's dump (tests/fixtures/v1) that
 //! opens, reads, upgrades (its 255-byte header column widened on open) and reads again. Needs
 //! `--features mysql` and `TOKENVAULT_TEST_MYSQL_URL`.
 #![cfg(feature = "mysql")]
 
 use mysql::prelude::Queryable;
-use tokenvault::{Credential, Error, KdfParams, OpenOptions, Vault};
+use tokenvault::{Credential, OpenOptions, Vault};
 
 use crate::common::mysql::TestDb;
-use crate::common::token;
+use crate::common::server::ServerDb;
 
 fn options() -> OpenOptions {
     OpenOptions::insecure_for_tests()
@@ -59,50 +59,4 @@ fn a_format_1_dump_opens_reads_upgrades_and_reads_again() {
         assert_eq!(vault.get_tokens().unwrap(), before);
         assert!(vault.verify().unwrap().is_ok());
     }
-}
-
-#[test]
-fn slots_on_a_server_work_as_in_a_file_and_other_handles_follow() {
-    let Some(db) = TestDb::new("slots") else {
-        return;
-    };
-    let key = Credential::key_bytes(&[6; 32]).unwrap();
-    let admin = db.create_vault();
-    admin
-        .save_token(&mut token(&[("user_name", "ann"), ("access_token", "a")]))
-        .unwrap();
-    admin.add_slot(Some("worker"), &key, None).unwrap();
-    admin
-        .add_slot(
-            Some("alice"),
-            "alice's",
-            Some(KdfParams::insecure_for_tests()),
-        )
-        .unwrap();
-    // On a server, several handles of one process are independent clients (other hosts).
-    let worker = options().open(db.location(), &key).unwrap();
-    assert_eq!(worker.unlocked_slot().as_deref(), Some("worker"));
-    admin.remove_slot("alice", true).unwrap();
-    admin
-        .save_token(&mut token(&[("user_name", "bob"), ("access_token", "b")]))
-        .unwrap();
-    assert_eq!(
-        worker.get_tokens().unwrap().len(),
-        2,
-        "follows the rotation"
-    );
-    assert!(matches!(
-        options().open(db.location(), "alice's"),
-        Err(Error::WrongPassphrase)
-    ));
-    admin.remove_slot("worker", true).unwrap();
-    assert!(matches!(worker.get_tokens(), Err(Error::KeyChanged)));
-    assert!(matches!(
-        admin.remove_slot("passphrase", false),
-        Err(Error::Slot {
-            reason: tokenvault::SlotError::LastSlot,
-            ..
-        })
-    ));
-    assert!(db.open_vault().verify().unwrap().is_ok());
 }

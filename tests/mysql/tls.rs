@@ -5,13 +5,12 @@
 //! `TOKENVAULT_TEST_MYSQL_CA` (`.ci/mariadb.sh` starts one).
 #![cfg(feature = "mysql")]
 
-use std::io::Write;
-
 use mysql::prelude::Queryable;
 use tokenvault::{Error, Location, OpenOptions, Vault};
 
 use crate::common::PASSPHRASE;
 use crate::common::mysql::TestDb;
+use crate::common::server::{ServerDb, encoded_ca};
 use crate::common::workload::{tagged_query, tagged_token};
 
 fn tls_user() -> String {
@@ -47,7 +46,7 @@ fn a_tls_only_user_gets_in_with_tls_and_not_without() {
     let Some(db) = TestDb::new("tls") else {
         return;
     };
-    let Some(ca) = ca_path() else {
+    let Some(ca) = encoded_ca::<TestDb>() else {
         return;
     };
     let base = tls_only_url(&db);
@@ -62,7 +61,6 @@ fn a_tls_only_user_gets_in_with_tls_and_not_without() {
     vault.save_token(&mut tagged_token("tls", 0)).unwrap();
     drop(vault);
 
-    let ca = url::form_urlencoded::byte_serialize(ca.as_bytes()).collect::<String>();
     for mode in ["verify_ca", "verify_identity"] {
         let location = Location::parse(format!("{base}&ssl-mode={mode}&root_cert_path={ca}"));
         let vault = Vault::open(&location, PASSPHRASE).unwrap();
@@ -87,129 +85,4 @@ fn a_tls_only_user_gets_in_with_tls_and_not_without() {
             ))
             .unwrap();
     }
-}
-
-/// An address of this machine other than loopback (the one its default route leaves from), or
-/// `None` without one.
-fn non_loopback_address() -> Option<std::net::IpAddr> {
-    let probe = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
-    // No packet is sent: connecting a UDP socket only picks the route.
-    probe.connect("192.0.2.1:9").ok()?;
-    let ip = probe.local_addr().ok()?.ip();
-    (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
-}
-
-/// A TCP relay from `listen_on` to the test server: the same server, reached under a host that
-/// is not loopback, so the URL gets the default of a remote server. Returns its `host:port`.
-fn relay_to_server(db: &TestDb, listen_on: std::net::IpAddr) -> String {
-    let url = url::Url::parse(&db.url).unwrap();
-    let server = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap_or(3306));
-    let listener = std::net::TcpListener::bind((listen_on, 0)).unwrap();
-    let address = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        for client in listener.incoming().flatten() {
-            let Ok(upstream) = std::net::TcpStream::connect(&server) else {
-                continue;
-            };
-            let (mut c1, mut u1) = (client.try_clone().unwrap(), upstream.try_clone().unwrap());
-            let (mut c2, mut u2) = (client, upstream);
-            std::thread::spawn(move || {
-                let _ = std::io::copy(&mut c1, &mut u1);
-                let _ = u1.shutdown(std::net::Shutdown::Both);
-            });
-            std::thread::spawn(move || {
-                let _ = std::io::copy(&mut u2, &mut c2);
-                let _ = c2.shutdown(std::net::Shutdown::Both);
-            });
-        }
-    });
-    match address {
-        std::net::SocketAddr::V6(a) => format!("[{}]:{}", a.ip(), a.port()),
-        std::net::SocketAddr::V4(a) => a.to_string(),
-    }
-}
-
-/// The run's CA, URL-encoded for `root_cert_path=`; `None` (after saying so) without TLS.
-/// A test that cannot run here: a failure under CI (whose server has what it needs), else a
-/// line saying why it was skipped.
-fn skip(on_ci: &str, why: &str) {
-    assert!(std::env::var_os("CI").is_none(), "{on_ci}");
-    // Straight to the terminal: libtest captures `eprintln!`, not stderr itself.
-    let _ = writeln!(std::io::stderr(), "mysql_tls: skipped: {why}");
-}
-
-/// The test server's CA certificate (a PEM path), or `None` after [`skip`].
-fn ca_path() -> Option<String> {
-    let ca = std::env::var("TOKENVAULT_TEST_MYSQL_CA").ok();
-    if ca.is_none() {
-        skip(
-            "CI's server has TLS: TOKENVAULT_TEST_MYSQL_CA must be set",
-            "the test server has no TLS (set TOKENVAULT_TEST_MYSQL_CA)",
-        );
-    }
-    ca
-}
-
-/// [`ca_path`], encoded for a URL parameter.
-fn encoded_ca() -> Option<String> {
-    ca_path().map(|ca| url::form_urlencoded::byte_serialize(ca.as_bytes()).collect())
-}
-
-#[test]
-fn without_ssl_mode_a_remote_server_must_present_a_certificate_for_its_host_name() {
-    let Some(db) = TestDb::new("tlsdefault") else {
-        return;
-    };
-    let Some(ca) = encoded_ca() else {
-        return;
-    };
-    let Some(ip) = non_loopback_address() else {
-        skip(
-            "CI needs an address other than loopback to test a remote server's TLS default",
-            "no non-loopback address",
-        );
-        return;
-    };
-    let relay = relay_to_server(&db, ip);
-    let url = url::Url::parse(&db.url).unwrap();
-    let remote = format!(
-        "mysql://{}:{}@{relay}/{}",
-        url.username(),
-        url.password().unwrap_or_default(),
-        db.name
-    );
-    // The certificate chains to the trusted CA but names 127.0.0.1 and localhost, not the
-    // address the URL names: by default that must be refused, as it is with verify_identity.
-    for url in [
-        format!("{remote}?root_cert_path={ca}"),
-        format!("{remote}?root_cert_path={ca}&ssl-mode=verify_identity"),
-        remote.clone(),
-    ] {
-        let refused = OpenOptions::insecure_for_tests().create(Location::parse(&url), PASSPHRASE);
-        assert!(
-            matches!(refused, Err(Error::ServerUnreachable { ref reason, .. }) if reason.contains("certificate")),
-            "{}: {refused:?}",
-            Location::parse(&url)
-        );
-    }
-    // The relay itself works: the same server, through it, with the name check turned off.
-    let checked_ca = Location::parse(format!("{remote}?root_cert_path={ca}&ssl-mode=verify_ca"));
-    OpenOptions::insecure_for_tests()
-        .create(&checked_ca, PASSPHRASE)
-        .unwrap();
-}
-
-#[test]
-fn verify_ca_without_a_root_certificate_is_refused_before_connecting() {
-    let Some(db) = TestDb::new("tlsverifyca") else {
-        return;
-    };
-    let refused = OpenOptions::insecure_for_tests().create(
-        Location::parse(format!("{}?ssl-mode=verify_ca", db.url)),
-        PASSPHRASE,
-    );
-    assert!(
-        matches!(refused, Err(Error::InvalidLocation { ref reason }) if reason.contains("root_cert_path")),
-        "{refused:?}"
-    );
 }

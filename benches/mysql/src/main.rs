@@ -1,6 +1,8 @@
 //! tokenvault's MySQL engine against the Zoho SDK's `DBStore` layout on the same server, and
 //! against tokenvault's file engine, for the two operations that matter: `find_token` (before
-//! every API call) and a durable `save_token`.
+//! every API call) and a durable `save_token`; with `TOKENVAULT_BENCH_POSTGRES_URL`, in the same
+//! run, the PostgreSQL engine against the same layout in a plain PostgreSQL table and against
+//! the MySQL engine.
 //!
 //! The DBStore side runs the SDK's own statements (`store/db_store.py`, zohocrmsdk8-0 7.0.0) on
 //! its own table (`CREATE TABLE oauthtoken` from the SDK's README: no index but the primary key),
@@ -9,9 +11,14 @@
 //! store holds the same `TOKENS` tokens; each save is committed (InnoDB flushes its log at
 //! commit, the server default; redb fsyncs).
 //!
-//! Usage: `TOKENVAULT_BENCH_MYSQL_URL=mysql://user:pw@127.0.0.1:3306/db tokenvault-bench-mysql`
-//! (the database is used for the run and its tables dropped at the end). `benches/mysql/run.sh`
-//! starts a throwaway MariaDB and runs this.
+//! The PostgreSQL DBStore side runs the same statements in PostgreSQL's words (`$1` parameters;
+//! no `LIMIT` on an `UPDATE`, which matches no row here anyway) on the same table, with
+//! PostgreSQL's defaults (a commit is flushed to the WAL before it returns).
+//!
+//! Usage: `TOKENVAULT_BENCH_MYSQL_URL=mysql://user:pw@127.0.0.1:3306/db
+//! [TOKENVAULT_BENCH_POSTGRES_URL=postgres://user:pw@127.0.0.1:5432/db] tokenvault-bench-mysql`
+//! (each database is used for the run and its tables dropped at the end). `benches/mysql/run.sh`
+//! starts a throwaway MariaDB and PostgreSQL and runs this.
 
 use std::time::{Duration, Instant};
 
@@ -199,6 +206,8 @@ fn main() {
     println!(
         "Server: {version} on loopback; {TOKENS} tokens in each store; {FINDS} finds, {SAVES} durable saves each.\n"
     );
+    let mysql_samples = [find_server, save_server];
+    let [find_server, save_server] = &mysql_samples;
     println!(
         "| operation | tokenvault, MySQL | SDK DBStore layout, same server | tokenvault, file | MySQL ÷ DBStore | MySQL ÷ file |"
     );
@@ -206,13 +215,13 @@ fn main() {
     for (name, s, d, f) in [
         (
             "`find_token` by user name (median)",
-            &find_server,
+            find_server,
             &find_dbstore,
             &find_file,
         ),
         (
             "`save_token`, new token, durable (median)",
-            &save_server,
+            save_server,
             &save_dbstore,
             &save_file,
         ),
@@ -240,4 +249,163 @@ fn main() {
         conn.query_drop(format!("DROP TABLE IF EXISTS {table}"))
             .unwrap();
     }
+    if let Ok(pg_url) = std::env::var("TOKENVAULT_BENCH_POSTGRES_URL") {
+        postgres_side(&pg_url, &mysql_samples);
+    }
+}
+
+/// A PostgreSQL transaction, to insert DBStore rows in.
+trait InsertInto {
+    fn insert(
+        &mut self,
+        statement: &postgres::Statement,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+    );
+}
+
+impl InsertInto for postgres::Transaction<'_> {
+    fn insert(
+        &mut self,
+        statement: &postgres::Statement,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+    ) {
+        self.execute(statement, params).unwrap();
+    }
+}
+
+const PG_TABLES: &str = "oauthtoken, tokenvault_header, tokenvault_records, tokenvault_order, tokenvault_index, \
+     tokenvault_leases";
+
+/// The PostgreSQL engine and the DBStore layout in a plain PostgreSQL table, the MySQL engine's
+/// figures of this run beside them.
+fn postgres_side(url: &str, mysql: &[Sample; 2]) {
+    let mut client =
+        postgres::Client::connect(url, postgres::NoTls).expect("connect to PostgreSQL");
+    client
+        .batch_execute(&format!("DROP TABLE IF EXISTS {PG_TABLES}"))
+        .unwrap();
+    let version: String = client.query_one("SHOW server_version", &[]).unwrap().get(0);
+    let vault = OpenOptions::insecure_for_tests()
+        .create(Location::parse(url), "bench")
+        .expect("create the PostgreSQL vault");
+    vault.import((0..TOKENS).map(token)).unwrap();
+    client
+        .batch_execute(&DBSTORE_TABLE.replace(" ENGINE=InnoDB", ""))
+        .unwrap();
+    let insert = client
+        .prepare(
+            "insert into oauthtoken (id,user_name,client_id,client_secret,refresh_token,\
+             access_token,grant_token,expiry_time,redirect_url,api_domain) \
+             values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)",
+        )
+        .unwrap();
+    let insert_row = |client: &mut dyn InsertInto, t: &Token, id: usize| {
+        let id = id.to_string();
+        let fields: Vec<Option<&str>> = Token::FIELDS[1..].iter().map(|f| t.field(f)).collect();
+        let mut params: Vec<&(dyn postgres::types::ToSql + Sync)> = vec![&id];
+        params.extend(
+            fields
+                .iter()
+                .map(|f| f as &(dyn postgres::types::ToSql + Sync)),
+        );
+        client.insert(&insert, &params);
+    };
+    let mut txn_client = client.transaction().unwrap();
+    for i in 0..TOKENS {
+        insert_row(&mut txn_client, &token(i), i + 1);
+    }
+    txn_client.commit().unwrap();
+
+    let query = |i: usize| Token {
+        user_name: Some(format!("user{}@zylker.com", (i * 7919) % TOKENS)),
+        ..Token::default()
+    };
+    let find_vault = time(FINDS, |i| {
+        assert!(vault.find_token(&query(i)).unwrap().is_some());
+    });
+    let find = client
+        .prepare("select * from oauthtoken where user_name=$1 limit 1")
+        .unwrap();
+    let find_dbstore = time(FINDS, |i| {
+        let name = query(i).user_name.unwrap();
+        assert!(client.query_opt(&find, &[&name]).unwrap().is_some());
+    });
+    let mut next = 10 * TOKENS;
+    let save_vault = time(SAVES, |_| {
+        next += 1;
+        vault.save_token(&mut token(next)).unwrap();
+    });
+    let update = client
+        .prepare(
+            "update oauthtoken set user_name=$1,api_domain=$2,client_id=$3,client_secret=$4,\
+             refresh_token=$5,access_token=$6,expiry_time=$7,redirect_url=$8 where user_name=$9",
+        )
+        .unwrap();
+    let max_id = client
+        .prepare("select max(id) as id from oauthtoken")
+        .unwrap();
+    let save_dbstore = time(SAVES, |_| {
+        next += 1;
+        let t = token(next);
+        let name = t.user_name.clone().unwrap();
+        let mut txn = client.transaction().unwrap();
+        let updated = txn
+            .execute(
+                &update,
+                &[
+                    &name,
+                    &t.api_domain,
+                    &t.client_id,
+                    &t.field("client_secret"),
+                    &t.field("refresh_token"),
+                    &t.field("access_token"),
+                    &t.expiry_time,
+                    &t.redirect_url,
+                    &name,
+                ],
+            )
+            .unwrap();
+        assert_eq!(updated, 0);
+        let _max: Option<String> = txn.query_one(&max_id, &[]).unwrap().get(0);
+        insert_row(&mut txn, &t, next + 1_000_000);
+        txn.commit().unwrap();
+    });
+    drop(vault);
+
+    println!(
+        "\nServer: PostgreSQL {version} on loopback, the same run; {TOKENS} tokens in each store; {FINDS} finds, {SAVES} durable saves each.\n"
+    );
+    println!(
+        "| operation | tokenvault, PostgreSQL | SDK DBStore layout, same PostgreSQL | tokenvault, MySQL (this run) | PostgreSQL ÷ DBStore | PostgreSQL ÷ MySQL |"
+    );
+    println!("|---|---|---|---|---|---|");
+    for (name, p, d, m) in [
+        (
+            "`find_token` by user name (median)",
+            &find_vault,
+            &find_dbstore,
+            &mysql[0],
+        ),
+        (
+            "`save_token`, new token, durable (median)",
+            &save_vault,
+            &save_dbstore,
+            &mysql[1],
+        ),
+    ] {
+        println!(
+            "| {name} | {} (p95 {}) | {} (p95 {}) | {} (p95 {}) | {:.2} | {:.2} |",
+            us(p.median()),
+            us(p.p95()),
+            us(d.median()),
+            us(d.p95()),
+            us(m.median()),
+            us(m.p95()),
+            p.median().as_secs_f64() / d.median().as_secs_f64(),
+            p.median().as_secs_f64() / m.median().as_secs_f64(),
+        );
+    }
+    client
+        .batch_execute(&format!("DROP TABLE IF EXISTS {PG_TABLES}"))
+        .unwrap();
 }

@@ -4,15 +4,9 @@
 use std::time::Duration;
 
 use crate::engines::mysql::url::{invalid, url_error};
+pub(super) use crate::engines::server_url::Phase;
+use crate::engines::server_url::connection_lost;
 use crate::error::Error;
-
-/// Which part of an operation an error came from: it decides what the error can promise.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Phase {
-    Connect,
-    Transaction,
-    Commit,
-}
 
 /// Server error codes tokenvault gives their own meaning.
 pub(super) mod code {
@@ -39,26 +33,7 @@ pub(super) struct Errors {
 
 impl Errors {
     pub(super) fn map(&self, phase: Phase, e: mysql::Error) -> Error {
-        let lost = |detail: String| -> Error {
-            match phase {
-                Phase::Connect => Error::ServerUnreachable {
-                    server: self.shown.clone(),
-                    reason: detail,
-                },
-                Phase::Transaction => Error::Server {
-                    what: format!(
-                        "the connection to {} was lost during the transaction ({detail}); the server rolled it back, so the vault is as it was",
-                        self.shown
-                    ),
-                },
-                Phase::Commit => Error::Server {
-                    what: format!(
-                        "the connection to {} was lost while committing ({detail}); the change may or may not have been applied: check the vault before retrying",
-                        self.shown
-                    ),
-                },
-            }
-        };
+        let lost = |detail: String| connection_lost(phase, &self.shown, detail);
         match e {
             mysql::Error::MySqlError(server) => match server.code {
                 code::LOCK_WAIT_TIMEOUT => Error::Busy {

@@ -1,69 +1,21 @@
-//! The TLS a server URL gets (README "Many hosts"): `ssl-mode` when the URL names one, else a
-//! default that depends on where the server is.
-//!
-//! - A server on another host gets TLS, required, with its certificate checked against the
-//!   trusted roots (`root_cert_path=PEM`, else the public roots) *and* the host name the URL
-//!   names (`verify_identity`): the login and the power to roll back or delete rows must not be
-//!   handed to whoever sits on the network path.
-//! - A loopback host (`localhost`, `127.0.0.0/8`, `::1`) or a Unix socket (`socket=`) gets no
-//!   TLS unless the URL asks for it (`ssl-mode`, or TLS parameters such as `root_cert_path`,
-//!   which get `verify_identity`): the traffic never leaves the machine, where only root can
-//!   watch or redirect it, and root can read the process's memory anyway.
-//! - `verify_ca` checks the chain but not the host name, so it is refused without an explicit
-//!   `root_cert_path`: against the public roots it would accept any publicly trusted
-//!   certificate, for any name.
-
-use std::net::IpAddr;
+//! The TLS a MySQL URL gets: `ssl-mode` when the URL names one, else the default of
+//! `server_url.rs` (none on loopback or a socket, `verify_identity` elsewhere), as the driver's
+//! TLS options (`root_cert_path` is the CA file).
 
 use mysql::{Opts, SslOpts};
 
+pub(crate) use crate::engines::server_url::TlsMode;
+use crate::engines::server_url::{is_loopback, verify_ca_needs_a_ca};
 use crate::error::Error;
 
-/// The `ssl-mode` values, by what they check.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum TlsMode {
-    /// No TLS.
-    Disabled,
-    /// Encrypted, any certificate accepted (a server's self-signed default).
-    Required,
-    /// The certificate must chain to `root_cert_path`, whatever host name it is for.
-    VerifyCa,
-    /// The certificate must chain to a trusted root and be for the host the URL names.
-    VerifyIdentity,
-}
-
-impl TlsMode {
-    /// The mode `ssl-mode=value` names (lower case), or `None` for an unknown value.
-    pub(crate) fn named(value: &str) -> Option<TlsMode> {
-        match value {
-            "disabled" | "disable" => Some(TlsMode::Disabled),
-            "required" | "require" => Some(TlsMode::Required),
-            "verify_ca" | "verify-ca" => Some(TlsMode::VerifyCa),
-            "verify_identity" | "verify-full" | "verify_full" => Some(TlsMode::VerifyIdentity),
-            _ => None,
-        }
-    }
-
-    /// The mode of a URL without `ssl-mode`: none on loopback or a socket (unless the URL gives
-    /// TLS parameters such as `root_cert_path`), else the strictest.
-    pub(crate) fn default_for(opts: &Opts) -> TlsMode {
-        if is_local(opts) && opts.get_ssl_opts().is_none() {
-            TlsMode::Disabled
-        } else {
-            TlsMode::VerifyIdentity
-        }
-    }
+/// The mode of a URL without `ssl-mode` (`server_url.rs` says why).
+pub(crate) fn default_for(opts: &Opts) -> TlsMode {
+    TlsMode::default_for(is_local(opts), opts.get_ssl_opts().is_some())
 }
 
 /// Whether the URL reaches the server through a Unix socket or a loopback address.
 fn is_local(opts: &Opts) -> bool {
-    if opts.get_socket().is_some() {
-        return true;
-    }
-    let host = opts.get_ip_or_hostname();
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost")
-        || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    opts.get_socket().is_some() || is_loopback(&opts.get_ip_or_hostname())
 }
 
 /// The driver's TLS options for `mode`, on top of those the URL gave (`root_cert_path`, …);
@@ -81,14 +33,7 @@ pub(crate) fn ssl_opts(
                 .with_danger_skip_domain_validation(true),
         ),
         TlsMode::VerifyCa if ssl.root_cert_path().is_none() => {
-            return Err(Error::InvalidLocation {
-                reason: format!(
-                    "{shown}: ssl-mode=verify_ca needs root_cert_path=PEM, the CA that signed \
-                     the server's certificate (it does not check the host name, so against the \
-                     public roots any publicly trusted certificate would pass); or use \
-                     ssl-mode=verify_identity"
-                ),
-            });
+            return Err(verify_ca_needs_a_ca(shown, "root_cert_path"));
         }
         TlsMode::VerifyCa => Some(ssl.with_danger_skip_domain_validation(true)),
         TlsMode::VerifyIdentity => Some(ssl),
@@ -100,7 +45,7 @@ mod tests {
     use super::*;
 
     fn default_of(url: &str) -> TlsMode {
-        TlsMode::default_for(&Opts::from_url(url).unwrap())
+        default_for(&Opts::from_url(url).unwrap())
     }
 
     #[test]

@@ -280,41 +280,7 @@ impl DerefMut for Writing<'_> {
     }
 }
 
-impl ReadTables for Writing<'_> {
-    fn header_entry(&self, entry: HeaderEntry) -> Result<Option<Vec<u8>>, Error> {
-        self.0.header_entry(entry)
-    }
-    fn record(&self, id: u64) -> Result<Option<Vec<u8>>, Error> {
-        self.0.record(id)
-    }
-    fn max_id(&self) -> Result<Option<u64>, Error> {
-        self.0.max_id()
-    }
-    fn last_seq(&self) -> Result<Option<u64>, Error> {
-        self.0.last_seq()
-    }
-    fn count(&self) -> Result<u64, Error> {
-        self.0.count()
-    }
-    fn order(&self) -> Result<Vec<(u64, u64)>, Error> {
-        self.0.order()
-    }
-    fn index_hits(&self, kind: IndexKind, tag: &Tag) -> Result<Vec<(u64, u64)>, Error> {
-        self.0.index_hits(kind, tag)
-    }
-    fn each_record(&self, f: RecordVisitor<'_>) -> Result<(), Error> {
-        self.0.each_record(f)
-    }
-    fn index_entries(&self, kind: IndexKind) -> Result<Vec<(Tag, u64, u64)>, Error> {
-        self.0.index_entries(kind)
-    }
-    fn lease(&self, id: u64) -> Result<Option<Vec<u8>>, Error> {
-        self.0.lease(id)
-    }
-    fn leases(&self) -> Result<Vec<(u64, Vec<u8>)>, Error> {
-        self.0.leases()
-    }
-}
+crate::engines::read_tables_through_field_0!(Writing<'_>);
 
 impl WriteTables for Writing<'_> {
     fn put_header_entry(&mut self, entry: HeaderEntry, value: &[u8]) -> Result<(), Error> {

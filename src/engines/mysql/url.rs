@@ -8,16 +8,13 @@ use std::time::Duration;
 use mysql::{Opts, OptsBuilder, PoolConstraints};
 
 use crate::engines::mysql::tls::{self, TlsMode};
+pub(crate) use crate::engines::server_url::invalid;
+use crate::engines::server_url::{
+    DEFAULT_CONNECT_TIMEOUT, POOL_MAX, connect_timeout as parse_connect_timeout, parameter_named,
+    refuse_unescaped_userinfo,
+};
 use crate::error::Error;
 use crate::location::redact;
-
-/// How long connecting to the server may take before [`Error::ServerUnreachable`], unless the
-/// URL's `connect_timeout` says otherwise.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// Connections a vault handle keeps at most (readers run in parallel; writers of one process
-/// queue in the group commit and use one).
-const POOL_MAX: usize = 16;
 
 /// A server URL split into the driver's options and tokenvault's own parameters.
 pub(crate) struct ServerUrl {
@@ -29,24 +26,13 @@ pub(crate) struct ServerUrl {
     pub(crate) shown: String,
 }
 
-pub(super) fn invalid(reason: impl Into<String>) -> Error {
-    Error::InvalidLocation {
-        reason: reason.into(),
-    }
-}
-
 impl ServerUrl {
     /// Parses `url`. tokenvault's parameters (`ssl-mode`, `connect_timeout`, and those in
     /// `extra` for the caller) are taken off; the rest go to the driver, which rejects what it
     /// does not know. Messages name parameters, never values, so no password can leak.
     pub(crate) fn parse(url: &str, extra: &[&str]) -> Result<ServerUrl, Error> {
         let shown = redact(url);
-        if userinfo_has_unescaped_delimiters(url) {
-            return Err(invalid(format!(
-                "{shown}: the user name or password holds an unescaped /, ? or # (or a query \
-                 holds an @): percent-encode them (/ as %2F, ? as %3F, # as %23, @ as %40)"
-            )));
-        }
+        refuse_unescaped_userinfo(url, &shown)?;
         let mut parsed =
             url::Url::parse(url).map_err(|e| invalid(format!("{shown} is not a URL: {e}")))?;
         if !parsed.scheme().eq_ignore_ascii_case("mysql") {
@@ -70,18 +56,7 @@ impl ServerUrl {
         for (key, value) in parsed.query_pairs() {
             match key.as_ref() {
                 "ssl-mode" | "ssl_mode" | "sslmode" => ssl_mode = Some(value.to_ascii_lowercase()),
-                "connect_timeout" => {
-                    connect_timeout = value
-                        .parse::<f64>()
-                        .ok()
-                        .and_then(|s| Duration::try_from_secs_f64(s).ok())
-                        .filter(|d| !d.is_zero())
-                        .ok_or_else(|| {
-                            invalid(format!(
-                                "{shown}: connect_timeout must be a positive number of seconds"
-                            ))
-                        })?;
-                }
+                "connect_timeout" => connect_timeout = parse_connect_timeout(&value, &shown)?,
                 k if extra.contains(&k) => {
                     kept.insert(k.to_string(), value.into_owned());
                 }
@@ -104,7 +79,7 @@ impl ServerUrl {
         // The driver's own TLS parameters (`root_cert_path`, …) are kept; `ssl-mode` adds to them,
         // and a URL without it gets the default of `tls.rs`.
         let tls_mode = match ssl_mode.as_deref() {
-            None => TlsMode::default_for(&opts),
+            None => tls::default_for(&opts),
             Some(named) => TlsMode::named(named).ok_or_else(|| {
                 invalid(format!(
                     "{shown}: ssl-mode must be disabled, required, verify_ca or verify_identity"
@@ -136,32 +111,11 @@ impl ServerUrl {
     }
 }
 
-/// Whether the text between `://` and the last `@` holds a `/`, `?` or `#`: a URL parser ends
-/// the authority there and would read part of the password as a host, port, path, query or
-/// fragment (connecting somewhere else with a piece of it), so such a URL is refused as written.
-fn userinfo_has_unescaped_delimiters(url: &str) -> bool {
-    let rest = url.split_once("://").map_or("", |(_, rest)| rest);
-    rest.rfind('@')
-        .is_some_and(|at| rest[..at].contains(['/', '?', '#']))
-}
-
 /// The driver's URL errors, by parameter name only (`InvalidValue` carries the value, which may
 /// be a password given as `?password=`), and a name only when `shown` shows it: a "parameter"
 /// after `password=` may be a piece of the password cut off by an unescaped `&`.
 pub(super) fn url_error(shown: &str, e: mysql::UrlError) -> String {
-    let named = |name: &str| {
-        let query = shown.split_once('?').map_or("", |(_, query)| query);
-        if query
-            .split('&')
-            .any(|pair| pair.split('=').next() == Some(name))
-        {
-            format!("parameter {name:?}")
-        } else {
-            "a parameter after the password (its name is not shown: it may be a piece of the \
-             password, if that holds an unescaped &)"
-                .to_string()
-        }
-    };
+    let named = |name: &str| parameter_named(shown, name);
     match e {
         mysql::UrlError::UnknownParameter(name) => format!(
             "{shown}: unknown {} (tokenvault's own are ssl-mode and connect_timeout)",

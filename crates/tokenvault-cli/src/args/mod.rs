@@ -22,8 +22,9 @@ pub(crate) const DEFAULT_VAULT: &str = "tokens.vault";
 const CONTRACT: &str = "\
 Vault path:
   --vault PATH, else TOKENVAULT_PATH, else ./tokens.vault
-  On a MySQL/MariaDB server instead: --database-url, else TOKENVAULT_DATABASE_URL
-  (mysql://USER:PASSWORD@HOST:PORT/DATABASE; prefer the variable, which `ps` does not show)
+  On a database server instead: --database-url, else TOKENVAULT_DATABASE_URL
+  (mysql://USER:PASSWORD@HOST:PORT/DATABASE or postgres://USER:PASSWORD@HOST:PORT/DATABASE;
+  prefer the variable, which `ps` does not show; PostgreSQL also reads PGPASSWORD and ~/.pgpass)
 
 Credential (never a command-line value), from the first of:
   0. the key file --key-file PATH, else TOKENVAULT_KEY_FILE (32 random bytes; a warning if other
@@ -82,8 +83,9 @@ pub(crate) struct GlobalArgs {
     )]
     pub(crate) vault: PathBuf,
 
-    /// The vault on a MySQL/MariaDB server instead of a file:
-    /// mysql://USER:PASSWORD@HOST:PORT/DATABASE[?ssl-mode=verify_identity]
+    /// The vault on a database server instead of a file:
+    /// mysql://USER:PASSWORD@HOST:PORT/DATABASE[?ssl-mode=verify_identity] or
+    /// postgres://USER:PASSWORD@HOST:PORT/DATABASE[?sslmode=verify-full]
     #[arg(
         long,
         global = true,
@@ -326,7 +328,8 @@ mysql://app@db/zohooauth\n  tokenvault --database-url mysql://app@db/zohooauth c
 backup.vault"
     )]
     Copy {
-        /// Where to: a file path that does not exist, or mysql://USER:PASSWORD@HOST/DATABASE
+        /// Where to: a file path that does not exist, or a database URL (mysql://… or
+        /// postgres://USER:PASSWORD@HOST/DATABASE)
         #[arg(
             long,
             value_name = "PATH_OR_URL",

@@ -22,7 +22,7 @@ pub(crate) fn run(cli: Cli) -> Result<(), CliError> {
     if let Some(url) = &global.database_url {
         if !tokenvault::Location::parse(url).is_server() {
             return Err(CliError::failure(
-                "--database-url (TOKENVAULT_DATABASE_URL) must be a server URL such as mysql://USER@HOST/DATABASE; for a file, use --vault",
+                "--database-url (TOKENVAULT_DATABASE_URL) must be a server URL such as mysql://USER@HOST/DATABASE or postgres://USER@HOST/DATABASE; for a file, use --vault",
             ));
         }
     }

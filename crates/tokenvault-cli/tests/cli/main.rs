@@ -14,6 +14,8 @@ mod import_export;
 mod kdf;
 #[cfg(feature = "mysql")]
 mod mysql;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod prompt;
 mod reads;
 mod slots;

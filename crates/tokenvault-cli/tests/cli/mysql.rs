@@ -9,6 +9,7 @@ use predicates::prelude::*;
 
 use crate::common::dbstore_sdk::{CREATE_TABLE, insert};
 use crate::common::mysql::TestDb;
+use crate::common::server::ServerDb;
 use crate::support::{FAST_KDF, Scratch, compat_file, json_of};
 
 /// The password in the test server's URL, which no output may contain.
@@ -118,19 +119,17 @@ fn init_on_a_database_with_a_vault_is_refused_and_a_wrong_passphrase_exits_3() {
         .arg("list")
         .assert()
         .code(3);
-    // --database-url takes a server URL, and this build serves mysql:// alone.
+    // --database-url takes a server URL; one no engine serves is named as such.
     s.cmd()
         .args(["--database-url", "app@db/zohooauth", "list"])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("must be a server URL"));
     s.cmd()
-        .args(["--database-url", "postgres://app@db/zohooauth", "list"])
+        .args(["--database-url", "sqlserver://app@db/zohooauth", "list"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains(
-            "no engine for postgres:// URLs; it knows mysql://",
-        ));
+        .stderr(predicate::str::contains("no engine for sqlserver:// URLs"));
     // An unreachable server is a plain error (exit 2) that names the server, not the password.
     s.cmd()
         .args([

@@ -2,7 +2,7 @@
 //! error code, the recorded FileStore cases, many clients, one refresh per expiry, bad input,
 //! signals. Each test starts its own service on a scratch vault (`support.rs`).
 
-#[cfg(feature = "mysql")]
+#[cfg(any(feature = "mysql", feature = "postgres"))]
 #[path = "../../../../tests/common/mod.rs"]
 mod common;
 
@@ -11,8 +11,8 @@ mod bad_input;
 mod compat;
 mod concurrency;
 mod lifecycle;
-#[cfg(feature = "mysql")]
-mod mysql;
 mod operations;
 mod refresh_ahead;
+#[cfg(any(feature = "mysql", feature = "postgres"))]
+mod server;
 mod support;

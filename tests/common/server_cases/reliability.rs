@@ -1,9 +1,8 @@
 //! Many writers on one server vault, as several hosts would be: 8 processes × 200 `save_token`
 //! keep every row intact under its own id, and 8 threads × 1000 mixed operations on one handle
 //! end exactly where each thread's serial run would. The workloads are the file engine's
-//! (`crate::common::workload`, `crate::common::mixed`), so both engines are held to the same result. Needs
-//! `--features mysql` and `TOKENVAULT_TEST_MYSQL_URL`.
-#![cfg(feature = "mysql")]
+//! (`crate::common::workload`, `crate::common::mixed`), so every engine is held to the same
+//! result.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -15,8 +14,8 @@ use tokenvault::{Location, SaveOutcome, Vault};
 use crate::common::PASSPHRASE;
 use crate::common::child::{self, Reporter};
 use crate::common::mixed::{Model, OPS_PER_THREAD, own_tokens, run_threads};
-use crate::common::mysql::TestDb;
 use crate::common::rng::Rng;
+use crate::common::server::ServerDb;
 use crate::common::workload::{check_tagged, read_until_stopped, tagged_token};
 
 const WRITERS: usize = 8;
@@ -26,14 +25,13 @@ const START_TIMEOUT: Duration = Duration::from_secs(60);
 
 const EIGHT_WRITERS: &str = "eight_processes_saving_through_the_server_keep_every_row_intact";
 
-#[test]
-fn eight_processes_saving_through_the_server_keep_every_row_intact() {
+pub fn eight_processes_saving_through_the_server_keep_every_row_intact<D: ServerDb>() {
     match child::role().as_deref() {
         Some("writer") => return writer_child(),
         Some("reader") => return reader_child(),
         _ => {}
     }
-    let Some(db) = TestDb::new("eightprocs") else {
+    let Some(db) = D::new("eightprocs") else {
         return;
     };
     drop(db.create_vault());
@@ -42,7 +40,7 @@ fn eight_processes_saving_through_the_server_keep_every_row_intact() {
     let stop = dir.path().join("stop");
     let spawn = |role: &str, n: usize| {
         let mut cmd = child::command(EIGHT_WRITERS, role);
-        cmd.env("VAULT_URL", &db.url)
+        cmd.env("VAULT_URL", db.url())
             .env("GO", &go)
             .env("STOP", &stop)
             .env("N", n.to_string());
@@ -162,9 +160,8 @@ fn reader_child() {
     child::report(format!("done {reads}"));
 }
 
-#[test]
-fn eight_threads_of_mixed_operations_on_the_server_end_where_serial_runs_would() {
-    let Some(db) = TestDb::new("eightthreads") else {
+pub fn eight_threads_of_mixed_operations_on_the_server_end_where_serial_runs_would<D: ServerDb>() {
+    let Some(db) = D::new("eightthreads") else {
         return;
     };
     let seed = Rng::seed_from_env();

@@ -1,14 +1,11 @@
-//! A vault on a MySQL/MariaDB server behaves as a vault file does: create, open, wrong
-//! passphrase, key changes seen by other handles, verification, and copies between a file and a
-//! server that open in both, records still sealed. Needs `--features mysql` and
-//! `TOKENVAULT_TEST_MYSQL_URL`.
-#![cfg(feature = "mysql")]
+//! A vault on a server behaves as a vault file does: create, open, wrong passphrase, key changes
+//! seen by other handles, verification, and copies between a file and a server that open in
+//! both, records still sealed. Run by every server engine's tests (`server_cases!`).
 
-use mysql::prelude::Queryable;
 use tokenvault::{Error, Location, OpenOptions, Vault};
 
 use crate::common::PASSPHRASE;
-use crate::common::mysql::TestDb;
+use crate::common::server::ServerDb;
 use crate::common::workload::{tagged_query, tagged_token};
 
 fn fill(vault: &Vault, n: usize) {
@@ -19,9 +16,8 @@ fn fill(vault: &Vault, n: usize) {
     }
 }
 
-#[test]
-fn a_server_vault_reopens_with_its_tokens_and_refuses_a_wrong_passphrase() {
-    let Some(db) = TestDb::new("reopen") else {
+pub fn a_server_vault_reopens_with_its_tokens_and_refuses_a_wrong_passphrase<D: ServerDb>() {
+    let Some(db) = D::new("reopen") else {
         return;
     };
     let vault = db.create_vault();
@@ -38,7 +34,7 @@ fn a_server_vault_reopens_with_its_tokens_and_refuses_a_wrong_passphrase() {
     assert!(reopened.verify().unwrap().is_ok());
     // The password never shows in what the vault reports about itself.
     let password = db
-        .url
+        .url()
         .split(['@'])
         .next()
         .unwrap()
@@ -51,9 +47,8 @@ fn a_server_vault_reopens_with_its_tokens_and_refuses_a_wrong_passphrase() {
     assert!(matches!(wrong, Err(Error::WrongPassphrase)), "{wrong:?}");
 }
 
-#[test]
-fn creating_over_an_existing_server_vault_is_refused_and_changes_nothing() {
-    let Some(db) = TestDb::new("exists") else {
+pub fn creating_over_an_existing_server_vault_is_refused_and_changes_nothing<D: ServerDb>() {
+    let Some(db) = D::new("exists") else {
         return;
     };
     let vault = db.create_vault();
@@ -66,9 +61,8 @@ fn creating_over_an_existing_server_vault_is_refused_and_changes_nothing() {
     assert_eq!(db.open_vault().len().unwrap(), 2);
 }
 
-#[test]
-fn a_create_whose_import_fails_leaves_no_vault_and_can_run_again() {
-    let Some(db) = TestDb::new("createimport") else {
+pub fn a_create_whose_import_fails_leaves_no_vault_and_can_run_again<D: ServerDb>() {
+    let Some(db) = D::new("createimport") else {
         return;
     };
     let options = tokenvault::OpenOptions::insecure_for_tests();
@@ -98,17 +92,13 @@ fn a_create_whose_import_fails_leaves_no_vault_and_can_run_again() {
     );
 }
 
-#[test]
-fn a_database_without_a_vault_is_not_a_vault_and_a_missing_one_is_not_found() {
-    let Some(db) = TestDb::new("notavault") else {
+pub fn a_database_without_a_vault_is_not_a_vault_and_a_missing_one_is_not_found<D: ServerDb>() {
+    let Some(db) = D::new("notavault") else {
         return;
     };
     let empty = Vault::open(db.location(), PASSPHRASE);
     assert!(matches!(empty, Err(Error::NotAVault { .. })), "{empty:?}");
-    let missing = Location::parse(crate::common::mysql::with_database(
-        &db.url,
-        "tvtest_no_such_db",
-    ));
+    let missing = Location::parse(db.url_of("tvtest_no_such_db"));
     let missing = Vault::open(&missing, PASSPHRASE);
     assert!(
         matches!(missing, Err(Error::VaultNotFound { .. })),
@@ -116,9 +106,8 @@ fn a_database_without_a_vault_is_not_a_vault_and_a_missing_one_is_not_found() {
     );
 }
 
-#[test]
-fn two_hosts_creating_the_same_vault_at_once_make_exactly_one() {
-    let Some(db) = TestDb::new("createrace") else {
+pub fn two_hosts_creating_the_same_vault_at_once_make_exactly_one<D: ServerDb>() {
+    let Some(db) = D::new("createrace") else {
         return;
     };
     let location = db.location();
@@ -154,9 +143,8 @@ fn two_hosts_creating_the_same_vault_at_once_make_exactly_one() {
     Vault::open(&location, format!("passphrase {winner}")).expect("winner's passphrase");
 }
 
-#[test]
-fn a_rotation_and_a_passphrase_change_by_another_host_reach_this_handle() {
-    let Some(db) = TestDb::new("keys") else {
+pub fn a_rotation_and_a_passphrase_change_by_another_host_reach_this_handle<D: ServerDb>() {
+    let Some(db) = D::new("keys") else {
         return;
     };
     let here = db.create_vault();
@@ -185,9 +173,8 @@ fn a_rotation_and_a_passphrase_change_by_another_host_reach_this_handle() {
     assert_eq!(reopened.len().unwrap(), 11);
 }
 
-#[test]
-fn inspect_and_info_read_the_server_vault() {
-    let Some(db) = TestDb::new("inspect") else {
+pub fn inspect_and_info_read_the_server_vault<D: ServerDb>() {
+    let Some(db) = D::new("inspect") else {
         return;
     };
     let vault = db.create_vault();
@@ -200,9 +187,8 @@ fn inspect_and_info_read_the_server_vault() {
     assert_eq!(info.generation, 4, "creation and three saves");
 }
 
-#[test]
-fn a_vault_copied_file_to_server_to_file_opens_everywhere_with_the_same_tokens() {
-    let Some(db) = TestDb::new("copy") else {
+pub fn a_vault_copied_file_to_server_to_file_opens_everywhere_with_the_same_tokens<D: ServerDb>() {
+    let Some(db) = D::new("copy") else {
         return;
     };
     let (dir, _path, file_vault) = crate::common::new_vault();
@@ -234,30 +220,18 @@ fn a_vault_copied_file_to_server_to_file_opens_everywhere_with_the_same_tokens()
     assert!(back.verify().unwrap().is_ok());
 }
 
-#[test]
-fn records_are_copied_sealed_byte_for_byte() {
-    let Some(db) = TestDb::new("sealed") else {
+pub fn records_are_copied_sealed_byte_for_byte<D: ServerDb>() {
+    let Some(db) = D::new("sealed") else {
         return;
     };
     let (_dir, _path, file_vault) = crate::common::new_vault();
     fill(&file_vault, 3);
     file_vault.copy_to(&db.location()).unwrap();
-    let mut conn = db.conn();
-    let first: Vec<u8> = conn
-        .query_first("SELECT sealed FROM tokenvault_records WHERE id = 1")
-        .unwrap()
-        .unwrap();
+    let first = db.sealed(1);
     // A record re-encrypted on the way would have a fresh nonce; an unchanged copy of the
     // server's row must then open in the file vault too, at the same id.
-    let target = db
-        .conn()
-        .query_first::<Vec<u8>, _>("SELECT sealed FROM tokenvault_records WHERE id = 2");
-    let second = target.unwrap().unwrap();
-    conn.exec_drop(
-        "UPDATE tokenvault_records SET sealed = ? WHERE id = 1",
-        (&second,),
-    )
-    .unwrap();
+    let second = db.sealed(2);
+    db.set_sealed(1, &second);
     let server_vault = db.open_vault();
     assert!(
         matches!(
@@ -266,20 +240,15 @@ fn records_are_copied_sealed_byte_for_byte() {
         ),
         "a record moved to another id must fail authentication"
     );
-    conn.exec_drop(
-        "UPDATE tokenvault_records SET sealed = ? WHERE id = 1",
-        (&first,),
-    )
-    .unwrap();
+    db.set_sealed(1, &first);
     assert_eq!(
         server_vault.find_token_by_id("1").unwrap(),
         file_vault.find_token_by_id("1").unwrap()
     );
 }
 
-#[test]
-fn copying_onto_an_existing_vault_is_refused() {
-    let Some(db) = TestDb::new("copyexists") else {
+pub fn copying_onto_an_existing_vault_is_refused<D: ServerDb>() {
+    let Some(db) = D::new("copyexists") else {
         return;
     };
     let server_vault = db.create_vault();
@@ -298,9 +267,8 @@ fn copying_onto_an_existing_vault_is_refused() {
     );
 }
 
-#[test]
-fn delete_tokens_and_compact_work_on_the_server() {
-    let Some(db) = TestDb::new("compact") else {
+pub fn delete_tokens_and_compact_work_on_the_server<D: ServerDb>() {
+    let Some(db) = D::new("compact") else {
         return;
     };
     let mut vault = db.create_vault();
