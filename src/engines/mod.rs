@@ -3,11 +3,14 @@
 //!
 //! The logic (`store/lookup.rs`, `store/write.rs`) sees only the traits here, so the same rules,
 //! records and blind indexes run over a redb file (`redb/`), memory or a caller's backend (also
-//! `redb/`), a MySQL/MariaDB database (`mysql.rs`) or a PostgreSQL one (`postgres.rs`): any engine with ACID transactions over
-//! these tables (FORMAT.md §Tables). An engine stores bytes; it never sees a key or a plaintext.
-//! Each engine maps its own storage errors onto [`Error`].
+//! `redb/`), a MySQL/MariaDB database (`mysql.rs`) or a PostgreSQL one (`postgres.rs`): any
+//! engine with ACID transactions over these tables (FORMAT.md §Tables). An engine stores bytes; it
+//! never sees a key or a plaintext. Each engine maps its own storage errors onto [`Error`].
 //!
-//! Adding an engine is one new file that implements [`Engine`] and one arm in [`connect`].
+//! Adding an engine is one new module that implements [`Engine`] and one arm in [`connect`];
+//! nothing above this seam changes. The PostgreSQL engine proved it: its module is a file and a
+//! folder of its concepts (URL, TLS, connections, errors, the transaction), and a server engine
+//! shares its URL rules with the MySQL one through `server_url.rs`.
 
 mod bounded_locks;
 #[cfg(feature = "mysql")]
