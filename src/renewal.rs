@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+#[cfg(feature = "refresh-ahead")]
 use serde_json::Value;
 
 use crate::lease;
@@ -134,7 +135,8 @@ impl std::fmt::Debug for AccountsAnswer {
 }
 
 impl AccountsAnswer {
-    /// Reads the body of `POST /oauth/v2/token`'s answer.
+    /// Reads the body of `POST /oauth/v2/token`'s answer (feature `refresh-ahead`).
+    #[cfg(feature = "refresh-ahead")]
     pub fn parse(body: &[u8]) -> Result<AccountsAnswer, AnswerError> {
         let value: Value = serde_json::from_slice(body).map_err(|_| AnswerError::NotJson)?;
         let Value::Object(fields) = value else {
@@ -200,6 +202,7 @@ impl AccountsAnswer {
 }
 
 /// Python's `int(value)` for a JSON number or string.
+#[cfg(feature = "refresh-ahead")]
 fn python_int_of(value: &Value) -> Option<i128> {
     match value {
         Value::Number(n) => n
