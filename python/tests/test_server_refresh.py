@@ -1,7 +1,8 @@
-"""Many workers, one refresh on a server engine (MySQL, PostgreSQL): 2 hosts x 4 processes, each process with its
-own server connection, call the real SDK's ``get_token`` at once on one expired token; the lease
-lives on the server, so one refresh is made. Hosts are simulated with ``TOKENVAULT_LEASE_HOST_ID``
-(a holder on another host is never declared dead; only its deadline ends its lease).
+"""Many workers, one refresh on a server engine (MySQL, PostgreSQL): 2 hosts x 4 processes, each
+process with its own server connection, call the real SDK's ``get_token`` at once on one expired
+token; the lease lives on the server, so one refresh is made. Hosts are simulated with
+``TOKENVAULT_LEASE_HOST_ID`` (a holder on another host is never declared dead; only its deadline
+ends its lease).
 
 Runs on each server named by TOKENVAULT_TEST_MYSQL_URL and TOKENVAULT_TEST_POSTGRES_URL (the
 ``server_url`` fixture of conftest.py; ``.ci/steps/50-mysql.sh``, ``55-postgres.sh``); skipped
